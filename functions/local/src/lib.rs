@@ -1,0 +1,2 @@
+//! Hosts the whole channel on one machine.
+pub mod sandbox;

@@ -1,0 +1,1 @@
+//! Sandboxes of the WooCommerce and PayTraq APIs.

@@ -1,0 +1,30 @@
+//! The WooCommerce → PayTraq Sales Inbox channel.
+//!
+//! Everything the Lambda functions (and the `local` runner) share lives here:
+//! the domain model, the ports through which the domain reaches the world
+//! (store, secrets, queue, WooCommerce, PayTraq) and one adapter per
+//! technology for each port.
+//!
+//! | module          | what it is for                                            |
+//! |-----------------|-----------------------------------------------------------|
+//! | [`model`]       | channels, inbox orders, sync runs: the persisted records  |
+//! | [`store`]       | the record store port; DynamoDB and embedded (redb)       |
+//! | [`secrets`]     | per-channel credentials; Secrets Manager and embedded     |
+//! | [`queue`]       | FIFO work queues; SQS FIFO and in-process                 |
+//! | [`woocommerce`] | WooCommerce REST v3 client, order model, webhook signing  |
+//! | [`paytraq`]     | PayTraq REST (XML) client with per-company pacing         |
+//! | [`config`]      | configuration from the environment                        |
+//! | [`telemetry`]   | structured JSON logging                                   |
+
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod money;
+pub mod paytraq;
+pub mod queue;
+pub mod secrets;
+pub mod store;
+pub mod telemetry;
+pub mod woocommerce;
+
+pub use error::{Error, Result};

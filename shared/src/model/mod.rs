@@ -1,0 +1,36 @@
+//! The records the channel persists: channels (settings, mappings, health),
+//! inbox orders (payload, processing state, PayTraq ids, timeline) and sync
+//! runs. Every record carries a `version`; the store only writes a record
+//! whose stored version still equals it, so two workers can never both move
+//! the same record.
+
+pub mod channel;
+pub mod order;
+pub mod sync;
+
+pub use channel::*;
+pub use order::*;
+pub use sync::*;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One entry of an append-only timeline (orders and channels both have one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    /// A short machine-readable kind, e.g. `received`, `document_created`.
+    pub kind: String,
+    /// What happened, in words an accountant can read.
+    pub message: String,
+}
+
+impl TimelineEvent {
+    pub fn now(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            at: Utc::now(),
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+}

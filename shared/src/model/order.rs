@@ -1,0 +1,150 @@
+//! An inbox order: one WooCommerce order of one channel, with everything the
+//! channel did about it.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::TimelineEvent;
+
+/// Processing state of an inbox order.
+///
+/// `received → document_created → approved → paid → emailed → done`;
+/// steps that are switched off are skipped. `needs_review` (totals differ)
+/// and `failed` (with a reason) stop the machine until an operator acts;
+/// `handled` is an operator's "dealt with outside the channel".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Received,
+    DocumentCreated,
+    Approved,
+    Paid,
+    Emailed,
+    Done,
+    NeedsReview,
+    Failed,
+    Handled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 9] = [
+        OrderStatus::Received,
+        OrderStatus::DocumentCreated,
+        OrderStatus::Approved,
+        OrderStatus::Paid,
+        OrderStatus::Emailed,
+        OrderStatus::Done,
+        OrderStatus::NeedsReview,
+        OrderStatus::Failed,
+        OrderStatus::Handled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Received => "received",
+            OrderStatus::DocumentCreated => "document_created",
+            OrderStatus::Approved => "approved",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Emailed => "emailed",
+            OrderStatus::Done => "done",
+            OrderStatus::NeedsReview => "needs_review",
+            OrderStatus::Failed => "failed",
+            OrderStatus::Handled => "handled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The few order facts the inbox lists and filters on (the full payload is kept too).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: String,
+    /// WooCommerce status (`processing`, `on-hold`, …).
+    pub wc_status: String,
+    pub currency: String,
+    pub total: Decimal,
+    pub payment_method: String,
+    pub billing_email: Option<String>,
+    pub date_created_gmt: Option<DateTime<Utc>>,
+    pub date_paid_gmt: Option<DateTime<Utc>>,
+}
+
+/// Everything PayTraq handed back, recorded before the next step runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PaytraqIds {
+    pub client_id: Option<u64>,
+    pub document_id: Option<u64>,
+    pub document_number: Option<String>,
+    pub document_total: Option<Decimal>,
+    pub approved: bool,
+    pub payment_id: Option<u64>,
+    pub emailed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InboxOrder {
+    pub channel_id: String,
+    /// Inbox key: the WooCommerce order id, or `invalid-<hash>` for a signed
+    /// body that could not be read as an order.
+    pub key: String,
+    pub order_id: Option<u64>,
+    /// `date_modified_gmt` of the stored payload; an older payload never replaces it.
+    pub modified_gmt: Option<DateTime<Utc>>,
+    /// The raw JSON body as received (or as fetched by the reconciler).
+    pub payload: String,
+    pub summary: Option<OrderSummary>,
+    pub status: OrderStatus,
+    /// Why the order failed or needs review.
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub paytraq: PaytraqIds,
+    /// Keys of the WooCommerce order notes already written (each event once).
+    #[serde(default)]
+    pub notes_sent: Vec<String>,
+    #[serde(default)]
+    pub timeline: Vec<TimelineEvent>,
+    /// Set when the payload was stored but not yet handed to the queue.
+    pub pending_since: Option<DateTime<Utc>>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl InboxOrder {
+    pub fn record(&mut self, event: TimelineEvent) {
+        self.timeline.push(event);
+    }
+}
+
+/// What [`crate::store::Repo::upsert_order`] did with an incoming payload.
+#[derive(Clone, Debug, PartialEq)]
+pub enum UpsertOutcome {
+    /// First time this order was seen.
+    Inserted(InboxOrder),
+    /// A newer payload replaced the stored one (processing state kept).
+    Updated(InboxOrder),
+    /// The stored payload is as new or newer; nothing was written.
+    Unchanged(InboxOrder),
+}
+
+impl UpsertOutcome {
+    pub fn order(&self) -> &InboxOrder {
+        match self {
+            UpsertOutcome::Inserted(o) | UpsertOutcome::Updated(o) | UpsertOutcome::Unchanged(o) => o,
+        }
+    }
+    pub fn changed(&self) -> bool {
+        !matches!(self, UpsertOutcome::Unchanged(_))
+    }
+}

@@ -1,0 +1,379 @@
+//! Typed access to the records, on top of any [`RecordStore`].
+//!
+//! Key layout (one table):
+//!
+//! | record            | pk             | sk                 | gsi1 (partition / sort)          | gsi2 (sparse)                 |
+//! |-------------------|----------------|--------------------|----------------------------------|-------------------------------|
+//! | channel           | `CH#<id>`      | `#CHANNEL`         | `CHANNELS` / `<id>`              |                               |
+//! | inbox order       | `CH#<id>`      | `ORDER#<key>`      | `CH#<id>#S#<status>` / `<key>`   | `CH#<id>#PENDING` / `<t>#<key>` |
+//! | sync run          | `CH#<id>`      | `SYNC#<run id>`    |                                  |                               |
+//! | cache entry       | `CH#<id>`      | `CACHE#<name>`     |                                  |                               |
+//! | activation token  | `TOKEN#<hash>` | `#TOKEN`           |                                  |                               |
+//!
+//! Numeric order keys are zero-padded in `sk` so that listings sort by order id.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::{Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+use crate::model::{
+    ActivationToken, Channel, InboxOrder, OrderStatus, SyncRun, TimelineEvent, UpsertOutcome,
+};
+
+/// How often an upsert re-reads and retries after losing a race.
+const UPSERT_ATTEMPTS: usize = 16;
+
+#[derive(Clone)]
+pub struct Repo {
+    store: Arc<dyn RecordStore>,
+}
+
+impl Repo {
+    pub fn new(store: Arc<dyn RecordStore>) -> Self {
+        Self { store }
+    }
+
+    pub fn records(&self) -> &Arc<dyn RecordStore> {
+        &self.store
+    }
+
+    // ---- channels -------------------------------------------------------
+
+    pub async fn get_channel(&self, id: &str) -> Result<Option<Channel>, StoreError> {
+        self.get_doc(&channel_key(id)).await
+    }
+
+    /// Saves a channel if nobody changed it since it was read (`version`).
+    pub async fn save_channel(&self, channel: &mut Channel) -> Result<(), StoreError> {
+        channel.updated_at = Utc::now();
+        let indexes = vec![IndexEntry {
+            index: Index::Gsi1,
+            partition: "CHANNELS".into(),
+            sort: channel.id.clone(),
+        }];
+        let key = channel_key(&channel.id);
+        channel.version = self.put_doc(key, &*channel, channel.version, indexes, None).await?;
+        Ok(())
+    }
+
+    pub async fn list_channels(
+        &self,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<Channel>, StoreError> {
+        let page = self.store.query_index(Index::Gsi1, "CHANNELS", cursor, limit).await?;
+        decode_page(page)
+    }
+
+    /// Every channel, all pages.
+    pub async fn all_channels(&self) -> Result<Vec<Channel>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.list_channels(cursor.as_deref(), 100).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    // ---- inbox ----------------------------------------------------------
+
+    pub async fn get_order(&self, channel_id: &str, key: &str) -> Result<Option<InboxOrder>, StoreError> {
+        self.get_doc(&order_key(channel_id, key)).await
+    }
+
+    /// Saves an order if nobody moved it since it was read (`version`).
+    pub async fn save_order(&self, order: &mut InboxOrder) -> Result<(), StoreError> {
+        order.updated_at = Utc::now();
+        let key = order_key(&order.channel_id, &order.key);
+        let indexes = order_indexes(order);
+        order.version = self.put_doc(key, &*order, order.version, indexes, None).await?;
+        Ok(())
+    }
+
+    /// Stores an incoming order payload: inserts it when new, replaces the
+    /// payload (keeping processing state, ids and timeline) when it is newer
+    /// than the stored one by `modified_gmt`, and leaves everything alone
+    /// otherwise. A new or replaced payload is marked pending for the queue.
+    pub async fn upsert_order(&self, incoming: InboxOrder) -> Result<UpsertOutcome, StoreError> {
+        let key = order_key(&incoming.channel_id, &incoming.key);
+        for _ in 0..UPSERT_ATTEMPTS {
+            match self.get_doc::<InboxOrder>(&key).await? {
+                None => {
+                    let mut order = incoming.clone();
+                    order.version = 0;
+                    if order.pending_since.is_none() {
+                        order.pending_since = Some(Utc::now());
+                    }
+                    match self.save_order(&mut order).await {
+                        Ok(()) => return Ok(UpsertOutcome::Inserted(order)),
+                        Err(StoreError::Conflict(_)) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Some(stored) => {
+                    let newer = match (incoming.modified_gmt, stored.modified_gmt) {
+                        (Some(new), Some(old)) => new > old,
+                        (Some(_), None) => true,
+                        (None, _) => false,
+                    };
+                    if !newer {
+                        return Ok(UpsertOutcome::Unchanged(stored));
+                    }
+                    let mut order = stored;
+                    order.order_id = incoming.order_id;
+                    order.modified_gmt = incoming.modified_gmt;
+                    order.payload = incoming.payload.clone();
+                    order.summary = incoming.summary.clone();
+                    order.pending_since = Some(Utc::now());
+                    order.record(TimelineEvent::now(
+                        "payload_updated",
+                        match &order.summary {
+                            Some(s) => format!("order changed in the shop (status {})", s.wc_status),
+                            None => "order changed in the shop".to_string(),
+                        },
+                    ));
+                    match self.save_order(&mut order).await {
+                        Ok(()) => return Ok(UpsertOutcome::Updated(order)),
+                        Err(StoreError::Conflict(_)) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+        }
+        Err(StoreError::Conflict(format!("{key} (upsert kept losing races)")))
+    }
+
+    /// Orders of a channel, optionally of one status, ascending by order key.
+    pub async fn list_orders(
+        &self,
+        channel_id: &str,
+        status: Option<OrderStatus>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<InboxOrder>, StoreError> {
+        let page = match status {
+            Some(status) => {
+                self.store
+                    .query_index(Index::Gsi1, &status_partition(channel_id, status), cursor, limit)
+                    .await?
+            }
+            None => self.store.query_prefix(&channel_pk(channel_id), "ORDER#", cursor, limit).await?,
+        };
+        decode_page(page)
+    }
+
+    /// Orders stored but not handed to the queue since before `older_than`.
+    pub async fn list_pending(
+        &self,
+        channel_id: &str,
+        older_than: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<InboxOrder>, StoreError> {
+        let partition = format!("{}#PENDING", channel_pk(channel_id));
+        let page = self.store.query_index(Index::Gsi2, &partition, None, limit).await?;
+        let orders: Page<InboxOrder> = decode_page(page)?;
+        Ok(orders
+            .items
+            .into_iter()
+            .filter(|o| o.pending_since.is_some_and(|t| t < older_than))
+            .collect())
+    }
+
+    /// Clears the pending mark once the order is on the queue. Losing a race
+    /// is fine: whoever moved the order on has seen it.
+    pub async fn mark_enqueued(&self, mut order: InboxOrder) -> Result<(), StoreError> {
+        for _ in 0..UPSERT_ATTEMPTS {
+            if order.pending_since.is_none() {
+                return Ok(());
+            }
+            order.pending_since = None;
+            match self.save_order(&mut order).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict(_)) => {
+                    match self.get_order(&order.channel_id, &order.key).await? {
+                        Some(fresh) => order = fresh,
+                        None => return Ok(()),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(format!("order {} (mark enqueued)", order.key)))
+    }
+
+    // ---- sync runs ------------------------------------------------------
+
+    pub async fn get_sync_run(&self, channel_id: &str, run_id: &str) -> Result<Option<SyncRun>, StoreError> {
+        self.get_doc(&Key::new(channel_pk(channel_id), format!("SYNC#{run_id}"))).await
+    }
+
+    pub async fn save_sync_run(&self, run: &mut SyncRun) -> Result<(), StoreError> {
+        let key = Key::new(channel_pk(&run.channel_id), format!("SYNC#{}", run.run_id));
+        run.version = self.put_doc(key, &*run, run.version, Vec::new(), None).await?;
+        Ok(())
+    }
+
+    /// Sync runs of a channel, oldest first (run ids are time-ordered).
+    pub async fn list_sync_runs(
+        &self,
+        channel_id: &str,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<SyncRun>, StoreError> {
+        let page = self.store.query_prefix(&channel_pk(channel_id), "SYNC#", cursor, limit).await?;
+        decode_page(page)
+    }
+
+    // ---- activation tokens ---------------------------------------------
+
+    pub async fn put_token(&self, token: &mut ActivationToken) -> Result<(), StoreError> {
+        let key = token_key(&token.token_hash);
+        let expires = Some(token.expires_at.timestamp());
+        token.version = self.put_doc(key, &*token, token.version, Vec::new(), expires).await?;
+        Ok(())
+    }
+
+    /// Consumes a token: returns it once, and never again. An expired token
+    /// reads as absent.
+    pub async fn take_token(&self, token_hash: &str) -> Result<Option<ActivationToken>, StoreError> {
+        let key = token_key(token_hash);
+        let Some(record) = self.store.get(&key).await? else {
+            return Ok(None);
+        };
+        let token: ActivationToken = decode(&record)?;
+        match self.store.delete(&key, record.version).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        }
+        Ok((token.expires_at > Utc::now()).then_some(token))
+    }
+
+    // ---- per-channel caches ----------------------------------------------
+
+    pub async fn get_cached<T: DeserializeOwned>(&self, channel_id: &str, name: &str) -> Result<Option<T>, StoreError> {
+        self.get_doc(&cache_key(channel_id, name)).await
+    }
+
+    /// Last writer wins: caches hold facts re-derivable from PayTraq or WooCommerce.
+    pub async fn put_cached<T: Serialize>(&self, channel_id: &str, name: &str, value: &T) -> Result<(), StoreError> {
+        let key = cache_key(channel_id, name);
+        for _ in 0..UPSERT_ATTEMPTS {
+            let expected = self.store.get(&key).await?.map_or(0, |r| r.version);
+            match self.put_doc(key.clone(), value, expected, Vec::new(), None).await {
+                Ok(_) => return Ok(()),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(key.to_string()))
+    }
+
+    // ---- plumbing ---------------------------------------------------------
+
+    async fn get_doc<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
+        match self.store.get(key).await? {
+            Some(record) => Ok(Some(decode(&record)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_doc<T: Serialize + ?Sized>(
+        &self,
+        key: Key,
+        value: &T,
+        expected: u64,
+        indexes: Vec<IndexEntry>,
+        expires_at: Option<i64>,
+    ) -> Result<u64, StoreError> {
+        let mut doc = serde_json::to_value(value).map_err(|e| StoreError::Corrupt(key.to_string(), e.to_string()))?;
+        // The document carries the version it is written as.
+        if let Some(obj) = doc.as_object_mut() {
+            if obj.contains_key("version") {
+                obj.insert("version".into(), (expected + 1).into());
+            }
+        }
+        let record = Record {
+            key,
+            version: expected + 1,
+            doc: doc.to_string(),
+            indexes,
+            expires_at,
+        };
+        self.store.put(record, expected).await
+    }
+}
+
+fn decode<T: DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&record.doc).map_err(|e| StoreError::Corrupt(record.key.to_string(), e.to_string()))?;
+    if let Some(obj) = doc.as_object_mut() {
+        if obj.contains_key("version") {
+            obj.insert("version".into(), record.version.into());
+        }
+    }
+    serde_json::from_value(doc).map_err(|e| StoreError::Corrupt(record.key.to_string(), e.to_string()))
+}
+
+fn decode_page<T: DeserializeOwned>(page: Page<Record>) -> Result<Page<T>, StoreError> {
+    Ok(Page {
+        items: page.items.iter().map(decode).collect::<Result<_, _>>()?,
+        next: page.next,
+    })
+}
+
+fn channel_pk(id: &str) -> String {
+    format!("CH#{id}")
+}
+
+fn channel_key(id: &str) -> Key {
+    Key::new(channel_pk(id), "#CHANNEL")
+}
+
+fn token_key(hash: &str) -> Key {
+    Key::new(format!("TOKEN#{hash}"), "#TOKEN")
+}
+
+fn cache_key(channel_id: &str, name: &str) -> Key {
+    Key::new(channel_pk(channel_id), format!("CACHE#{name}"))
+}
+
+/// Zero-pads numeric order keys so they sort numerically.
+fn sortable_order_key(key: &str) -> String {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+        format!("{key:0>20}")
+    } else {
+        key.to_string()
+    }
+}
+
+fn order_key(channel_id: &str, key: &str) -> Key {
+    Key::new(channel_pk(channel_id), format!("ORDER#{}", sortable_order_key(key)))
+}
+
+fn status_partition(channel_id: &str, status: OrderStatus) -> String {
+    format!("{}#S#{}", channel_pk(channel_id), status.as_str())
+}
+
+fn order_indexes(order: &InboxOrder) -> Vec<IndexEntry> {
+    let sortable = sortable_order_key(&order.key);
+    let mut entries = vec![IndexEntry {
+        index: Index::Gsi1,
+        partition: status_partition(&order.channel_id, order.status),
+        sort: sortable.clone(),
+    }];
+    if let Some(since) = order.pending_since {
+        entries.push(IndexEntry {
+            index: Index::Gsi2,
+            partition: format!("{}#PENDING", channel_pk(&order.channel_id)),
+            sort: format!("{}#{}", since.to_rfc3339_opts(SecondsFormat::Millis, true), sortable),
+        });
+    }
+    entries
+}
