@@ -41,7 +41,9 @@ impl AwsConfig {
                 .ok_or_else(|| Error::Config(format!("environment variable {k} is required")))
         };
         let parsed = |k: &str, default: &str| -> Result<String, Error> {
-            Ok(get(k).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_string()))
+            Ok(get(k)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_string()))
         };
         let number = |k: &str, default: &str| -> Result<f64, Error> {
             let raw = parsed(k, default)?;
@@ -70,7 +72,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 

@@ -16,6 +16,7 @@
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
 
+mod aws_error;
 pub mod config;
 pub mod error;
 pub mod model;

@@ -1,1 +1,91 @@
-//! Test support.
+//! Test support: builds each port's two implementations (embedded and AWS)
+//! so one contract suite runs against both. The AWS side talks to the
+//! `moto` emulator through the real AWS SDK; `MOTO_ENDPOINT` names it (the
+//! test script starts it).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use channel::queue::{memory::MemoryQueue, sqs::SqsQueue, Queue};
+use channel::secrets::{aws::AwsSecrets, embedded::EmbeddedSecrets, SecretStore};
+use channel::store::{dynamodb::DynamoStore, embedded::EmbeddedStore, RecordStore};
+
+/// The three ports, from one technology.
+pub struct Backends {
+    pub store: Arc<dyn RecordStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub queue: Arc<dyn Queue>,
+}
+
+/// Visibility timeout of the queues the contract tests create.
+pub const VISIBILITY: Duration = Duration::from_secs(2);
+
+pub fn embedded() -> Backends {
+    let store: Arc<dyn RecordStore> =
+        Arc::new(EmbeddedStore::temporary().expect("temporary store"));
+    Backends {
+        secrets: Arc::new(EmbeddedSecrets::new(store.clone())),
+        store,
+        queue: Arc::new(MemoryQueue::new(VISIBILITY)),
+    }
+}
+
+/// Fresh table, queue and secret prefix in the emulator.
+pub async fn aws() -> Backends {
+    let config = aws_config().await;
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    let ddb = aws_sdk_dynamodb::Client::new(&config);
+    let table = format!("channel-{unique}");
+    DynamoStore::create_table(&ddb, &table)
+        .await
+        .expect("create table");
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let url = SqsQueue::create_fifo(&sqs, &format!("orders-{unique}.fifo"), VISIBILITY)
+        .await
+        .expect("create queue");
+    Backends {
+        store: Arc::new(DynamoStore::new(ddb, table)),
+        secrets: Arc::new(AwsSecrets::new(
+            aws_sdk_secretsmanager::Client::new(&config),
+            format!("test-{unique}/channel/"),
+        )),
+        queue: Arc::new(SqsQueue::new(sqs, url)),
+    }
+}
+
+/// SDK configuration pointed at the emulator.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    let endpoint = moto_endpoint();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "moto",
+        ))
+        .load()
+        .await
+}
+
+/// The emulator's address. The test script (`bash .ci/test`) starts moto
+/// and exports `MOTO_ENDPOINT`; running these tests without it is an error,
+/// not a silent skip.
+pub fn moto_endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "the AWS contract tests need the moto emulator: run `bash .ci/test`, or start \
+             `moto_server -p 5005` and set MOTO_ENDPOINT=http://127.0.0.1:5005"
+        )
+    })
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The read-only `shared/` folder beside the checkout (`CHANNEL_SHARED_DIR` overrides).
+pub fn shared_dir() -> PathBuf {
+    std::env::var_os("CHANNEL_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared"))
+}

@@ -4,9 +4,9 @@
 //! whose stored version still equals it, so two workers can never both move
 //! the same record.
 
-pub mod channel;
-pub mod order;
-pub mod sync;
+mod channel;
+mod order;
+mod sync;
 
 pub use channel::*;
 pub use order::*;

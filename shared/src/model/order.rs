@@ -141,7 +141,9 @@ pub enum UpsertOutcome {
 impl UpsertOutcome {
     pub fn order(&self) -> &InboxOrder {
         match self {
-            UpsertOutcome::Inserted(o) | UpsertOutcome::Updated(o) | UpsertOutcome::Unchanged(o) => o,
+            UpsertOutcome::Inserted(o)
+            | UpsertOutcome::Updated(o)
+            | UpsertOutcome::Unchanged(o) => o,
         }
     }
     pub fn changed(&self) -> bool {

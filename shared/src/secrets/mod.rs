@@ -107,10 +107,10 @@ impl SecretStore for Cached {
 
     async fn put(&self, channel_id: &str, secrets: &ChannelSecrets) -> Result<(), SecretsError> {
         self.inner.put(channel_id, secrets).await?;
-        self.entries
-            .write()
-            .await
-            .insert(channel_id.to_string(), (Instant::now(), Some(secrets.clone())));
+        self.entries.write().await.insert(
+            channel_id.to_string(),
+            (Instant::now(), Some(secrets.clone())),
+        );
         Ok(())
     }
 

@@ -54,7 +54,9 @@ impl Repo {
             sort: channel.id.clone(),
         }];
         let key = channel_key(&channel.id);
-        channel.version = self.put_doc(key, &*channel, channel.version, indexes, None).await?;
+        channel.version = self
+            .put_doc(key, &*channel, channel.version, indexes, None)
+            .await?;
         Ok(())
     }
 
@@ -63,7 +65,10 @@ impl Repo {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Channel>, StoreError> {
-        let page = self.store.query_index(Index::Gsi1, "CHANNELS", cursor, limit).await?;
+        let page = self
+            .store
+            .query_index(Index::Gsi1, "CHANNELS", cursor, limit)
+            .await?;
         decode_page(page)
     }
 
@@ -83,7 +88,11 @@ impl Repo {
 
     // ---- inbox ----------------------------------------------------------
 
-    pub async fn get_order(&self, channel_id: &str, key: &str) -> Result<Option<InboxOrder>, StoreError> {
+    pub async fn get_order(
+        &self,
+        channel_id: &str,
+        key: &str,
+    ) -> Result<Option<InboxOrder>, StoreError> {
         self.get_doc(&order_key(channel_id, key)).await
     }
 
@@ -92,7 +101,9 @@ impl Repo {
         order.updated_at = Utc::now();
         let key = order_key(&order.channel_id, &order.key);
         let indexes = order_indexes(order);
-        order.version = self.put_doc(key, &*order, order.version, indexes, None).await?;
+        order.version = self
+            .put_doc(key, &*order, order.version, indexes, None)
+            .await?;
         Ok(())
     }
 
@@ -134,7 +145,9 @@ impl Repo {
                     order.record(TimelineEvent::now(
                         "payload_updated",
                         match &order.summary {
-                            Some(s) => format!("order changed in the shop (status {})", s.wc_status),
+                            Some(s) => {
+                                format!("order changed in the shop (status {})", s.wc_status)
+                            }
                             None => "order changed in the shop".to_string(),
                         },
                     ));
@@ -146,7 +159,9 @@ impl Repo {
                 }
             }
         }
-        Err(StoreError::Conflict(format!("{key} (upsert kept losing races)")))
+        Err(StoreError::Conflict(format!(
+            "{key} (upsert kept losing races)"
+        )))
     }
 
     /// Orders of a channel, optionally of one status, ascending by order key.
@@ -160,10 +175,19 @@ impl Repo {
         let page = match status {
             Some(status) => {
                 self.store
-                    .query_index(Index::Gsi1, &status_partition(channel_id, status), cursor, limit)
+                    .query_index(
+                        Index::Gsi1,
+                        &status_partition(channel_id, status),
+                        cursor,
+                        limit,
+                    )
                     .await?
             }
-            None => self.store.query_prefix(&channel_pk(channel_id), "ORDER#", cursor, limit).await?,
+            None => {
+                self.store
+                    .query_prefix(&channel_pk(channel_id), "ORDER#", cursor, limit)
+                    .await?
+            }
         };
         decode_page(page)
     }
@@ -176,7 +200,10 @@ impl Repo {
         limit: usize,
     ) -> Result<Vec<InboxOrder>, StoreError> {
         let partition = format!("{}#PENDING", channel_pk(channel_id));
-        let page = self.store.query_index(Index::Gsi2, &partition, None, limit).await?;
+        let page = self
+            .store
+            .query_index(Index::Gsi2, &partition, None, limit)
+            .await?;
         let orders: Page<InboxOrder> = decode_page(page)?;
         Ok(orders
             .items
@@ -204,18 +231,28 @@ impl Repo {
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::Conflict(format!("order {} (mark enqueued)", order.key)))
+        Err(StoreError::Conflict(format!(
+            "order {} (mark enqueued)",
+            order.key
+        )))
     }
 
     // ---- sync runs ------------------------------------------------------
 
-    pub async fn get_sync_run(&self, channel_id: &str, run_id: &str) -> Result<Option<SyncRun>, StoreError> {
-        self.get_doc(&Key::new(channel_pk(channel_id), format!("SYNC#{run_id}"))).await
+    pub async fn get_sync_run(
+        &self,
+        channel_id: &str,
+        run_id: &str,
+    ) -> Result<Option<SyncRun>, StoreError> {
+        self.get_doc(&Key::new(channel_pk(channel_id), format!("SYNC#{run_id}")))
+            .await
     }
 
     pub async fn save_sync_run(&self, run: &mut SyncRun) -> Result<(), StoreError> {
         let key = Key::new(channel_pk(&run.channel_id), format!("SYNC#{}", run.run_id));
-        run.version = self.put_doc(key, &*run, run.version, Vec::new(), None).await?;
+        run.version = self
+            .put_doc(key, &*run, run.version, Vec::new(), None)
+            .await?;
         Ok(())
     }
 
@@ -226,7 +263,10 @@ impl Repo {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<SyncRun>, StoreError> {
-        let page = self.store.query_prefix(&channel_pk(channel_id), "SYNC#", cursor, limit).await?;
+        let page = self
+            .store
+            .query_prefix(&channel_pk(channel_id), "SYNC#", cursor, limit)
+            .await?;
         decode_page(page)
     }
 
@@ -235,13 +275,18 @@ impl Repo {
     pub async fn put_token(&self, token: &mut ActivationToken) -> Result<(), StoreError> {
         let key = token_key(&token.token_hash);
         let expires = Some(token.expires_at.timestamp());
-        token.version = self.put_doc(key, &*token, token.version, Vec::new(), expires).await?;
+        token.version = self
+            .put_doc(key, &*token, token.version, Vec::new(), expires)
+            .await?;
         Ok(())
     }
 
     /// Consumes a token: returns it once, and never again. An expired token
     /// reads as absent.
-    pub async fn take_token(&self, token_hash: &str) -> Result<Option<ActivationToken>, StoreError> {
+    pub async fn take_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ActivationToken>, StoreError> {
         let key = token_key(token_hash);
         let Some(record) = self.store.get(&key).await? else {
             return Ok(None);
@@ -257,16 +302,28 @@ impl Repo {
 
     // ---- per-channel caches ----------------------------------------------
 
-    pub async fn get_cached<T: DeserializeOwned>(&self, channel_id: &str, name: &str) -> Result<Option<T>, StoreError> {
+    pub async fn get_cached<T: DeserializeOwned>(
+        &self,
+        channel_id: &str,
+        name: &str,
+    ) -> Result<Option<T>, StoreError> {
         self.get_doc(&cache_key(channel_id, name)).await
     }
 
     /// Last writer wins: caches hold facts re-derivable from PayTraq or WooCommerce.
-    pub async fn put_cached<T: Serialize>(&self, channel_id: &str, name: &str, value: &T) -> Result<(), StoreError> {
+    pub async fn put_cached<T: Serialize>(
+        &self,
+        channel_id: &str,
+        name: &str,
+        value: &T,
+    ) -> Result<(), StoreError> {
         let key = cache_key(channel_id, name);
         for _ in 0..UPSERT_ATTEMPTS {
             let expected = self.store.get(&key).await?.map_or(0, |r| r.version);
-            match self.put_doc(key.clone(), value, expected, Vec::new(), None).await {
+            match self
+                .put_doc(key.clone(), value, expected, Vec::new(), None)
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e),
@@ -292,7 +349,8 @@ impl Repo {
         indexes: Vec<IndexEntry>,
         expires_at: Option<i64>,
     ) -> Result<u64, StoreError> {
-        let mut doc = serde_json::to_value(value).map_err(|e| StoreError::Corrupt(key.to_string(), e.to_string()))?;
+        let mut doc = serde_json::to_value(value)
+            .map_err(|e| StoreError::Corrupt(key.to_string(), e.to_string()))?;
         // The document carries the version it is written as.
         if let Some(obj) = doc.as_object_mut() {
             if obj.contains_key("version") {
@@ -311,14 +369,15 @@ impl Repo {
 }
 
 fn decode<T: DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
-    let mut doc: serde_json::Value =
-        serde_json::from_str(&record.doc).map_err(|e| StoreError::Corrupt(record.key.to_string(), e.to_string()))?;
+    let mut doc: serde_json::Value = serde_json::from_str(&record.doc)
+        .map_err(|e| StoreError::Corrupt(record.key.to_string(), e.to_string()))?;
     if let Some(obj) = doc.as_object_mut() {
         if obj.contains_key("version") {
             obj.insert("version".into(), record.version.into());
         }
     }
-    serde_json::from_value(doc).map_err(|e| StoreError::Corrupt(record.key.to_string(), e.to_string()))
+    serde_json::from_value(doc)
+        .map_err(|e| StoreError::Corrupt(record.key.to_string(), e.to_string()))
 }
 
 fn decode_page<T: DeserializeOwned>(page: Page<Record>) -> Result<Page<T>, StoreError> {
@@ -354,7 +413,10 @@ fn sortable_order_key(key: &str) -> String {
 }
 
 fn order_key(channel_id: &str, key: &str) -> Key {
-    Key::new(channel_pk(channel_id), format!("ORDER#{}", sortable_order_key(key)))
+    Key::new(
+        channel_pk(channel_id),
+        format!("ORDER#{}", sortable_order_key(key)),
+    )
 }
 
 fn status_partition(channel_id: &str, status: OrderStatus) -> String {
@@ -372,7 +434,11 @@ fn order_indexes(order: &InboxOrder) -> Vec<IndexEntry> {
         entries.push(IndexEntry {
             index: Index::Gsi2,
             partition: format!("{}#PENDING", channel_pk(&order.channel_id)),
-            sort: format!("{}#{}", since.to_rfc3339_opts(SecondsFormat::Millis, true), sortable),
+            sort: format!(
+                "{}#{}",
+                since.to_rfc3339_opts(SecondsFormat::Millis, true),
+                sortable
+            ),
         });
     }
     entries
