@@ -17,15 +17,19 @@
 //! | [`telemetry`]   | structured JSON logging                                   |
 
 mod aws_error;
+pub mod app;
 pub mod config;
 pub mod error;
+pub mod intake;
 pub mod model;
 pub mod money;
 pub mod paytraq;
+pub mod processing;
 pub mod queue;
 pub mod secrets;
 pub mod store;
 pub mod telemetry;
 pub mod woocommerce;
 
+pub use app::{App, Options};
 pub use error::{Error, Result};

@@ -1,2 +1,9 @@
-//! Hosts the whole channel on one machine.
+//! `local`: the whole channel on one machine, for demos, tests, benchmarks
+//! and operators who run it without AWS.
+//!
+//! - [`host`]: the channel's functions in one process (embedded store,
+//!   in-process queue, scheduler);
+//! - [`sandbox`]: faithful HTTP sandboxes of the WooCommerce and PayTraq APIs.
+
+pub mod host;
 pub mod sandbox;

@@ -25,6 +25,12 @@ pub struct Channel {
     /// WooCommerce payment method id (e.g. `bacs`) → PayTraq money account id.
     #[serde(default)]
     pub payment_map: BTreeMap<String, String>,
+    /// Where the shop delivers this channel's webhooks (set at activation).
+    #[serde(default)]
+    pub webhook_url: Option<String>,
+    /// WooCommerce version seen at activation (`system_status`).
+    #[serde(default)]
+    pub wc_version: Option<String>,
     /// Webhooks this channel created in the shop.
     #[serde(default)]
     pub webhooks: Vec<WebhookRef>,

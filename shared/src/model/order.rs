@@ -87,6 +87,8 @@ pub struct PaytraqIds {
     pub document_number: Option<String>,
     pub document_total: Option<Decimal>,
     pub approved: bool,
+    /// A payment (or, for a sales order, a prepayment) was added.
+    pub paid: bool,
     pub payment_id: Option<u64>,
     pub emailed: bool,
 }
@@ -108,6 +110,11 @@ pub struct InboxOrder {
     pub reason: Option<String>,
     #[serde(default)]
     pub paytraq: PaytraqIds,
+    /// A non-idempotent call (`create`, `payment`, `email`, `note:<key>`)
+    /// was started but its outcome not yet recorded. A retry checks
+    /// whether it took effect before trying again.
+    #[serde(default)]
+    pub effect_in_doubt: Option<String>,
     /// Keys of the WooCommerce order notes already written (each event once).
     #[serde(default)]
     pub notes_sent: Vec<String>,

@@ -1,0 +1,151 @@
+//! The channel on one machine: every function's handler in one process.
+//! One HTTP server for the webhook (and admin) routes, the in-process queue
+//! feeding the processor, a scheduler for the reconciler, and the embedded
+//! store in a data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use channel::intake::{enqueue, reconcile};
+use channel::model::OrderStatus;
+use channel::queue::{memory::MemoryQueue, Queue};
+use channel::secrets::{embedded::EmbeddedSecrets, SecretStore};
+use channel::store::{embedded::EmbeddedStore, RecordStore};
+use channel::{intake, processing, App, Options};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How `local` hosts the channel.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// How often the reconciler runs (AWS: every 15 minutes).
+    pub reconcile_every: Duration,
+    pub options: Options,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from(".data"),
+            reconcile_every: Duration::from_secs(15 * 60),
+            options: Options::default(),
+        }
+    }
+}
+
+/// A running channel. Dropping it does not stop it; call [`Host::stop`].
+pub struct Host {
+    pub app: App,
+    pub addr: SocketAddr,
+    pub orders: Arc<MemoryQueue>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Host {
+    pub async fn start(cfg: HostConfig) -> anyhow::Result<Self> {
+        let store: Arc<dyn RecordStore> = Arc::new(
+            EmbeddedStore::open(&cfg.data_dir)
+                .with_context(|| format!("opening the store in {}", cfg.data_dir.display()))?,
+        );
+        let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
+        let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
+        let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(900)));
+        let app = App::new(store, secrets, orders.clone(), sync_jobs, cfg.options.clone());
+
+        let listener = tokio::net::TcpListener::bind(cfg.listen)
+            .await
+            .with_context(|| format!("listening on {}", cfg.listen))?;
+        let addr = listener.local_addr()?;
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let router = intake::webhook::router(app.clone());
+        let mut http_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = http_stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "http server stopped");
+            }
+        }));
+
+        recover(&app).await?;
+        let queue: Arc<dyn Queue> = orders.clone();
+        tasks.push(tokio::spawn(processing::run_worker(app.clone(), queue, stop_rx.clone())));
+        tasks.push(tokio::spawn(reconcile_loop(app.clone(), cfg.reconcile_every, stop_rx)));
+        tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "channel running");
+        Ok(Self {
+            app,
+            addr,
+            orders,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Base URL of the HTTP server (`http://127.0.0.1:PORT`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The in-process queue does not survive a restart; the store does. Orders
+/// that were on their way are put back on the queue.
+async fn recover(app: &App) -> anyhow::Result<()> {
+    let unfinished = [
+        OrderStatus::Received,
+        OrderStatus::DocumentCreated,
+        OrderStatus::Approved,
+        OrderStatus::Paid,
+        OrderStatus::Emailed,
+    ];
+    let mut count = 0;
+    for channel in app.repo.all_channels().await? {
+        for status in unfinished {
+            let mut cursor: Option<String> = None;
+            loop {
+                let page = app.repo.list_orders(&channel.id, Some(status), cursor.as_deref(), 100).await?;
+                for order in page.items {
+                    enqueue(app, order).await;
+                    count += 1;
+                }
+                match page.next {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+        }
+    }
+    if count > 0 {
+        tracing::info!(count, "unfinished orders put back on the queue");
+    }
+    Ok(())
+}
+
+async fn reconcile_loop(app: App, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match reconcile::run_all(&app).await {
+            Ok(reports) => tracing::info!(channels = reports.len(), "reconciliation run"),
+            Err(e) => tracing::error!(error = %e, "reconciliation run failed"),
+        }
+    }
+}

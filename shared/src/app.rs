@@ -1,0 +1,128 @@
+//! The composition root: the ports one deployment wires together, built
+//! once per process (a Lambda cold start, or `local`) and shared by every
+//! handler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::AwsConfig;
+use crate::queue::{sqs::SqsQueue, Queue};
+use crate::secrets::{aws::AwsSecrets, Cached, SecretStore};
+use crate::store::{dynamodb::DynamoStore, RecordStore, Repo};
+
+/// Deployment-wide options that are not per channel.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Base URL the shop uses to reach us (webhook and callback URLs). When
+    /// `None`, HTTP handlers derive it from the request.
+    pub public_base_url: Option<String>,
+    pub paytraq_base_url: String,
+    pub paytraq_rate_per_second: f64,
+    pub paytraq_burst: u32,
+    /// How long an inbox order may stay stored-but-not-enqueued before the
+    /// reconciler's sweep enqueues it.
+    pub sweep_after: Duration,
+    /// Largest webhook body accepted (bigger ones get 413 before parsing).
+    pub max_body_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            public_base_url: None,
+            paytraq_base_url: "https://go.paytraq.com".into(),
+            paytraq_rate_per_second: 1.0,
+            paytraq_burst: 5,
+            sweep_after: Duration::from_secs(180),
+            // DynamoDB items are at most 400 KB; the payload shares the item
+            // with the processing state and timeline.
+            max_body_bytes: 300 * 1024,
+        }
+    }
+}
+
+/// Everything a handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub repo: Repo,
+    pub secrets: Arc<dyn SecretStore>,
+    /// Inbox orders → processor (FIFO, group = channel).
+    pub orders: Arc<dyn Queue>,
+    /// Sync jobs → stock sync (FIFO, group = channel).
+    pub sync_jobs: Arc<dyn Queue>,
+    /// One HTTP client (connection pool) for WooCommerce and PayTraq.
+    pub http: reqwest::Client,
+    pub options: Options,
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn RecordStore>,
+        secrets: Arc<dyn SecretStore>,
+        orders: Arc<dyn Queue>,
+        sync_jobs: Arc<dyn Queue>,
+        options: Options,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("paytraq-woocommerce-channel/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Self {
+            repo: Repo::new(store),
+            secrets,
+            orders,
+            sync_jobs,
+            http,
+            options,
+        }
+    }
+
+    /// The AWS wiring of a Lambda function: DynamoDB, Secrets Manager (cached),
+    /// two SQS FIFO queues, configured from the environment.
+    pub async fn from_aws_env() -> Result<Self, crate::Error> {
+        let cfg = AwsConfig::from_env()?;
+        let sdk = aws_config::load_from_env().await;
+        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), cfg.table_name.clone()));
+        let secrets = Arc::new(Cached::new(
+            Arc::new(AwsSecrets::new(aws_sdk_secretsmanager::Client::new(&sdk), cfg.secret_prefix.clone())),
+            cfg.secret_cache_ttl,
+        ));
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let orders = Arc::new(SqsQueue::new(sqs.clone(), cfg.order_queue_url.clone()));
+        let sync_jobs = Arc::new(SqsQueue::new(sqs, cfg.sync_queue_url.clone()));
+        let options = Options {
+            public_base_url: cfg.public_base_url.clone(),
+            paytraq_base_url: cfg.paytraq_base_url.clone(),
+            paytraq_rate_per_second: cfg.paytraq_rate_per_second,
+            paytraq_burst: cfg.paytraq_burst,
+            ..Options::default()
+        };
+        Ok(Self::new(store, secrets, orders, sync_jobs, options))
+    }
+}
+
+impl App {
+    /// A WooCommerce client for a channel, with its stored API key.
+    pub async fn woo(&self, channel: &crate::model::Channel) -> Result<crate::woocommerce::WooClient, crate::Error> {
+        use crate::woocommerce::{WooClient, WooCredentials, WooOptions};
+        let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
+        let (Some(consumer_key), Some(consumer_secret)) = (secrets.woo_consumer_key, secrets.woo_consumer_secret) else {
+            return Err(crate::Error::Config(format!(
+                "channel {} has no WooCommerce API key (activate it first)",
+                channel.id
+            )));
+        };
+        Ok(WooClient::new(
+            &channel.shop_url,
+            WooCredentials {
+                consumer_key,
+                consumer_secret,
+            },
+            self.http.clone(),
+            WooOptions::default(),
+        )?)
+    }
+}

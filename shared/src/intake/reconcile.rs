@@ -1,0 +1,246 @@
+//! The reconciler: a scheduled safety net under the webhook. For every
+//! active channel, independently (one broken shop never stops the others):
+//!
+//! 1. **Webhook health** — the channel's webhooks must exist and be active
+//!    in the shop; a missing one is recreated, a `disabled` one re-enabled,
+//!    and the channel's timeline says so.
+//! 2. **Catch-up** — orders modified since the channel's checkpoint are
+//!    listed and accepted exactly as the webhook accepts them; the
+//!    checkpoint moves only after every order was stored.
+//! 3. **Sweep** — orders stored but not enqueued for a while are enqueued.
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use futures::stream::{self, StreamExt};
+use serde::Serialize;
+
+use super::{accept_order, enqueue, Source};
+use crate::model::{Channel, TimelineEvent, WebhookRef};
+use crate::store::StoreError;
+use crate::woocommerce::catalog::WebhookStatus;
+use crate::woocommerce::client::OrderQuery;
+use crate::woocommerce::WooClient;
+use crate::{App, Error, Result};
+
+/// The topics every active channel keeps a webhook for.
+pub const TOPICS: [&str; 2] = ["order.created", "order.updated"];
+
+/// Look back this far before the checkpoint: clocks of shop and channel differ.
+const OVERLAP_MINUTES: i64 = 10;
+
+/// Channels reconciled at the same time.
+const PARALLEL_CHANNELS: usize = 4;
+
+/// What one run did for one channel.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ChannelReport {
+    pub channel_id: String,
+    pub webhooks_recreated: Vec<String>,
+    pub webhooks_reenabled: Vec<String>,
+    pub orders_listed: usize,
+    pub orders_new_or_changed: usize,
+    pub orders_swept: usize,
+    pub error: Option<String>,
+}
+
+/// The webhook name WooCommerce shows for a topic.
+pub fn webhook_name(topic: &str) -> String {
+    match topic {
+        "order.created" => "PayTraq Connector | Order Created".to_string(),
+        "order.updated" => "PayTraq Connector | Order Updated".to_string(),
+        other => format!("PayTraq Connector | {other}"),
+    }
+}
+
+/// Reconciles every active channel; each channel's failure is reported in
+/// its own report and never stops the others.
+pub async fn run_all(app: &App) -> Result<Vec<ChannelReport>> {
+    let channels = app.repo.all_channels().await?;
+    let reports = stream::iter(channels.into_iter().filter(Channel::is_active))
+        .map(|channel| async move {
+            let id = channel.id.clone();
+            match reconcile_channel(app, channel).await {
+                Ok(report) => report,
+                Err(e) => {
+                    tracing::error!(channel = %id, error = %e, "reconciliation failed");
+                    ChannelReport {
+                        channel_id: id,
+                        error: Some(e.to_string()),
+                        ..Default::default()
+                    }
+                }
+            }
+        })
+        .buffer_unordered(PARALLEL_CHANNELS)
+        .collect::<Vec<_>>()
+        .await;
+    Ok(reports)
+}
+
+/// One channel: webhook health, catch-up, sweep.
+pub async fn reconcile_channel(app: &App, channel: Channel) -> Result<ChannelReport> {
+    let started = Utc::now();
+    let mut report = ChannelReport {
+        channel_id: channel.id.clone(),
+        ..Default::default()
+    };
+    let woo = app.woo(&channel).await?;
+
+    let (webhooks, events, status) = repair_webhooks(app, &woo, &channel, &mut report).await?;
+    let since = catch_up(app, &woo, &channel, &mut report).await?;
+    sweep(app, &channel.id, &mut report).await?;
+
+    update_channel(app, &channel.id, |c| {
+        c.webhooks = webhooks.clone();
+        for e in &events {
+            c.record(e.clone());
+        }
+        c.health.webhook_status = Some(status.clone());
+        c.health.last_reconciled_at = Some(started);
+        if let Some(since) = since {
+            c.checkpoint = Some(c.checkpoint.map_or(since, |old| old.max(since)));
+        }
+    })
+    .await?;
+    tracing::info!(
+        channel = %channel.id,
+        listed = report.orders_listed,
+        changed = report.orders_new_or_changed,
+        swept = report.orders_swept,
+        "reconciled"
+    );
+    Ok(report)
+}
+
+async fn repair_webhooks(
+    app: &App,
+    woo: &WooClient,
+    channel: &Channel,
+    report: &mut ChannelReport,
+) -> Result<(Vec<WebhookRef>, Vec<TimelineEvent>, String)> {
+    let Some(delivery_url) = channel.webhook_url.clone() else {
+        return Err(Error::Config(format!("channel {} has no webhook URL", channel.id)));
+    };
+    let in_shop = woo.list_webhooks().await?;
+    let mut refs = Vec::new();
+    let mut events = Vec::new();
+    let mut status = "active".to_string();
+    for topic in TOPICS {
+        let known = channel.webhooks.iter().find(|w| w.topic == topic).map(|w| w.id);
+        let found = in_shop
+            .iter()
+            .find(|w| Some(w.id) == known)
+            .or_else(|| in_shop.iter().find(|w| w.topic == topic && w.delivery_url == delivery_url));
+        match found {
+            Some(hook) if hook.status == WebhookStatus::Disabled.as_str() => {
+                woo.update_webhook_status(hook.id, WebhookStatus::Active).await?;
+                report.webhooks_reenabled.push(topic.to_string());
+                events.push(TimelineEvent::now(
+                    "webhook_reenabled",
+                    format!("webhook {topic} (id {}) was disabled by WooCommerce after failed deliveries; re-enabled", hook.id),
+                ));
+                refs.push(WebhookRef { id: hook.id, topic: topic.to_string() });
+            }
+            Some(hook) => {
+                if hook.status != "active" {
+                    // Paused by the shop owner: respected, reported.
+                    status = hook.status.clone();
+                }
+                refs.push(WebhookRef { id: hook.id, topic: topic.to_string() });
+            }
+            None => {
+                let secret = app
+                    .secrets
+                    .get(&channel.id)
+                    .await?
+                    .and_then(|s| s.webhook_secret)
+                    .ok_or_else(|| Error::Config(format!("channel {} has no webhook secret", channel.id)))?;
+                let hook = woo.create_webhook(&webhook_name(topic), topic, &delivery_url, &secret).await?;
+                report.webhooks_recreated.push(topic.to_string());
+                events.push(TimelineEvent::now(
+                    "webhook_recreated",
+                    format!("webhook {topic} was missing in the shop; created again (id {})", hook.id),
+                ));
+                refs.push(WebhookRef { id: hook.id, topic: topic.to_string() });
+            }
+        }
+    }
+    Ok((refs, events, status))
+}
+
+/// Lists orders changed since the checkpoint and accepts them; returns the
+/// new checkpoint (the instant the listing started), or `None` when the
+/// channel has none yet and nothing to base one on.
+async fn catch_up(
+    app: &App,
+    woo: &WooClient,
+    channel: &Channel,
+    report: &mut ChannelReport,
+) -> Result<Option<DateTime<Utc>>> {
+    let listing_started = Utc::now();
+    let from = channel.checkpoint.unwrap_or(channel.created_at) - ChronoDuration::minutes(OVERLAP_MINUTES);
+    let mut query = OrderQuery::default();
+    if supports_modified_after(channel.wc_version.as_deref()) {
+        query.modified_after = Some(from);
+    } else {
+        query.after = Some(from);
+    }
+    let orders = woo.list_orders(&query).await?;
+    report.orders_listed = orders.len();
+    for order in orders.iter().filter(|o| !o.is_draft()) {
+        let raw = serde_json::to_string(order).map_err(|e| Error::Invalid(e.to_string()))?;
+        if accept_order(app, &channel.id, order, raw, Source::Reconciler).await?.changed() {
+            report.orders_new_or_changed += 1;
+        }
+    }
+    Ok(Some(listing_started))
+}
+
+/// `modified_after` came to `GET /orders` with WooCommerce 5.x (PRs #28132 /
+/// #30585, 2021; the exact release is not pinned down, 5.8 is taken as safe).
+/// Older shops are listed by creation date instead: later changes to an old
+/// order then reach us only through the webhook.
+fn supports_modified_after(version: Option<&str>) -> bool {
+    let Some(v) = version else { return true };
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (5, 8)
+}
+
+async fn sweep(app: &App, channel_id: &str, report: &mut ChannelReport) -> Result<()> {
+    let older_than = Utc::now() - ChronoDuration::from_std(app.options.sweep_after).unwrap_or_default();
+    for order in app.repo.list_pending(channel_id, older_than, 1000).await? {
+        enqueue(app, order).await;
+        report.orders_swept += 1;
+    }
+    Ok(())
+}
+
+/// Applies `change` to the freshest copy of a channel (retrying lost races).
+pub async fn update_channel(app: &App, channel_id: &str, change: impl Fn(&mut Channel)) -> Result<Channel> {
+    for _ in 0..8 {
+        let Some(mut channel) = app.repo.get_channel(channel_id).await? else {
+            return Err(Error::NotFound(format!("channel {channel_id}")));
+        };
+        change(&mut channel);
+        match app.repo.save_channel(&mut channel).await {
+            Ok(()) => return Ok(channel),
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Conflict(format!("channel {channel_id}")).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modified_after_needs_5_8() {
+        assert!(supports_modified_after(Some("8.9.1")));
+        assert!(supports_modified_after(Some("5.8.0")));
+        assert!(!supports_modified_after(Some("5.7.2")));
+        assert!(!supports_modified_after(Some("3.5.0")));
+        assert!(supports_modified_after(None));
+    }
+}

@@ -1,0 +1,170 @@
+//! The webhook receiver: `POST /webhooks/woocommerce/{channel_id}`.
+//!
+//! WooCommerce tries each delivery once and disables a webhook after
+//! repeated failures, so the rules are: the unsigned ping gets 200; a
+//! correctly signed delivery gets 200 once it is stored, even when its
+//! content is unusable (kept as a failed inbox entry); only an unsigned or
+//! wrongly signed delivery gets 401, an unknown channel 404, an oversized
+//! body 413 (before any parsing). Nothing here panics on any input.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde_json::json;
+
+use super::{accept_order, store_invalid, Source};
+use crate::model::{Channel, UpsertOutcome};
+use crate::store::StoreError;
+use crate::woocommerce::order::parse_order;
+use crate::woocommerce::webhook::{ping_webhook_id, verify, DeliveryHeaders};
+use crate::App;
+
+/// How often a channel's "last delivery" health field is refreshed at most.
+const HEALTH_WRITE_INTERVAL_SECS: i64 = 60;
+
+/// The receiver's routes, with the body limit applied before any parsing.
+pub fn router(app: App) -> Router {
+    let limit = app.options.max_body_bytes;
+    Router::new()
+        .route("/webhooks/woocommerce/{channel_id}", post(receive))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(app)
+}
+
+/// What the receiver answered, in words (also the JSON reply's `result`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Ping,
+    Stored,
+    Unchanged,
+    /// A draft order or a topic we do not handle.
+    Ignored,
+    /// Signed but unusable: kept as a failed inbox entry.
+    StoredInvalid,
+    UnknownChannel,
+    BadSignature,
+}
+
+impl Outcome {
+    fn status(self) -> StatusCode {
+        match self {
+            Outcome::UnknownChannel => StatusCode::NOT_FOUND,
+            Outcome::BadSignature => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::OK,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ping => "ping",
+            Outcome::Stored => "stored",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Ignored => "ignored",
+            Outcome::StoredInvalid => "stored_invalid",
+            Outcome::UnknownChannel => "unknown_channel",
+            Outcome::BadSignature => "invalid_signature",
+        }
+    }
+}
+
+async fn receive(State(app): State<App>, Path(channel_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    match handle(&app, &channel_id, &headers, &body).await {
+        Ok(outcome) => {
+            let status = outcome.status();
+            let key = if status.is_success() { "result" } else { "error" };
+            (status, Json(json!({ key: outcome.as_str() }))).into_response()
+        }
+        Err(e) => {
+            // Only storage failures get here: WooCommerce may count a failure,
+            // the reconciler's catch-up fetches the order later.
+            tracing::error!(channel = %channel_id, error = %e, "webhook delivery could not be stored");
+            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "temporarily unavailable"}))).into_response()
+        }
+    }
+}
+
+/// The receiver's logic, independent of the HTTP framework.
+pub async fn handle(app: &App, channel_id: &str, headers: &HeaderMap, body: &[u8]) -> crate::Result<Outcome> {
+    let Some(channel) = app.repo.get_channel(channel_id).await? else {
+        return Ok(Outcome::UnknownChannel);
+    };
+    if !channel.is_active() {
+        return Ok(Outcome::UnknownChannel);
+    }
+    let delivery = DeliveryHeaders::from_headers(headers);
+    let Some(signature) = delivery.signature.as_deref() else {
+        if let Some(webhook_id) = ping_webhook_id(body) {
+            tracing::info!(channel = %channel_id, webhook_id, "webhook ping");
+            record_health(app, channel, |c| c.health.last_ping_at = Some(Utc::now())).await;
+            return Ok(Outcome::Ping);
+        }
+        tracing::warn!(channel = %channel_id, "unsigned delivery refused");
+        return Ok(Outcome::BadSignature);
+    };
+    let secret = app.secrets.get(channel_id).await?.and_then(|s| s.webhook_secret);
+    let Some(secret) = secret else {
+        tracing::error!(channel = %channel_id, "active channel has no webhook secret");
+        return Ok(Outcome::BadSignature);
+    };
+    if !verify(body, secret.expose().as_bytes(), signature) {
+        tracing::warn!(channel = %channel_id, "delivery with a wrong signature refused");
+        return Ok(Outcome::BadSignature);
+    }
+
+    let stale = channel
+        .health
+        .last_delivery_at
+        .is_none_or(|t| (Utc::now() - t).num_seconds() >= HEALTH_WRITE_INTERVAL_SECS);
+    if stale {
+        record_health(app, channel, |c| c.health.last_delivery_at = Some(Utc::now())).await;
+    }
+
+    let topic = delivery.topic.as_deref().unwrap_or("");
+    if topic != "order.created" && topic != "order.updated" {
+        tracing::info!(channel = %channel_id, topic, "delivery of a topic the channel does not handle");
+        return Ok(Outcome::Ignored);
+    }
+    let order = match parse_order(body) {
+        Ok(order) => order,
+        Err(e) => {
+            let reason = format!("{topic} delivery is not a readable order: {e}");
+            tracing::warn!(channel = %channel_id, topic, reason = %reason, "stored as failed");
+            store_invalid(app, channel_id, body, reason).await?;
+            return Ok(Outcome::StoredInvalid);
+        }
+    };
+    if order.is_draft() {
+        tracing::info!(channel = %channel_id, order = order.id, status = %order.status, "draft order ignored");
+        return Ok(Outcome::Ignored);
+    }
+    let raw = String::from_utf8_lossy(body).into_owned();
+    let outcome = accept_order(app, channel_id, &order, raw, Source::Webhook).await?;
+    tracing::info!(channel = %channel_id, order = order.id, topic, changed = outcome.changed(), "order delivery");
+    Ok(match outcome {
+        UpsertOutcome::Unchanged(_) => Outcome::Unchanged,
+        _ => Outcome::Stored,
+    })
+}
+
+/// Best-effort health update: a lost race or a store hiccup must never
+/// turn a good delivery into a failure.
+async fn record_health(app: &App, mut channel: Channel, change: impl Fn(&mut Channel)) {
+    for _ in 0..3 {
+        change(&mut channel);
+        match app.repo.save_channel(&mut channel).await {
+            Ok(()) => return,
+            Err(StoreError::Conflict(_)) => match app.repo.get_channel(&channel.id).await {
+                Ok(Some(fresh)) => channel = fresh,
+                _ => return,
+            },
+            Err(e) => {
+                tracing::warn!(channel = %channel.id, error = %e, "health not recorded");
+                return;
+            }
+        }
+    }
+}
