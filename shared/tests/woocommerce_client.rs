@@ -588,6 +588,12 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     let orders = woo.list_orders(&query).await.unwrap();
     assert_eq!(orders.len(), 1);
 
+    let page = woo.list_orders_page(&query, 1).await.unwrap();
+    assert_eq!(
+        (page.orders.len(), page.total_pages, page.is_last),
+        (1, Some(1), true)
+    );
+
     let note = woo
         .create_order_note(63, "Dokuments & <ok>", false)
         .await
@@ -670,7 +676,7 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
             calls.settings,
             calls.webhooks
         ),
-        (2, 1, 2, 5)
+        (3, 1, 2, 5)
     );
     assert_eq!(calls.total(), seen.len() as u64);
 }

@@ -165,6 +165,12 @@ fn fixture_case_orders_parse_and_reproduce_expected_totals() {
         assert!(!order.is_draft(), "{name}");
         assert!(!order.line_items.is_empty(), "{name}");
         assert_total_identity(&order, &name);
+        let stored = serde_json::to_vec(&order).unwrap();
+        assert_eq!(
+            parse_order(&stored).unwrap(),
+            order,
+            "{name}: serialise/read round trip"
+        );
         let summary = order.summary();
         assert_eq!(
             (summary.total, summary.number.as_str()),

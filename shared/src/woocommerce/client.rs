@@ -187,6 +187,48 @@ pub struct OrderQuery {
     pub fields: Vec<String>,
 }
 
+impl OrderQuery {
+    /// Query parameters (without paging).
+    fn params(&self) -> Vec<(&'static str, String)> {
+        let gmt = |d: &DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%S").to_string();
+        let mut q: Vec<(&'static str, String)> =
+            vec![("orderby", "id".into()), ("order", "asc".into())];
+        let dates = [
+            ("modified_after", &self.modified_after),
+            ("modified_before", &self.modified_before),
+            ("after", &self.after),
+            ("before", &self.before),
+        ];
+        let mut any_date = false;
+        for (name, value) in dates {
+            if let Some(d) = value {
+                q.push((name, gmt(d)));
+                any_date = true;
+            }
+        }
+        if any_date {
+            q.push(("dates_are_gmt", "true".into()));
+        }
+        if !self.status.is_empty() {
+            q.push(("status", self.status.join(",")));
+        }
+        if let Some(fields) = fields_param(&self.fields) {
+            q.push(("_fields", fields));
+        }
+        q
+    }
+}
+
+/// One page of orders.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    /// `X-WP-TotalPages`, when the server sent it.
+    pub total_pages: Option<u64>,
+    /// No page follows this one.
+    pub is_last: bool,
+}
+
 /// One HTTP answer with a success status.
 struct Reply {
     headers: HeaderMap,
@@ -266,32 +308,41 @@ impl WooClient {
     /// `GET /orders` with the query's filters, all pages, ordered by id
     /// ascending (stable while orders are being modified).
     pub async fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>, WooError> {
-        let gmt = |d: &DateTime<Utc>| d.format("%Y-%m-%dT%H:%M:%S").to_string();
-        let mut q: Vec<(&str, String)> = vec![("orderby", "id".into()), ("order", "asc".into())];
-        let dates = [
-            ("modified_after", &query.modified_after),
-            ("modified_before", &query.modified_before),
-            ("after", &query.after),
-            ("before", &query.before),
-        ];
-        let mut any_date = false;
-        for (name, value) in dates {
-            if let Some(d) = value {
-                q.push((name, gmt(d)));
-                any_date = true;
-            }
-        }
-        if any_date {
-            q.push(("dates_are_gmt", "true".into()));
-        }
-        if !query.status.is_empty() {
-            q.push(("status", query.status.join(",")));
-        }
-        if let Some(fields) = fields_param(&query.fields) {
-            q.push(("_fields", fields));
-        }
+        let q = query.params();
         let values: Vec<Value> = self.get_all(Endpoint::Orders, "orders", &q).await?;
         values.into_iter().map(order_from_value).collect()
+    }
+
+    /// One page (1-based) of [`WooClient::list_orders`], for callers that
+    /// process orders as they arrive instead of collecting all of them.
+    pub async fn list_orders_page(
+        &self,
+        query: &OrderQuery,
+        page: u32,
+    ) -> Result<OrderPage, WooError> {
+        let per_page = self.inner.opts.per_page.clamp(1, MAX_PER_PAGE);
+        let mut q = query.params();
+        q.push(("page", page.max(1).to_string()));
+        q.push(("per_page", per_page.to_string()));
+        let reply = self
+            .send(Endpoint::Orders, Method::GET, "orders", &q, None)
+            .await?;
+        let values: Vec<Value> = decode("orders", &reply.body)?;
+        let total_pages = header_u64(&reply.headers, "x-wp-totalpages");
+        let is_last = values.is_empty()
+            || match total_pages {
+                Some(total) => u64::from(page.max(1)) >= total,
+                None => values.len() < per_page as usize,
+            };
+        let orders = values
+            .into_iter()
+            .map(order_from_value)
+            .collect::<Result<_, _>>()?;
+        Ok(OrderPage {
+            orders,
+            total_pages,
+            is_last,
+        })
     }
 
     /// `POST /orders/{id}/notes`; returns the note id. `customer_note: true`
