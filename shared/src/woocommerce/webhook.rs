@@ -123,6 +123,23 @@ mod tests {
         assert!(!verify(b"{\"id\":1}", b"s3cret", ""));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_body_signs_and_any_change_breaks_it(
+            body in proptest::collection::vec(proptest::num::u8::ANY, 1..512),
+            secret in "[A-Za-z0-9]{1,50}",
+            at in proptest::num::usize::ANY,
+            flip in 1u8..=255,
+        ) {
+            let sig = sign(&body, secret.as_bytes());
+            proptest::prop_assert!(verify(&body, secret.as_bytes(), &sig));
+            let mut changed = body.clone();
+            let i = at % changed.len();
+            changed[i] ^= flip;
+            proptest::prop_assert!(!verify(&changed, secret.as_bytes(), &sig));
+        }
+    }
+
     #[test]
     fn ping_bodies() {
         assert_eq!(ping_webhook_id(b"webhook_id=2"), Some(2));
