@@ -13,7 +13,7 @@ use channel::woocommerce::catalog::{
     ShippingMethod, ShippingZone, StoreSettings, SystemStatus, TaxClass, TaxRate, Variation,
     Webhook,
 };
-use channel::woocommerce::webhook::{self, HEADER_SIGNATURE};
+use channel::woocommerce::webhook::{self, Delivery, HEADER_SIGNATURE};
 use channel::woocommerce::{parse_order, ApiErrorBody, Order};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
@@ -268,6 +268,24 @@ fn fixture_webhook_signatures_verify_and_pings_parse() {
         let headers_path = body_path.with_extension("headers.json");
         let h = headers(&headers_path);
         let what = body_path.display().to_string();
+        let mut header_map = http::HeaderMap::new();
+        for (k, v) in &h {
+            header_map.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                http::HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        match webhook::classify(&header_map, &body, secret) {
+            Delivery::Verified(meta) => {
+                assert_eq!(meta.resource.as_deref(), Some("order"), "{what}");
+                assert!(
+                    meta.topic.is_some_and(|t| t.starts_with("order.")),
+                    "{what}"
+                );
+            }
+            Delivery::Ping { webhook_id } => assert!(webhook_id > 0, "{what}"),
+            other => panic!("{what}: classified as {other:?}"),
+        }
         match h.get(HEADER_SIGNATURE) {
             Some(sig) => {
                 assert!(webhook::verify(&body, secret, sig), "{what}: signature");

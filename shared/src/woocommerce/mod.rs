@@ -25,3 +25,4 @@ pub use client::{
 };
 pub use error::{ApiErrorBody, WooError};
 pub use order::{parse_order, Order};
+pub use webhook::Delivery;
