@@ -116,22 +116,32 @@ impl SaleBody {
     /// into `Comment` (see `routes::reference_marker`).
     pub(crate) fn build(sale: &NewSale) -> Result<Self, PaytraqError> {
         if sale.lines.is_empty() {
-            return Err(PaytraqError::Invalid("a sale needs at least one line".into()));
+            return Err(PaytraqError::Invalid(
+                "a sale needs at least one line".into(),
+            ));
         }
         if sale.our_reference.trim().is_empty() {
-            return Err(PaytraqError::Invalid("a sale needs our order reference".into()));
+            return Err(PaytraqError::Invalid(
+                "a sale needs our order reference".into(),
+            ));
         }
         if sale.currency.len() != 3 {
-            return Err(PaytraqError::Invalid("currency must be an ISO 4217 code".into()));
+            return Err(PaytraqError::Invalid(
+                "currency must be an ISO 4217 code".into(),
+            ));
         }
         let mut items = Vec::with_capacity(sale.lines.len());
         for (n, line) in sale.lines.iter().enumerate() {
             let has_item = line.item_id.is_some() || line.item_code.is_some();
             if sale.operation == Operation::SellGoods && !has_item {
-                return Err(PaytraqError::Invalid(format!("line {n}: goods need an item")));
+                return Err(PaytraqError::Invalid(format!(
+                    "line {n}: goods need an item"
+                )));
             }
             if line.quantity <= Decimal::ZERO {
-                return Err(PaytraqError::Invalid(format!("line {n}: quantity must be positive")));
+                return Err(PaytraqError::Invalid(format!(
+                    "line {n}: quantity must be positive"
+                )));
             }
             items.push(LineBody {
                 item: has_item.then(|| ItemBody {
@@ -200,7 +210,9 @@ pub(crate) struct PaymentBody {
 
 fn check_amount(amount: Decimal) -> Result<Decimal, PaytraqError> {
     if amount <= Decimal::ZERO {
-        return Err(PaytraqError::Invalid("payment amount must be positive".into()));
+        return Err(PaytraqError::Invalid(
+            "payment amount must be positive".into(),
+        ));
     }
     Ok(amount.normalize())
 }
@@ -337,11 +349,15 @@ impl SaleWire {
             .document
             .document_id
             .ok_or_else(|| PaytraqError::Decode("sale without Document/DocumentID".into()))?;
-        let include_tax = h.include_tax.as_deref().map(str::trim).and_then(|v| match v {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        });
+        let include_tax = h
+            .include_tax
+            .as_deref()
+            .map(str::trim)
+            .and_then(|v| match v {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            });
         Ok(Sale {
             document_id,
             document_number: h.document.document_ref.filter(|r| !r.is_empty()),

@@ -9,9 +9,7 @@
 //! payment we made, so the caller must decide (e.g. by `amount_due`).
 
 use super::client::PaytraqClient;
-use super::model::{
-    CreatedWire, NewPayment, NewPrepayment, NewSale, PaymentRef, Sale, SaleRef,
-};
+use super::model::{CreatedWire, NewPayment, NewPrepayment, NewSale, PaymentRef, Sale, SaleRef};
 use super::routes;
 use super::sale_xml::{PaymentBody, SaleBody, SaleListWire, SaleWire, SendBody};
 use super::xml::{from_xml, to_xml};
@@ -57,7 +55,10 @@ impl PaytraqClient {
     }
 
     /// The newest sale carrying our order reference, read in full.
-    pub async fn find_sale_by_reference(&self, our_reference: &str) -> Result<Option<Sale>, PaytraqError> {
+    pub async fn find_sale_by_reference(
+        &self,
+        our_reference: &str,
+    ) -> Result<Option<Sale>, PaytraqError> {
         let reference = our_reference.trim();
         if reference.is_empty() {
             return Err(PaytraqError::Invalid("empty order reference".into()));
@@ -112,7 +113,10 @@ impl PaytraqClient {
     ) -> Result<PaymentRef, PaytraqError> {
         let body = to_xml(&PaymentBody::prepayment(client_id, prepayment)?)?;
         let reply = self
-            .execute(&routes::add_prepayment(prepayment.sales_order_id), Some(&body))
+            .execute(
+                &routes::add_prepayment(prepayment.sales_order_id),
+                Some(&body),
+            )
             .await?;
         payment_ref(&reply)
     }
@@ -123,7 +127,9 @@ impl PaytraqClient {
         if !to.contains('@') {
             return Err(PaytraqError::Invalid("not an e-mail address".into()));
         }
-        let body = to_xml(&SendBody { email: to.to_owned() })?;
+        let body = to_xml(&SendBody {
+            email: to.to_owned(),
+        })?;
         self.execute(&routes::send_sale(document_id), Some(&body))
             .await
             .map(|_| ())

@@ -123,9 +123,13 @@ mod tests {
 
     #[test]
     fn error_body_children_are_joined() {
-        let msg = error_message("<Error><Code>400</Code><Message>Bad &amp; wrong</Message></Error>");
+        let msg =
+            error_message("<Error><Code>400</Code><Message>Bad &amp; wrong</Message></Error>");
         assert_eq!(msg.as_deref(), Some("Code: 400; Message: Bad & wrong"));
-        assert_eq!(error_message("<Error>plain</Error>").as_deref(), Some("plain"));
+        assert_eq!(
+            error_message("<Error>plain</Error>").as_deref(),
+            Some("plain")
+        );
         assert_eq!(error_message("<Error/>").as_deref(), Some(""));
         assert_eq!(error_message("<Response><A>1</A></Response>"), None);
         assert_eq!(error_message("not xml at all"), None);

@@ -15,9 +15,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::input::{self, decimal, id, parse_body, text, ListQuery};
-use super::state::{
-    ClientRec, Company, EmailRec, PaymentRec, SaleKind, SaleLineRec, SaleRec,
-};
+use super::state::{ClientRec, Company, EmailRec, PaymentRec, SaleKind, SaleLineRec, SaleRec};
 use super::totals::{self, LineInput};
 use super::xml_out::{error_body, Xml};
 use super::Shared;
@@ -49,7 +47,12 @@ impl IntoResponse for ApiErr {
 }
 
 pub fn xml_response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/xml; charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/xml; charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 type ApiResult = Result<Response, ApiErr>;
@@ -92,7 +95,11 @@ fn with_company<T>(
 }
 
 fn paged<T>(items: Vec<T>, page: usize) -> Vec<T> {
-    items.into_iter().skip(page * PAGE_SIZE).take(PAGE_SIZE).collect()
+    items
+        .into_iter()
+        .skip(page * PAGE_SIZE)
+        .take(PAGE_SIZE)
+        .collect()
 }
 
 fn matches(query: &Option<String>, fields: &[Option<&str>]) -> bool {
@@ -100,7 +107,10 @@ fn matches(query: &Option<String>, fields: &[Option<&str>]) -> bool {
         None => true,
         Some(q) => {
             let q = q.to_lowercase();
-            fields.iter().flatten().any(|f| f.to_lowercase().contains(&q))
+            fields
+                .iter()
+                .flatten()
+                .any(|f| f.to_lowercase().contains(&q))
         }
     }
 }
@@ -167,7 +177,10 @@ async fn get_client(
 ) -> ApiResult {
     let client_id = id("ClientID", &Some(client_id))?.unwrap_or_default();
     with_company(&sb, &key, |co| {
-        let c = co.clients.get(&client_id).ok_or(ApiErr::not_found("client"))?;
+        let c = co
+            .clients
+            .get(&client_id)
+            .ok_or(ApiErr::not_found("client"))?;
         let mut x = Xml::new();
         client_xml(&mut x, c);
         ok(x.finish())
@@ -237,8 +250,16 @@ async fn list_products(
                 .num("InterimAvailable", available)
                 .close("Inventory")
                 .open("Price")
-                .leaf("GrossAmount", p.gross_price.map(super::xml_out::money).unwrap_or_default())
-                .leaf("TaxRate", p.tax_rate.map(|r| r.normalize().to_string()).unwrap_or_default())
+                .leaf(
+                    "GrossAmount",
+                    p.gross_price.map(super::xml_out::money).unwrap_or_default(),
+                )
+                .leaf(
+                    "TaxRate",
+                    p.tax_rate
+                        .map(|r| r.normalize().to_string())
+                        .unwrap_or_default(),
+                )
                 .leaf("Currency", "EUR")
                 .close("Price")
                 .close("Product");
@@ -265,12 +286,16 @@ async fn current_inventory(
             .filter(|((w, _), _)| *w == warehouse)
             .map(|((_, item), qty)| (*item, *qty))
             .collect();
-        ok(list_xml("CurrentInventory", &paged(lines, page), |x, (item, qty)| {
-            x.open("LineItem")
-                .leaf("ItemID", item.to_string())
-                .num("Qty", *qty)
-                .close("LineItem");
-        }))
+        ok(list_xml(
+            "CurrentInventory",
+            &paged(lines, page),
+            |x, (item, qty)| {
+                x.open("LineItem")
+                    .leaf("ItemID", item.to_string())
+                    .num("Qty", *qty)
+                    .close("LineItem");
+            },
+        ))
     })
 }
 
@@ -283,23 +308,34 @@ async fn price_list(
     let group = id("PriceGroupID", &Some(group))?.unwrap_or_default();
     let page = input::page(&q)?;
     with_company(&sb, &key, |co| {
-        let pg = co.price_groups.get(&group).ok_or(ApiErr::not_found("price group"))?;
-        let rows: Vec<(u64, (Decimal, Decimal))> = pg.prices.iter().map(|(k, v)| (*k, *v)).collect();
-        ok(list_xml("Products", &paged(rows, page), |x, (item, (incl, excl))| {
-            let code = co.products.get(item).map(|p| p.code.as_str());
-            x.open("Product")
-                .leaf("ItemID", item.to_string())
-                .opt("Code", code)
-                .open("Price")
-                .money("PriceIncTax", *incl)
-                .money("PriceExclTax", *excl)
-                .close("Price")
-                .close("Product");
-        }))
+        let pg = co
+            .price_groups
+            .get(&group)
+            .ok_or(ApiErr::not_found("price group"))?;
+        let rows: Vec<(u64, (Decimal, Decimal))> =
+            pg.prices.iter().map(|(k, v)| (*k, *v)).collect();
+        ok(list_xml(
+            "Products",
+            &paged(rows, page),
+            |x, (item, (incl, excl))| {
+                let code = co.products.get(item).map(|p| p.code.as_str());
+                x.open("Product")
+                    .leaf("ItemID", item.to_string())
+                    .opt("Code", code)
+                    .open("Price")
+                    .money("PriceIncTax", *incl)
+                    .money("PriceExclTax", *excl)
+                    .close("Price")
+                    .close("Product");
+            },
+        ))
     })
 }
 
-async fn tax_keys(State(sb): State<Arc<Shared>>, Extension(key): Extension<CompanyKey>) -> ApiResult {
+async fn tax_keys(
+    State(sb): State<Arc<Shared>>,
+    Extension(key): Extension<CompanyKey>,
+) -> ApiResult {
     with_company(&sb, &key, |co| {
         let keys: Vec<_> = co.tax_keys.values().cloned().collect();
         ok(list_xml("TaxKeys", &keys, |x, k| {
@@ -312,7 +348,10 @@ async fn tax_keys(State(sb): State<Arc<Shared>>, Extension(key): Extension<Compa
     })
 }
 
-async fn warehouses(State(sb): State<Arc<Shared>>, Extension(key): Extension<CompanyKey>) -> ApiResult {
+async fn warehouses(
+    State(sb): State<Arc<Shared>>,
+    Extension(key): Extension<CompanyKey>,
+) -> ApiResult {
     with_company(&sb, &key, |co| {
         let all: Vec<(u64, String)> = co.warehouses.iter().map(|(k, v)| (*k, v.clone())).collect();
         ok(list_xml("Warehouses", &all, |x, (id, name)| {
@@ -324,7 +363,10 @@ async fn warehouses(State(sb): State<Arc<Shared>>, Extension(key): Extension<Com
     })
 }
 
-async fn money_accounts(State(sb): State<Arc<Shared>>, Extension(key): Extension<CompanyKey>) -> ApiResult {
+async fn money_accounts(
+    State(sb): State<Arc<Shared>>,
+    Extension(key): Extension<CompanyKey>,
+) -> ApiResult {
     with_company(&sb, &key, |co| {
         let all: Vec<_> = co.money_accounts.values().cloned().collect();
         ok(list_xml("MoneyAccounts", &all, |x, a| {
@@ -340,8 +382,13 @@ async fn money_accounts(State(sb): State<Arc<Shared>>, Extension(key): Extension
 // ------------------------------------------------------------ sales
 
 fn sale_xml(x: &mut Xml, s: &SaleRec, co: &Company, full: bool) {
-    let warehouse_name = s.warehouse_id.and_then(|w| co.warehouses.get(&w)).map(String::as_str);
-    x.open("Sale").open("Header").open("Document")
+    let warehouse_name = s
+        .warehouse_id
+        .and_then(|w| co.warehouses.get(&w))
+        .map(String::as_str);
+    x.open("Sale")
+        .open("Header")
+        .open("Document")
         .leaf("DocumentID", s.id.to_string())
         .leaf("DocumentDate", s.date.format("%Y-%m-%d").to_string())
         .leaf("DocumentRef", &s.number)
@@ -358,23 +405,39 @@ fn sale_xml(x: &mut Xml, s: &SaleRec, co: &Company, full: bool) {
         .money("AmountDue", s.amount_due())
         .leaf("Currency", &s.currency)
         .leaf("IncludeTax", if s.include_tax { "true" } else { "false" })
-        .leaf("DateApproved", s.date_approved.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default())
+        .leaf(
+            "DateApproved",
+            s.date_approved
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        )
         .opt("Comment", s.comment.as_deref())
         .open("ShippingData")
         .leaf("ShippingType", "1")
         .open("Warehouse")
-        .leaf("WarehouseID", s.warehouse_id.map(|w| w.to_string()).unwrap_or_default())
+        .leaf(
+            "WarehouseID",
+            s.warehouse_id.map(|w| w.to_string()).unwrap_or_default(),
+        )
         .opt("WarehouseName", warehouse_name)
         .close("Warehouse")
         .close("ShippingData")
         .close("Header");
     if full {
-        let tax_name = |k: u64| co.tax_keys.get(&k).map(|t| t.name.clone()).unwrap_or_default();
+        let tax_name = |k: u64| {
+            co.tax_keys
+                .get(&k)
+                .map(|t| t.name.clone())
+                .unwrap_or_default()
+        };
         x.open("LineItems");
         for l in &s.lines {
             x.open("LineItem")
                 .open("Item")
-                .leaf("ItemID", l.item_id.map(|i| i.to_string()).unwrap_or_default())
+                .leaf(
+                    "ItemID",
+                    l.item_id.map(|i| i.to_string()).unwrap_or_default(),
+                )
                 .opt("ItemName", l.item_name.as_deref())
                 .opt("ItemCode", l.item_code.as_deref())
                 .close("Item")
@@ -426,14 +489,22 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
     let kind = SaleKind::parse(h.sale_type.as_deref().unwrap_or(""))
         .ok_or(ApiErr::bad("SaleType must be sales_invoice or sales_order"))?;
     let operation = text(&h.operation).unwrap_or_else(|| "sell_goods".into());
-    if !matches!(operation.as_str(), "sell_goods" | "sell_services" | "other_income") {
+    if !matches!(
+        operation.as_str(),
+        "sell_goods" | "sell_services" | "other_income"
+    ) {
         return Err(ApiErr::bad("unknown Operation"));
     }
-    let client_id = id("ClientID", &h.document.client.client_id)?.ok_or(ApiErr::bad("Client/ClientID is required"))?;
-    let client = co.clients.get(&client_id).ok_or(ApiErr::bad("client does not exist"))?;
+    let client_id = id("ClientID", &h.document.client.client_id)?
+        .ok_or(ApiErr::bad("Client/ClientID is required"))?;
+    let client = co
+        .clients
+        .get(&client_id)
+        .ok_or(ApiErr::bad("client does not exist"))?;
     let date = match text(&h.document.date) {
         None => Utc::now().date_naive(),
-        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(|_| ApiErr::bad("DocumentDate must be YYYY-MM-DD"))?,
+        Some(d) => NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map_err(|_| ApiErr::bad("DocumentDate must be YYYY-MM-DD"))?,
     };
     let warehouse_id = id("WarehouseID", &h.shipping_data.warehouse.warehouse_id)?;
     if let Some(w) = warehouse_id {
@@ -450,18 +521,32 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
         let item_id = id("ItemID", &l.item.item_id)?;
         let code = text(&l.item.item_code);
         let product = match (item_id, &code) {
-            (Some(i), _) => Some(co.products.get(&i).ok_or(ApiErr::bad(&format!("line {n}: item does not exist")))?),
-            (None, Some(c)) => Some(co.products.values().find(|p| &p.code == c).ok_or(ApiErr::bad(&format!("line {n}: item code not found")))?),
-            (None, None) if operation == "sell_goods" => return Err(ApiErr::bad(&format!("line {n}: Item is required"))),
+            (Some(i), _) => Some(
+                co.products
+                    .get(&i)
+                    .ok_or(ApiErr::bad(&format!("line {n}: item does not exist")))?,
+            ),
+            (None, Some(c)) => Some(
+                co.products
+                    .values()
+                    .find(|p| &p.code == c)
+                    .ok_or(ApiErr::bad(&format!("line {n}: item code not found")))?,
+            ),
+            (None, None) if operation == "sell_goods" => {
+                return Err(ApiErr::bad(&format!("line {n}: Item is required")))
+            }
             (None, None) => None,
         };
-        let qty = decimal("Qty", &l.qty)?.ok_or(ApiErr::bad(&format!("line {n}: Qty is required")))?;
+        let qty =
+            decimal("Qty", &l.qty)?.ok_or(ApiErr::bad(&format!("line {n}: Qty is required")))?;
         if qty <= Decimal::ZERO {
             return Err(ApiErr::bad(&format!("line {n}: Qty must be positive")));
         }
-        let price = decimal("Price", &l.price)?.ok_or(ApiErr::bad(&format!("line {n}: Price is required")))?;
+        let price = decimal("Price", &l.price)?
+            .ok_or(ApiErr::bad(&format!("line {n}: Price is required")))?;
         let discount_pct = decimal("LineDiscount", &l.discount)?.unwrap_or_default();
-        let tax_key_id = id("TaxKeyID", &l.tax_key.tax_key_id)?.ok_or(ApiErr::bad(&format!("line {n}: TaxKey is required")))?;
+        let tax_key_id = id("TaxKeyID", &l.tax_key.tax_key_id)?
+            .ok_or(ApiErr::bad(&format!("line {n}: TaxKey is required")))?;
         lines.push(SaleLineRec {
             item_id: product.map(|p| p.id),
             item_code: product.map(|p| p.code.clone()),
@@ -477,14 +562,21 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
     let shipping = match sale.shipping {
         None => None,
         Some(s) => Some((
-            decimal("ShippingCharge/Amount", &s.amount)?.ok_or(ApiErr::bad("ShippingCharge/Amount is required"))?,
-            id("TaxKeyID", &s.tax_key.tax_key_id)?.ok_or(ApiErr::bad("ShippingCharge/TaxKey is required"))?,
+            decimal("ShippingCharge/Amount", &s.amount)?
+                .ok_or(ApiErr::bad("ShippingCharge/Amount is required"))?,
+            id("TaxKeyID", &s.tax_key.tax_key_id)?
+                .ok_or(ApiErr::bad("ShippingCharge/TaxKey is required"))?,
         )),
     };
     let rates: BTreeMap<u64, Decimal> = co.tax_keys.values().map(|k| (k.id, k.rate)).collect();
     let inputs: Vec<LineInput> = lines
         .iter()
-        .map(|l| LineInput { qty: l.qty, price: l.price, discount_pct: l.discount_pct, tax_key_id: l.tax_key_id })
+        .map(|l| LineInput {
+            qty: l.qty,
+            price: l.price,
+            discount_pct: l.discount_pct,
+            tax_key_id: l.tax_key_id,
+        })
         .collect();
     let t = totals::compute(&inputs, shipping, &rates, include_tax)
         .map_err(|k| ApiErr::bad(&format!("tax key {k} does not exist")))?;
@@ -505,7 +597,9 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
         operation,
         status: "draft".into(),
         date_approved: None,
-        currency: text(&h.currency).unwrap_or_else(|| "EUR".into()).to_ascii_uppercase(),
+        currency: text(&h.currency)
+            .unwrap_or_else(|| "EUR".into())
+            .to_ascii_uppercase(),
         include_tax,
         comment: text(&h.comment),
         warehouse_id,
@@ -566,9 +660,16 @@ async fn list_sales(
             .sales
             .values()
             .rev()
-            .filter(|s| matches(&q.query, &[Some(&s.number), s.comment.as_deref(), Some(&s.client_name)]))
+            .filter(|s| {
+                matches(
+                    &q.query,
+                    &[Some(&s.number), s.comment.as_deref(), Some(&s.client_name)],
+                )
+            })
             .collect();
-        ok(list_xml("Sales", &paged(found, page), |x, s| sale_xml(x, s, co, false)))
+        ok(list_xml("Sales", &paged(found, page), |x, s| {
+            sale_xml(x, s, co, false)
+        }))
     })
 }
 
@@ -579,7 +680,10 @@ async fn approve_sale(
 ) -> ApiResult {
     let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
     with_company(&sb, &key, |co| {
-        let s = co.sales.get_mut(&doc).ok_or(ApiErr::not_found("document"))?;
+        let s = co
+            .sales
+            .get_mut(&doc)
+            .ok_or(ApiErr::not_found("document"))?;
         if s.status != "draft" {
             return Err(ApiErr::bad("document is already approved"));
         }
@@ -589,7 +693,11 @@ async fn approve_sale(
         // an approved sales order only reserves them (see Company::reserved).
         if s.kind == SaleKind::SalesInvoice && s.operation == "sell_goods" {
             if let Some(w) = s.warehouse_id {
-                let issued: Vec<(u64, Decimal)> = s.lines.iter().filter_map(|l| Some((l.item_id?, l.qty))).collect();
+                let issued: Vec<(u64, Decimal)> = s
+                    .lines
+                    .iter()
+                    .filter_map(|l| Some((l.item_id?, l.qty)))
+                    .collect();
                 for (item, qty) in issued {
                     *co.stock.entry((w, item)).or_default() -= qty;
                 }
@@ -611,7 +719,8 @@ async fn add_payment(
 ) -> ApiResult {
     let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
     let p: input::PaymentIn = parse_body(&body)?;
-    let account = id("MoneyAccountID", &p.money_account_id)?.ok_or(ApiErr::bad("MoneyAccountID is required"))?;
+    let account = id("MoneyAccountID", &p.money_account_id)?
+        .ok_or(ApiErr::bad("MoneyAccountID is required"))?;
     let amount = decimal("Amount", &p.amount)?.ok_or(ApiErr::bad("Amount is required"))?;
     if amount <= Decimal::ZERO {
         return Err(ApiErr::bad("Amount must be positive"));
@@ -622,8 +731,13 @@ async fn add_payment(
             return Err(ApiErr::bad("money account does not exist"));
         }
         let payment_id = co.fresh_id();
-        let s = co.sales.get_mut(&doc).ok_or(ApiErr::not_found("document"))?;
-        let currency = text(&p.currency).unwrap_or_else(|| s.currency.clone()).to_ascii_uppercase();
+        let s = co
+            .sales
+            .get_mut(&doc)
+            .ok_or(ApiErr::not_found("document"))?;
+        let currency = text(&p.currency)
+            .unwrap_or_else(|| s.currency.clone())
+            .to_ascii_uppercase();
         if currency != s.currency {
             return Err(ApiErr::bad("payment currency differs from the document"));
         }
@@ -663,7 +777,11 @@ async fn send_sale(
     body: Bytes,
 ) -> ApiResult {
     let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
-    let send: input::SendIn = if body.is_empty() { Default::default() } else { parse_body(&body)? };
+    let send: input::SendIn = if body.is_empty() {
+        Default::default()
+    } else {
+        parse_body(&body)?
+    };
     with_company(&sb, &key, |co| {
         let s = co.sales.get(&doc).ok_or(ApiErr::not_found("document"))?;
         let to = text(&send.email)
@@ -672,7 +790,10 @@ async fn send_sale(
         if !to.contains('@') {
             return Err(ApiErr::bad("not an e-mail address"));
         }
-        co.emails.push(EmailRec { document_id: doc, to });
+        co.emails.push(EmailRec {
+            document_id: doc,
+            to,
+        });
         ok(Xml::new()
             .open("Response")
             .leaf("DocumentID", doc.to_string())

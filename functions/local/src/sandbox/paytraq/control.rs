@@ -131,20 +131,29 @@ async fn handle(sb: &Shared, route: &str, mut req: Request, next: Next) -> (Resp
     req.extensions_mut().insert(CompanyKey(key.0));
     let response = next.run(req).await;
     if let Some(FaultKind::AfterHandling(code)) = fault {
-        return (injected(code, "injected fault after the request ran"), Some(company_id));
+        return (
+            injected(code, "injected fault after the request ran"),
+            Some(company_id),
+        );
     }
     (response, Some(company_id))
 }
 
 /// `(api key, api token)` from headers, else from the query string.
 fn credentials(headers: &HeaderMap, query: Option<&str>) -> Option<(String, String)> {
-    let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     if let (Some(k), Some(t)) = (header("APIKey"), header("APIToken")) {
         return Some((k, t));
     }
-    let pairs: BTreeMap<String, String> = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .into_owned()
-        .collect();
+    let pairs: BTreeMap<String, String> =
+        url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
     Some((pairs.get("APIKey")?.clone(), pairs.get("APIToken")?.clone()))
 }
 
@@ -191,7 +200,11 @@ fn injected(code: u16, message: &str) -> Response {
 }
 
 fn unauthorized() -> Response {
-    ApiErr(StatusCode::UNAUTHORIZED, "API key or token is not valid".into()).into_response()
+    ApiErr(
+        StatusCode::UNAUTHORIZED,
+        "API key or token is not valid".into(),
+    )
+    .into_response()
 }
 
 fn rate_limited(wait: Duration) -> Response {

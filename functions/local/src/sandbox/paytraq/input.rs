@@ -174,18 +174,27 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
 
 /// A trimmed, non-empty text.
 pub fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 pub fn decimal(field: &str, v: &Option<String>) -> Result<Option<Decimal>, ApiErr> {
     text(v)
-        .map(|s| s.parse::<Decimal>().map_err(|_| ApiErr::bad(&format!("{field} is not a number"))))
+        .map(|s| {
+            s.parse::<Decimal>()
+                .map_err(|_| ApiErr::bad(&format!("{field} is not a number")))
+        })
         .transpose()
 }
 
 pub fn id(field: &str, v: &Option<String>) -> Result<Option<u64>, ApiErr> {
     text(v)
-        .map(|s| s.parse::<u64>().map_err(|_| ApiErr::bad(&format!("{field} is not an id"))))
+        .map(|s| {
+            s.parse::<u64>()
+                .map_err(|_| ApiErr::bad(&format!("{field} is not an id")))
+        })
         .transpose()
 }
 

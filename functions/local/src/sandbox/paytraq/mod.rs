@@ -42,8 +42,8 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use tokio::task::JoinHandle;
 
-pub use control::{Fault, FaultKind, RequestLogEntry};
 use control::Settings;
+pub use control::{Fault, FaultKind, RequestLogEntry};
 pub use state::{ClientRec, EmailRec, PaymentRec, SaleRec};
 use state::{Company, MoneyAccountRec, PriceGroupRec, ProductRec, TaxKeyRec, World};
 
@@ -130,7 +130,10 @@ impl PaytraqSandbox {
             crashed: AtomicBool::new(false),
         });
         let app = api::router()
-            .route_layer(axum::middleware::from_fn_with_state(shared.clone(), control::api_layer))
+            .route_layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                control::api_layer,
+            ))
             .merge(control::router())
             .fallback(|| async { api::ApiErr::not_found("route") })
             .with_state(shared.clone());
@@ -141,7 +144,11 @@ impl PaytraqSandbox {
                 tracing::error!(error = %e, "paytraq sandbox stopped");
             }
         });
-        Ok(Self { shared, addr, server })
+        Ok(Self {
+            shared,
+            addr,
+            server,
+        })
     }
 
     /// `http://127.0.0.1:PORT` (the API is under `/api/`).
@@ -285,7 +292,14 @@ impl SandboxCompany {
     pub fn add_tax_key(&self, name: &str, rate: Decimal) -> u64 {
         self.with(|c| {
             let id = c.fresh_id();
-            c.tax_keys.insert(id, TaxKeyRec { id, name: name.to_owned(), rate });
+            c.tax_keys.insert(
+                id,
+                TaxKeyRec {
+                    id,
+                    name: name.to_owned(),
+                    rate,
+                },
+            );
             id
         })
     }
@@ -308,7 +322,13 @@ impl SandboxCompany {
 
     /// Sets a product's price in a group (incl. and excl. tax). Returns
     /// false when the group does not exist.
-    pub fn set_price(&self, group_id: u64, item_id: u64, incl_tax: Decimal, excl_tax: Decimal) -> bool {
+    pub fn set_price(
+        &self,
+        group_id: u64,
+        item_id: u64,
+        incl_tax: Decimal,
+        excl_tax: Decimal,
+    ) -> bool {
         self.with(|c| match c.price_groups.get_mut(&group_id) {
             Some(g) => {
                 g.prices.insert(item_id, (incl_tax, excl_tax));
@@ -323,7 +343,11 @@ impl SandboxCompany {
             let id = c.fresh_id();
             c.money_accounts.insert(
                 id,
-                MoneyAccountRec { id, name: name.to_owned(), currency: currency.to_owned() },
+                MoneyAccountRec {
+                    id,
+                    name: name.to_owned(),
+                    currency: currency.to_owned(),
+                },
             );
             id
         })

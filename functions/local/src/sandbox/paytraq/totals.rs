@@ -71,10 +71,20 @@ pub fn compute(
         let rate = *rates.get(&key).ok_or(key)?;
         let row = if include_tax {
             let tax = round_cents(sum * rate / (hundred + rate));
-            TaxRow { tax_key_id: key, net: sum - tax, tax, gross: sum }
+            TaxRow {
+                tax_key_id: key,
+                net: sum - tax,
+                tax,
+                gross: sum,
+            }
         } else {
             let tax = round_cents(sum * rate / hundred);
-            TaxRow { tax_key_id: key, net: sum, tax, gross: sum + tax }
+            TaxRow {
+                tax_key_id: key,
+                net: sum,
+                tax,
+                gross: sum + tax,
+            }
         };
         taxes.push(row);
     }
@@ -97,7 +107,12 @@ mod tests {
     use rust_decimal_macros::dec;
 
     fn line(qty: Decimal, price: Decimal, discount_pct: Decimal, key: u64) -> LineInput {
-        LineInput { qty, price, discount_pct, tax_key_id: key }
+        LineInput {
+            qty,
+            price,
+            discount_pct,
+            tax_key_id: key,
+        }
     }
 
     #[test]
@@ -114,9 +129,25 @@ mod tests {
         let t = compute(&lines, Some((dec!(4.99), 1)), &rates, false).unwrap();
         assert_eq!(t.line_totals[3], dec!(9.05));
         // key 1: 0.15 + 4.99 = 5.14 → tax 1.0794 → 1.08
-        assert_eq!(t.taxes[0], TaxRow { tax_key_id: 1, net: dec!(5.14), tax: dec!(1.08), gross: dec!(6.22) });
+        assert_eq!(
+            t.taxes[0],
+            TaxRow {
+                tax_key_id: 1,
+                net: dec!(5.14),
+                tax: dec!(1.08),
+                gross: dec!(6.22)
+            }
+        );
         // key 2: 9.05 × 12% = 1.086 → 1.09
-        assert_eq!(t.taxes[1], TaxRow { tax_key_id: 2, net: dec!(9.05), tax: dec!(1.09), gross: dec!(10.14) });
+        assert_eq!(
+            t.taxes[1],
+            TaxRow {
+                tax_key_id: 2,
+                net: dec!(9.05),
+                tax: dec!(1.09),
+                gross: dec!(10.14)
+            }
+        );
         assert_eq!(t.total, dec!(16.36));
         assert_eq!(t.net + t.tax, t.total);
     }
@@ -124,7 +155,13 @@ mod tests {
     #[test]
     fn inclusive_prices_split_tax_out_of_the_gross() {
         let rates = BTreeMap::from([(1, dec!(21))]);
-        let t = compute(&[line(dec!(2), dec!(12.10), dec!(0), 1)], None, &rates, true).unwrap();
+        let t = compute(
+            &[line(dec!(2), dec!(12.10), dec!(0), 1)],
+            None,
+            &rates,
+            true,
+        )
+        .unwrap();
         assert_eq!(t.total, dec!(24.20));
         assert_eq!(t.tax, dec!(4.20));
         assert_eq!(t.net, dec!(20.00));
@@ -132,7 +169,12 @@ mod tests {
 
     #[test]
     fn unknown_tax_key_is_reported() {
-        let t = compute(&[line(dec!(1), dec!(1), dec!(0), 9)], None, &BTreeMap::new(), false);
+        let t = compute(
+            &[line(dec!(1), dec!(1), dec!(0), 9)],
+            None,
+            &BTreeMap::new(),
+            false,
+        );
         assert_eq!(t, Err(9));
     }
 }
