@@ -700,3 +700,41 @@ async fn credentials_never_appear_in_errors() {
     assert!(!shown.contains(key) && !shown.contains(token));
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn one_pacer_is_shared_by_all_clients_of_a_company() {
+    let sb = PaytraqSandbox::start(PaytraqSandboxConfig::default())
+        .await
+        .unwrap(); // 1/s, burst 5
+    let co = sb.create_company(KEY, TOKEN);
+    let id = co.add_client("Jane", None);
+    let pacer = Arc::new(Pacer::new(PacerConfig::default()).unwrap());
+    let make = || {
+        let creds = PaytraqCredentials {
+            api_key: Secret::new(KEY),
+            api_token: Secret::new(TOKEN),
+        };
+        PaytraqClient::new(&sb.base_url(), creds, reqwest::Client::new(), pacer.clone())
+            .unwrap()
+            .with_retry_policy(fast_policy())
+    };
+    let (a, b) = (make(), make());
+    let start = Instant::now();
+    let calls = (0..8).map(|n| {
+        let c = if n % 2 == 0 { a.clone() } else { b.clone() };
+        async move { c.get_client(id).await }
+    });
+    for r in futures::future::join_all(calls).await {
+        r.unwrap();
+    }
+    // 5 at once, then 3 more one second apart.
+    let elapsed = start.elapsed();
+    assert!(elapsed >= Duration::from_millis(2_500), "{elapsed:?}");
+    assert!(elapsed <= Duration::from_secs(7), "{elapsed:?}");
+    let refused = a.calls().total_rate_limited() + b.calls().total_rate_limited();
+    assert!(
+        refused <= 2,
+        "{refused} requests refused: the pacer was not shared"
+    );
+    sb.shutdown().await;
+}

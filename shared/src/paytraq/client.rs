@@ -29,6 +29,10 @@ use super::xml::{error_message, from_xml};
 use super::PaytraqError;
 use crate::secrets::Secret;
 
+/// A list longer than this many pages is treated as a server fault
+/// (a reply that never gets short would otherwise page forever).
+const MAX_PAGES: u32 = 10_000;
+
 /// One company's API key pair.
 #[derive(Clone, Debug)]
 pub struct PaytraqCredentials {
@@ -262,15 +266,18 @@ impl PaytraqClient {
         W: DeserializeOwned,
     {
         let mut out = Vec::new();
-        for page in 0u32.. {
+        for page in 0..MAX_PAGES {
             let batch = items(self.fetch::<W>(&call.clone().page(page)).await?);
             let short = batch.len() < PAGE_SIZE;
             out.extend(batch);
             if short {
-                break;
+                return Ok(out);
             }
         }
-        Ok(out)
+        Err(PaytraqError::Decode(format!(
+            "{}: more than {MAX_PAGES} full pages",
+            call.name
+        )))
     }
 }
 
