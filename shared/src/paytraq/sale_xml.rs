@@ -379,6 +379,11 @@ impl SaleWire {
         })
     }
 
+    /// Whether the header came without any `Comment` element.
+    pub(crate) fn comment_missing(&self) -> bool {
+        self.header.comment.is_none()
+    }
+
     /// Whether this document carries our reference marker.
     pub(crate) fn has_reference(&self, our_reference: &str) -> bool {
         let marker = reference_marker(our_reference);
