@@ -1,1 +1,3 @@
 //! Sandboxes of the WooCommerce and PayTraq APIs.
+
+pub mod paytraq;
