@@ -595,7 +595,7 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
                 id: st.next_item_id(),
                 code: def.code.clone(),
                 discount: fmt_trim(t.discount),
-                discount_tax: fmt_dp(t.discount_tax, dp),
+                discount_tax: fmt_trim(t.discount_tax),
                 meta_data: vec![Meta::item(
                     st.next_meta_id(),
                     "coupon_info",

@@ -348,13 +348,14 @@ pub fn compute(inp: &TotalsInput<'_>) -> OrderTotals {
     // 7. Order totals.
     let cart_subtotal: Decimal = lines.iter().map(|l| inp.round_item(l.subtotal)).sum();
     let cart_total: Decimal = lines.iter().map(|l| inp.round_item(l.total)).sum();
+    // The discount's tax comes from the unrounded item taxes (021: 0.4918 → 0.49, not 2.62 − 2.12).
     let subtotal_tax: Decimal = lines
         .iter()
-        .flat_map(|l| l.taxes.iter().map(|(_, _, s)| inp.round_line_tax(*s)))
+        .flat_map(|l| l.taxes.iter().map(|(_, _, s)| *s))
         .sum();
     let items_tax: Decimal = lines
         .iter()
-        .flat_map(|l| l.taxes.iter().map(|(_, t, _)| inp.round_line_tax(*t)))
+        .flat_map(|l| l.taxes.iter().map(|(_, t, _)| *t))
         .sum();
     let fees_total: Decimal = fees.iter().map(|f| f.total).sum();
     let shipping_total = round_half_up(shipping.iter().map(|s| s.total).sum(), inp.decimals);
@@ -410,14 +411,15 @@ struct Discounts {
     quantities: Vec<Decimal>,
     /// Total discount per item so far (all coupons).
     applied: Vec<Decimal>,
-    /// Item indexes, most expensive first (stable).
+    /// Item indexes, largest price × quantity first (stable).
     sorted: Vec<usize>,
 }
 
 impl Discounts {
     fn new(prices: Vec<Decimal>, quantities: Vec<Decimal>) -> Self {
         let mut sorted: Vec<usize> = (0..prices.len()).collect();
-        sorted.sort_by(|a, b| prices[*b].cmp(&prices[*a]));
+        // `WC_Discounts::sort_by_price` weighs the line price by quantity once more.
+        sorted.sort_by(|a, b| (prices[*b] * quantities[*b]).cmp(&(prices[*a] * quantities[*a])));
         Self {
             applied: vec![Decimal::ZERO; prices.len()],
             prices,
