@@ -515,8 +515,8 @@ async fn control_api_creates_replays_and_marks_paid() {
     assert_eq!(paid["status"], "processing");
     assert!(paid["date_paid"].is_string());
 
-    let replay =
-        read_json(&fixtures().join("cases/005-shipping-and-taxable-fee-cod-paid/order.json"));
+    let mut replay = sb.order(id).unwrap();
+    replay["id"] = json!(0);
     let r = http
         .post(format!("{}/__sandbox/orders/raw", sb.base_url()))
         .json(&replay)
