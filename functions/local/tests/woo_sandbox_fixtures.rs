@@ -390,3 +390,51 @@ async fn fixture_replayed_orders_are_delivered_byte_identical_to_captures() {
     assert!(n > 0);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn fixture_product_sku_lookups_match_real_results() {
+    let sb = fixture_sandbox().await;
+    let api = Api::new(&sb);
+    let mut metas: Vec<PathBuf> = std::fs::read_dir(fixtures().join("api"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("products-by-sku-")
+        })
+        .filter(|p| p.to_string_lossy().ends_with(".meta.json"))
+        .collect();
+    metas.sort();
+    assert!(!metas.is_empty());
+    for meta in metas {
+        let m = read_json(&meta);
+        let url = url::Url::parse(m["request"]["url"].as_str().unwrap()).unwrap();
+        let path_and_query = format!(
+            "{}?{}",
+            url.path().trim_start_matches("/wp-json/wc/v3"),
+            url.query().unwrap_or("")
+        );
+        let r = api.get(&path_and_query).await;
+        assert_eq!(
+            r.status(),
+            m["response"]["status"].as_u64().unwrap_or(200) as u16
+        );
+        let ours: Value = r.json().await.unwrap();
+        let body_file = meta.with_file_name(m["response"]["body_file"].as_str().unwrap());
+        let real = read_json(&body_file);
+        let ids = |v: &Value| {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["id"].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&ours), ids(&real), "{}", meta.display());
+        let mut diffs = Vec::new();
+        shape_diff("products", &ours, &real, &mut diffs);
+        assert!(diffs.is_empty(), "{}: {diffs:#?}", meta.display());
+    }
+    sb.shutdown().await;
+}
