@@ -76,9 +76,16 @@ async fn fixture_order_and_webhook_shapes_match_real_orders() {
         .post("/webhooks", &json!({"name": "c", "topic": "order.created", "delivery_url": format!("{}/created", rx.url), "secret": secret}))
         .await;
     assert_eq!(hook.status(), 201);
+    let hook = api
+        .post("/webhooks", &json!({"name": "u", "topic": "order.updated", "delivery_url": format!("{}/updated", rx.url), "secret": secret}))
+        .await;
+    assert_eq!(hook.status(), 201);
     let mut checked = 0;
     for case in rest_cases() {
         let before = rx.received().len();
+        let puts = read_json(&case.join("request.json"))["post_steps"]
+            .as_array()
+            .map_or(0, Vec::len);
         let id = replay_case(&sb, &api, &case).await;
         let ours: Value = api
             .get(&format!("/orders/{id}"))
@@ -91,7 +98,20 @@ async fn fixture_order_and_webhook_shapes_match_real_orders() {
         shape_diff("order", &ours, &real, &mut diffs);
         assert!(diffs.is_empty(), "{}: {diffs:#?}", case.display());
 
-        let got = rx.wait_for(before + 1).await;
+        let got = rx.wait_for(before + 2 + puts).await;
+        let updated = got
+            .iter()
+            .skip(before)
+            .find(|r| r.path == "/updated")
+            .expect("order.updated delivery");
+        let ours_updated: Value = serde_json::from_slice(&updated.body).unwrap();
+        let real_updated: Value = serde_json::from_slice(
+            &std::fs::read(case.join("webhook-order.updated.body")).unwrap(),
+        )
+        .unwrap();
+        let mut diffs = Vec::new();
+        shape_diff("webhook-updated", &ours_updated, &real_updated, &mut diffs);
+        assert!(diffs.is_empty(), "{}: {diffs:#?}", case.display());
         let delivery = got
             .iter()
             .skip(before)

@@ -72,10 +72,12 @@ pub async fn get_product(
     Query(q): Q,
 ) -> ApiResult {
     let st = s.lock();
-    let p = st
-        .any_product(id)
-        .ok_or_else(|| ApiError::invalid_id("woocommerce_rest_product_invalid_id"))?;
-    rest::ok_fields(&q, p)
+    let p = match (st.products.get(&id), st.variations.get(&id)) {
+        (Some(p), _) => p.clone(),
+        (None, Some(v)) => variation_as_product(v),
+        (None, None) => return Err(ApiError::invalid_id("woocommerce_rest_product_invalid_id")),
+    };
+    rest::ok_fields(&q, &p)
 }
 
 pub async fn update_product(
