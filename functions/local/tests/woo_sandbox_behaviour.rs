@@ -346,6 +346,16 @@ async fn paging_headers_fields_and_per_page_limit() {
         .await;
     assert_eq!(all.headers()["x-wp-total"], "25");
 
+    for path in ["/orders/abc", "/nothing-here"] {
+        let r = api.get(path).await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "rest_no_route");
+    }
+    let wrong_method = api
+        .send(reqwest::Method::DELETE, "/orders", &json!({}))
+        .await;
+    assert_eq!(wrong_method.status(), 404);
+
     let missing = api.get("/orders/999999").await;
     assert_eq!(missing.status(), 404);
     assert_eq!(
