@@ -199,6 +199,34 @@ async fn webhook_is_disabled_on_the_seventh_consecutive_failure_and_then_silent(
         .unwrap();
     assert_eq!(listed[0]["id"], hook_id);
 
+    // Updates in a burst collapse into one delivery (one queued job per webhook and order).
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let r = api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/webhooks/{hook_id}"),
+            &json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let logged = sb.deliveries().len();
+    for n in 0..3 {
+        sb.update_order(order_id, &json!({"customer_note": format!("burst {n}")}))
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let burst: Vec<_> = sb.deliveries().into_iter().skip(logged).collect();
+    assert_eq!(burst.len(), 1);
+    assert!(
+        burst[0].body.contains("burst 2"),
+        "payload built when the job runs"
+    );
+    assert_eq!(
+        sb.webhook_status(hook_id),
+        Some(("active".to_string(), 0)),
+        "success resets the counter"
+    );
+
     // A success resets the counter.
     rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
     let r = api
