@@ -550,6 +550,13 @@ async fn faults_latency_and_crash_switch() {
 async fn control_api_creates_replays_and_marks_paid() {
     let sb = demo_sandbox().await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let r = http
+        .put(format!("{}/__sandbox/settings", sb.base_url()))
+        .json(&json!({"prices_include_tax": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["prices_include_tax"], true);
     let mut onhold = order_body();
     onhold["set_paid"] = json!(false);
     onhold["status"] = json!("on-hold");
@@ -563,6 +570,9 @@ async fn control_api_creates_replays_and_marks_paid() {
     let doc: Value = r.json().await.unwrap();
     let id = doc["id"].as_u64().unwrap();
     assert_eq!(doc["status"], "on-hold");
+    assert_eq!(doc["prices_include_tax"], true);
+    // 2 × 19.99 gross + 3.50 gross socks + 3.50 net shipping (+0.73, half-down): tax-inclusive prices.
+    assert_eq!(doc["total"], "47.71");
     assert!(doc["date_paid"].is_null());
 
     // PUT set_paid on an on-hold order is ignored, as in WooCommerce.

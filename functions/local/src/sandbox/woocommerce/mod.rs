@@ -17,7 +17,7 @@
 //!
 //! Outside the API: `GET /wc-auth/v1/authorize`, `POST|GET /wc-auth/v1/access_granted`,
 //! `GET /wc-auth/v1/access_denied`; control under `/__sandbox/` (see `control.rs`): `reset`, `seed`,
-//! `seed/demo`, `orders` (create / list), `orders/raw` (store as given), `orders/{id}` (update),
+//! `seed/demo`, `settings`, `orders` (create / list), `orders/raw` (store as given), `orders/{id}` (update),
 //! `orders/{id}/paid`, `deliveries`, `notes/{id}`, `webhooks`, `auth-callbacks`, `faults` (GET/PUT/DELETE).
 //!
 //! Known simplifications: one shop user (the API keys all act as an administrator); a `PUT` with line
@@ -171,6 +171,13 @@ impl WooSandbox {
             stop: Some(tx),
             server: Some(server),
         })
+    }
+
+    /// Starts a sandbox with the default configuration and the built-in demo catalogue.
+    pub async fn start_demo() -> anyhow::Result<WooSandbox> {
+        let sb = Self::start(WooSandboxConfig::default()).await?;
+        sb.seed_demo();
+        Ok(sb)
     }
 
     /// `http://127.0.0.1:PORT` (the shop's home URL, no trailing slash).
