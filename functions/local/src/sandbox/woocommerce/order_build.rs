@@ -185,7 +185,7 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
                 continue;
             };
             let value = m.get("value").cloned().unwrap_or(Value::Null);
-            let next_id = st_meta_placeholder(doc);
+            let next_id = next_order_meta_id(doc);
             match doc.meta_data.iter_mut().find(|e| e.key == key) {
                 Some(e) => e.value = value,
                 None => doc.meta_data.push(Meta {
@@ -200,7 +200,7 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
 }
 
 /// Order meta ids are local to the order here (WooCommerce uses a table-wide sequence).
-fn st_meta_placeholder(doc: &OrderDoc) -> u64 {
+fn next_order_meta_id(doc: &OrderDoc) -> u64 {
     doc.meta_data.iter().map(|m| m.id).max().unwrap_or(0) + 1
 }
 
@@ -695,7 +695,7 @@ const STATUSES: [&str; 8] = [
 pub fn set_status(st: &mut State, doc: &mut OrderDoc, status: &str) -> Result<(), ApiError> {
     let status = status.strip_prefix("wc-").unwrap_or(status);
     if !STATUSES.contains(&status) {
-        return Err(crate::sandbox::woocommerce::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
+        return Err(super::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
     }
     doc.status = status.to_string();
     let now = now_wc();
@@ -784,25 +784,7 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
             "_reduced_stock",
             &qty.to_string(),
         ));
-        sync_parent_managed(st, stock_owner);
-    }
-}
-
-fn sync_parent_managed(st: &mut State, owner: u64) {
-    let Some(p) = st.products.get(&owner) else {
-        return;
-    };
-    let qty = p.get("stock_quantity").cloned().unwrap_or(Value::Null);
-    let status = p.get("stock_status").cloned().unwrap_or(Value::Null);
-    for v in st.variations.values_mut() {
-        if v.get("parent_id").and_then(Value::as_u64) == Some(owner)
-            && v.get("manage_stock").and_then(Value::as_str) == Some("parent")
-        {
-            if let Some(o) = v.as_object_mut() {
-                o.insert("stock_quantity".into(), qty.clone());
-                o.insert("stock_status".into(), status.clone());
-            }
-        }
+        super::catalog::sync_parent_stock_children(st, stock_owner);
     }
 }
 
