@@ -150,6 +150,19 @@ async fn deliveries_are_signed_php_encoded_and_come_as_created_then_updated() {
         assert_eq!(parsed["status"], "processing");
         assert!(parsed["date_paid"].is_string());
     }
+    // Draft orders fire nothing.
+    let mut draft = order_body();
+    draft["set_paid"] = json!(false);
+    draft["status"] = json!("checkout-draft");
+    let logged = rx.received().len();
+    sb.create_order(&draft).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        rx.received().len(),
+        logged,
+        "no delivery for a checkout-draft"
+    );
+
     // Variation with parent-managed stock reduced the parent.
     assert_eq!(sb.stock(52), Some(json!(39)));
     assert_eq!(sb.stock(56), Some(json!(39)));

@@ -388,6 +388,16 @@ fn log(
 pub fn order_event(s: &Arc<Shared>, order_id: u64, topics: &[&str]) {
     let jobs: Vec<(String, u64)> = {
         let mut st = s.lock();
+        // `should_deliver()`: draft orders are never delivered.
+        let draft = st.orders.get(&order_id).is_some_and(|r| {
+            matches!(
+                r.doc.status.as_str(),
+                "draft" | "auto-draft" | "new" | "checkout-draft"
+            )
+        });
+        if draft {
+            return;
+        }
         let mut jobs = Vec::new();
         for topic in topics {
             let ids: Vec<u64> = st
