@@ -601,6 +601,23 @@ async fn control_api_creates_replays_and_marks_paid() {
         .unwrap();
     assert_eq!(paid["status"], "processing");
     assert!(paid["date_paid"].is_string());
+    let stock_after_payment = sb.stock(26);
+
+    // A recalculating update (new billing country) keeps item ids and does not reduce stock twice.
+    let moved = sb
+        .update_order(
+            id,
+            &json!({"billing": {"country": "EE"}, "status": "completed"}),
+        )
+        .unwrap();
+    assert_eq!(moved["line_items"][0]["id"], paid["line_items"][0]["id"]);
+    assert_eq!(moved["tax_lines"][0]["rate_code"], "EE-KM 22%-1");
+    assert_eq!(sb.stock(26), stock_after_payment);
+    assert!(moved["line_items"][0]["meta_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["key"] == "_reduced_stock"));
 
     let mut replay = sb.order(id).unwrap();
     replay["id"] = json!(0);

@@ -496,9 +496,26 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             .collect()
     };
     let mut line_items = Vec::with_capacity(resolved.len());
-    for (r, t) in resolved.iter().zip(&calc.lines) {
-        let id = st.next_item_id();
-        let meta = r
+    // Item ids stay stable across recalculations (index by index), like WooCommerce's saved items.
+    let old_lines = std::mem::take(&mut doc.line_items);
+    let old_shipping: Vec<u64> = doc.shipping_lines.iter().map(|l| l.id).collect();
+    let old_fees: Vec<u64> = doc.fee_lines.iter().map(|l| l.id).collect();
+    let old_tax: Vec<u64> = doc.tax_lines.iter().map(|l| l.id).collect();
+    let old_coupons: Vec<u64> = doc.coupon_lines.iter().map(|l| l.id).collect();
+    for (i, (r, t)) in resolved.iter().zip(&calc.lines).enumerate() {
+        let previous = old_lines.get(i);
+        let id = reuse_id(st, previous.map(|l| l.id));
+        let kept_stock_meta: Vec<Meta> = previous
+            .filter(|l| l.product_id == r.product_id && l.variation_id == r.variation_id)
+            .map(|l| {
+                l.meta_data
+                    .iter()
+                    .filter(|m| m.key == "_reduced_stock")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let meta: Vec<Meta> = r
             .attributes
             .iter()
             .map(|(slug, name, option)| Meta::item(st.next_meta_id(), slug, name, option))
@@ -515,7 +532,7 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             total: fmt_dp(t.total, dp),
             total_tax: fmt_dp(t.total_tax, dp),
             taxes: item_taxes(&t.taxes),
-            meta_data: meta,
+            meta_data: meta.into_iter().chain(kept_stock_meta).collect(),
             sku: Some(r.sku.clone()),
             price: php_price(t.total, r.priced.quantity),
             image: Image {
@@ -534,8 +551,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .shipping_lines
         .iter()
         .zip(&calc.shipping)
-        .map(|(s, t)| ShippingLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, (s, t))| ShippingLine {
+            id: reuse_id(st, old_shipping.get(i).copied()),
             method_title: strip_tags(&s.method_title),
             method_id: s.method_id.clone(),
             instance_id: s.instance_id.as_ref().map(value_text).unwrap_or_default(),
@@ -550,8 +568,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .fee_lines
         .iter()
         .zip(&calc.fees)
-        .map(|(f, t)| FeeLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, (f, t))| FeeLine {
+            id: reuse_id(st, old_fees.get(i).copied()),
             name: f.name.clone(),
             tax_class: f.tax_class.clone().unwrap_or_default(),
             tax_status: f.tax_status.clone().unwrap_or_else(|| "taxable".into()),
@@ -566,8 +585,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     let tax_lines = calc
         .tax_lines
         .iter()
-        .map(|r| TaxLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, r)| TaxLine {
+            id: reuse_id(st, old_tax.get(i).copied()),
             rate_code: r.rate.rate_code(),
             rate_id: r.rate.id,
             label: r.rate.name.clone(),
@@ -582,7 +602,8 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     let coupon_lines = coupons
         .iter()
         .zip(&calc.coupons)
-        .map(|((def, coupon_id, free_shipping), t)| {
+        .enumerate()
+        .map(|(i, ((def, coupon_id, free_shipping), t))| {
             let kind = if def.discount_type == "fixed_cart" {
                 Value::Null
             } else {
@@ -592,7 +613,7 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
                 serde_json::to_string(&json!([coupon_id, def.code, kind, json_number(def.amount)]))
                     .unwrap_or_default();
             CouponLine {
-                id: st.next_item_id(),
+                id: reuse_id(st, old_coupons.get(i).copied()),
                 code: def.code.clone(),
                 discount: fmt_trim(t.discount),
                 discount_tax: fmt_trim(t.discount_tax),
@@ -622,6 +643,10 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     doc.total_tax = fmt_dp(calc.total_tax, dp);
     doc.total = fmt_dp(calc.total, dp);
     Ok(())
+}
+
+fn reuse_id(st: &mut State, previous: Option<u64>) -> u64 {
+    previous.unwrap_or_else(|| st.next_item_id())
 }
 
 fn value_text(v: &Value) -> String {
@@ -736,10 +761,11 @@ fn payment_complete(st: &mut State, doc: &mut OrderDoc, transaction_id: Option<&
 
 /// `wc_maybe_reduce_stock_levels`: once per order, for items whose stock is managed.
 fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
-    let already = doc
-        .meta_data
-        .iter()
-        .any(|m| m.key == "_order_stock_reduced");
+    let already = doc.stock_reduced
+        || doc
+            .meta_data
+            .iter()
+            .any(|m| m.key == "_order_stock_reduced");
     if already
         || doc
             .line_items
@@ -748,6 +774,7 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
     {
         return;
     }
+    doc.stock_reduced = true;
     for line in &mut doc.line_items {
         let target = if line.variation_id > 0 {
             line.variation_id
@@ -827,6 +854,10 @@ pub fn store_raw(st: &mut State, body: Value) -> Result<u64, ApiError> {
         doc.id = st.next_post_id();
         doc.number = doc.id.to_string();
     }
+    doc.stock_reduced = doc
+        .line_items
+        .iter()
+        .any(|l| l.meta_data.iter().any(|m| m.key == "_reduced_stock"));
     let id = doc.id;
     st.orders.insert(id, OrderRecord { doc, input: None });
     Ok(id)
