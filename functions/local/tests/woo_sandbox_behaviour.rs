@@ -603,6 +603,28 @@ async fn control_api_creates_replays_and_marks_paid() {
     assert!(paid["date_paid"].is_string());
     let stock_after_payment = sb.stock(26);
 
+    // PUT line items by id: change a quantity, remove an item, add one; unknown ids are refused.
+    let first = paid["line_items"][0]["id"].clone();
+    let second = paid["line_items"][1]["id"].clone();
+    let edited = sb
+        .update_order(
+            id,
+            &json!({"line_items": [
+                {"id": first, "quantity": 1},
+                {"id": second, "quantity": 0},
+                {"product_id": 22, "quantity": 2},
+            ]}),
+        )
+        .unwrap();
+    let lines = edited["line_items"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], first);
+    assert_eq!(lines[0]["quantity"], 1);
+    assert_eq!(lines[1]["product_id"], 22);
+    let bad = sb.update_order(id, &json!({"line_items": [{"id": 999_999, "quantity": 1}]}));
+    assert_eq!(bad.unwrap_err().code, "woocommerce_rest_invalid_item_id");
+    let paid = edited;
+
     // A recalculating update (new billing country) keeps item ids and does not reduce stock twice.
     let moved = sb
         .update_order(

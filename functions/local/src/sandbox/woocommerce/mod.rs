@@ -20,9 +20,11 @@
 //! `seed/demo`, `settings`, `orders` (create / list), `orders/raw` (store as given), `orders/{id}` (update),
 //! `orders/{id}/paid`, `deliveries`, `notes/{id}`, `webhooks`, `auth-callbacks`, `faults` (GET/PUT/DELETE).
 //!
-//! Known simplifications: one shop user (the API keys all act as an administrator); a `PUT` with line
-//! arrays replaces those arrays instead of merging by item id; refunds, customers and coupons have no
-//! REST routes; webhook topics other than `order.created`/`order.updated` are accepted but never fire.
+//! Known simplifications: one shop user (the API keys all act as an administrator); editing the items
+//! of a paid order does not adjust stock; `coupon_lines` in a `PUT` replace the coupons; refunds,
+//! customers and coupons have no REST routes; webhook topics other than `order.created` /
+//! `order.updated` are accepted but never fire; delivery URLs on loopback are allowed (WordPress'
+//! `wp_safe_remote_post` would refuse them).
 
 mod auth;
 mod catalog;

@@ -117,23 +117,35 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
         || (body.get("billing").is_some() && input.is_some())
     {
         let mut merged = input.clone().unwrap_or_default();
-        let given: OrderInput = serde_json::from_value(body.clone()).map_err(|e| {
-            ApiError::new(
-                400,
-                "rest_invalid_param",
-                &format!("Invalid parameter(s): {e}"),
-            )
-        })?;
-        if body.get("line_items").is_some() {
-            merged.line_items = given.line_items;
+        if let Some(given) = body.get("line_items") {
+            let current: Vec<u64> = doc.line_items.iter().map(|l| l.id).collect();
+            merged.line_items = merge_items(&merged.line_items, &current, given, |g| {
+                g.get("quantity").and_then(Value::as_f64) == Some(0.0)
+            })?;
         }
-        if body.get("shipping_lines").is_some() {
-            merged.shipping_lines = given.shipping_lines;
+        if let Some(given) = body.get("shipping_lines") {
+            let current: Vec<u64> = doc.shipping_lines.iter().map(|l| l.id).collect();
+            merged.shipping_lines = merge_items(&merged.shipping_lines, &current, given, |g| {
+                g.get("method_id").is_some_and(Value::is_null)
+            })?;
         }
-        if body.get("fee_lines").is_some() {
-            merged.fee_lines = given.fee_lines;
+        if let Some(given) = body.get("fee_lines") {
+            let current: Vec<u64> = doc.fee_lines.iter().map(|l| l.id).collect();
+            merged.fee_lines = merge_items(&merged.fee_lines, &current, given, |g| {
+                g.get("name").is_some_and(Value::is_null)
+            })?;
         }
         if body.get("coupon_lines").is_some() {
+            let given: OrderInput = serde_json::from_value(
+                json!({"coupon_lines": body["coupon_lines"]}),
+            )
+            .map_err(|e| {
+                ApiError::new(
+                    400,
+                    "rest_invalid_param",
+                    &format!("Invalid parameter(s): {e}"),
+                )
+            })?;
             merged.coupon_lines = given.coupon_lines;
         }
         recalculate(st, &mut doc, &merged)?;
@@ -153,6 +165,62 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
     refresh_flags(st, &mut doc);
     st.orders.insert(id, OrderRecord { doc, input });
     Ok(())
+}
+
+/// WooCommerce's item update rules for `PUT /orders/{id}`: an entry with the `id` of an existing item
+/// patches it (or removes it when `remove` says so), an entry without `id` adds an item, items not
+/// mentioned stay. `current_ids[i]` is the id of `current[i]`.
+fn merge_items<T>(
+    current: &[T],
+    current_ids: &[u64],
+    given: &Value,
+    remove: impl Fn(&Value) -> bool,
+) -> Result<Vec<T>, ApiError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let invalid = |m: String| {
+        ApiError::new(
+            400,
+            "rest_invalid_param",
+            &format!("Invalid parameter(s): {m}"),
+        )
+    };
+    let given = given
+        .as_array()
+        .ok_or_else(|| invalid("items must be an array".into()))?;
+    let mut items: Vec<Option<Value>> = current
+        .iter()
+        .map(|c| serde_json::to_value(c).ok())
+        .collect();
+    for g in given {
+        match g.get("id").and_then(Value::as_u64).filter(|id| *id > 0) {
+            Some(id) => {
+                let i = current_ids.iter().position(|c| *c == id).ok_or_else(|| {
+                    ApiError::new(
+                        400,
+                        "woocommerce_rest_invalid_item_id",
+                        "Order item ID provided is not associated with order.",
+                    )
+                })?;
+                if remove(g) {
+                    items[i] = None;
+                } else if let (Some(Value::Object(target)), Some(patch)) =
+                    (items[i].as_mut(), g.as_object())
+                {
+                    for (k, v) in patch.iter().filter(|(k, _)| k.as_str() != "id") {
+                        target.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            None => items.push(Some(g.clone())),
+        }
+    }
+    items
+        .into_iter()
+        .flatten()
+        .map(|v| serde_json::from_value(v).map_err(|e| invalid(e.to_string())))
+        .collect()
 }
 
 /// Bumps `date_modified`.
