@@ -5,5 +5,6 @@
 //!   in-process queue, scheduler);
 //! - [`sandbox`]: faithful HTTP sandboxes of the WooCommerce and PayTraq APIs.
 
+pub mod bench;
 pub mod host;
 pub mod sandbox;

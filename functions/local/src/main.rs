@@ -31,6 +31,19 @@ enum Command {
         #[arg(long)]
         public_url: Option<String>,
     },
+    /// Run benchmarks and print their figures.
+    Bench {
+        #[arg(value_enum, default_value = "all")]
+        which: Which,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Which {
+    Intake,
+    Processing,
+    Sync,
+    All,
 }
 
 #[tokio::main]
@@ -54,5 +67,21 @@ async fn main() -> anyhow::Result<()> {
             host.stop().await;
             Ok(())
         }
+        Command::Bench { which } => bench(which).await,
     }
+}
+
+async fn bench(which: Which) -> anyhow::Result<()> {
+    use local::bench;
+    if matches!(which, Which::Intake | Which::All) {
+        eprintln!("intake: signed deliveries through the HTTP route (embedded store) ...");
+        let r = bench::intake::run(&bench::intake::IntakeBench::default()).await?;
+        println!("| intake | {} deliveries, 64 senders | {:.0} deliveries/s (p50 {:.2} ms, p99 {:.2} ms) |", r.deliveries, r.per_second, r.throughput_p50_ms, r.throughput_p99_ms);
+        println!("| intake | {} deliveries at {}/s offered | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", r.offered_count, r.offered_per_second, r.p50_ms, r.p99_ms, r.max_ms);
+        println!("| intake | answers other than 200 | {} ; inbox entries {} |", r.non_200, r.inbox_entries);
+    }
+    if matches!(which, Which::Processing | Which::Sync) {
+        anyhow::bail!("this benchmark is not wired yet");
+    }
+    Ok(())
 }
