@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rust_decimal::Decimal;
+
 use crate::config::AwsConfig;
+use crate::paytraq::{Pacer, PacerConfig, PaytraqClient, PaytraqCredentials};
 use crate::queue::{sqs::SqsQueue, Queue};
 use crate::secrets::{aws::AwsSecrets, Cached, SecretStore};
 use crate::store::{dynamodb::DynamoStore, RecordStore, Repo};
@@ -52,6 +55,8 @@ pub struct App {
     pub sync_jobs: Arc<dyn Queue>,
     /// One HTTP client (connection pool) for WooCommerce and PayTraq.
     pub http: reqwest::Client,
+    /// PayTraq pacing per company, shared by every call of this process.
+    pub pacer: Arc<Pacer>,
     pub options: Options,
 }
 
@@ -70,12 +75,23 @@ impl App {
             .user_agent(concat!("paytraq-woocommerce-channel/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
+        let rate = Decimal::from_f64_retain(options.paytraq_rate_per_second)
+            .filter(|r| *r > Decimal::ZERO)
+            .unwrap_or(Decimal::ONE);
+        let pacer = Pacer::new(PacerConfig {
+            rate_per_second: rate,
+            burst: options.paytraq_burst.max(1),
+        })
+        .or_else(|_| Pacer::new(PacerConfig::default()))
+        .map(Arc::new)
+        .unwrap_or_else(|_| unreachable!("the default pacer configuration is valid"));
         Self {
             repo: Repo::new(store),
             secrets,
             orders,
             sync_jobs,
             http,
+            pacer,
             options,
         }
     }
@@ -123,6 +139,23 @@ impl App {
             },
             self.http.clone(),
             WooOptions::default(),
+        )?)
+    }
+}
+
+impl App {
+    /// A PayTraq client for a channel's company, paced with every other
+    /// client of this process.
+    pub async fn paytraq(&self, channel: &crate::model::Channel) -> Result<PaytraqClient, crate::Error> {
+        let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
+        let (Some(api_key), Some(api_token)) = (secrets.paytraq_api_key, secrets.paytraq_api_token) else {
+            return Err(crate::Error::Config(format!("channel {} has no PayTraq API key", channel.id)));
+        };
+        Ok(PaytraqClient::new(
+            &self.options.paytraq_base_url,
+            PaytraqCredentials { api_key, api_token },
+            self.http.clone(),
+            self.pacer.clone(),
         )?)
     }
 }

@@ -183,10 +183,9 @@ impl<'a> Run<'a> {
         if self.order.paytraq.document_id.is_none() {
             self.create_document(wc).await?;
         }
-        if self.order.paytraq.document_total.is_none() || self.order.status == OrderStatus::NeedsReview {
-            if !self.check_total(wc).await? {
-                return Ok(());
-            }
+        let unchecked = self.order.paytraq.document_total.is_none() || self.order.status == OrderStatus::NeedsReview;
+        if unchecked && !self.check_total(wc).await? {
+            return Ok(());
         }
         let settings = self.channel.settings.clone();
         if settings.approve && !self.order.paytraq.approved {
