@@ -64,7 +64,8 @@ struct Harness {
 impl Harness {
     async fn start(allow_loopback: bool) -> Self {
         logs();
-        let dir = std::env::temp_dir().join(format!("admin-test-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("admin-test-{}", uuid::Uuid::new_v4().simple()));
         let cfg = HostConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: dir,
@@ -77,14 +78,25 @@ impl Harness {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Self { host, http, seen: Mutex::new(Vec::new()) }
+        Self {
+            host,
+            http,
+            seen: Mutex::new(Vec::new()),
+        }
     }
 
     async fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.raw(method, path, body.map(|b| b.to_string()), Some(ADMIN_TOKEN)).await
+        self.raw(method, path, body.map(|b| b.to_string()), Some(ADMIN_TOKEN))
+            .await
     }
 
-    async fn raw(&self, method: &str, path: &str, body: Option<String>, token: Option<&str>) -> (u16, Value) {
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+        token: Option<&str>,
+    ) -> (u16, Value) {
         let url = format!("{}{path}", self.host.base_url());
         let mut req = self.http.request(method.parse().unwrap(), url);
         if let Some(token) = token {
@@ -97,7 +109,10 @@ impl Harness {
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
         self.seen.lock().unwrap().push(text.clone());
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn create_channel(&self, shop_url: &str) -> (u16, Value) {
@@ -139,17 +154,37 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
     assert_eq!(status, 201, "{created}");
     let id = created["channel_id"].as_str().unwrap().to_string();
     assert_eq!(created["state"], "pending");
-    assert_eq!(created["webhook_url"], format!("{}/webhooks/woocommerce/{id}", h.host.base_url()));
+    assert_eq!(
+        created["webhook_url"],
+        format!("{}/webhooks/woocommerce/{id}", h.host.base_url())
+    );
     let authorize = created["authorize_url"].as_str().unwrap().to_string();
-    let q: BTreeMap<String, String> = url::Url::parse(&authorize).unwrap().query_pairs().into_owned().collect();
+    let q: BTreeMap<String, String> = url::Url::parse(&authorize)
+        .unwrap()
+        .query_pairs()
+        .into_owned()
+        .collect();
     assert!(authorize.starts_with(&format!("{}/wc-auth/v1/authorize?", shop.base_url())));
     assert_eq!(q["scope"], "read_write");
-    assert_eq!(q["callback_url"], format!("{}/activation/{id}/callback", h.host.base_url()));
+    assert_eq!(
+        q["callback_url"],
+        format!("{}/activation/{id}/callback", h.host.base_url())
+    );
 
     let granted = h.approve(&authorize).await;
-    assert_eq!(granted.status(), 302, "the callback answered 200, WooCommerce redirects");
+    assert_eq!(
+        granted.status(),
+        302,
+        "the callback answered 200, WooCommerce redirects"
+    );
     let location = granted.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with(&format!("{}/activation/{id}/return?success=1", h.host.base_url())), "{location}");
+    assert!(
+        location.starts_with(&format!(
+            "{}/activation/{id}/return?success=1",
+            h.host.base_url()
+        )),
+        "{location}"
+    );
     assert_eq!(shop.auth_callbacks().last().map(|c| c.1), Some(Some(200)));
 
     let (status, ch) = h.call("GET", &format!("/admin/channels/{id}"), None).await;
@@ -166,7 +201,15 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
     let secrets = h.host.app.secrets.get(&id).await.unwrap().unwrap();
     assert!(secrets.woo_consumer_key.is_some() && secrets.webhook_secret.is_some());
 
-    let page = h.http.get(&location).send().await.unwrap().text().await.unwrap();
+    let page = h
+        .http
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Channel activated"), "{page}");
 
     // The token was single-use: approving the same link again is refused,
@@ -175,16 +218,30 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
     assert_ne!(again.status(), 302);
     assert_eq!(shop.auth_callbacks().last().map(|c| c.1), Some(Some(401)));
 
-    let (status, health) = h.call("GET", &format!("/admin/channels/{id}/health"), None).await;
+    let (status, health) = h
+        .call("GET", &format!("/admin/channels/{id}/health"), None)
+        .await;
     assert_eq!(status, 200, "{health}");
-    assert!(health["webhooks"].as_array().unwrap().iter().all(|w| w["status"] == "active"), "{health}");
+    assert!(
+        health["webhooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["status"] == "active"),
+        "{health}"
+    );
 
-    let (status, done) = h.call("POST", &format!("/admin/channels/{id}/deactivate"), None).await;
+    let (status, done) = h
+        .call("POST", &format!("/admin/channels/{id}/deactivate"), None)
+        .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "deactivated");
     assert_eq!(done["webhooks_deleted"].as_array().unwrap().len(), 2);
     for hook in &hooks {
-        assert!(shop.webhook_status(hook["id"].as_u64().unwrap()).is_none(), "webhook deleted in the shop");
+        assert!(
+            shop.webhook_status(hook["id"].as_u64().unwrap()).is_none(),
+            "webhook deleted in the shop"
+        );
     }
     let (_, ch) = h.call("GET", &format!("/admin/channels/{id}"), None).await;
     assert_eq!(ch["state"], "deactivated");
@@ -203,20 +260,31 @@ async fn woocommerce_3_4_is_refused_with_a_clear_message_and_nothing_half_made()
     let id = created["channel_id"].as_str().unwrap().to_string();
 
     let granted = h.approve(created["authorize_url"].as_str().unwrap()).await;
-    assert_ne!(granted.status(), 302, "a refused activation makes WooCommerce delete the key");
+    assert_ne!(
+        granted.status(),
+        302,
+        "a refused activation makes WooCommerce delete the key"
+    );
     assert_eq!(shop.auth_callbacks().last().map(|c| c.1), Some(Some(422)));
     let (_, ch) = h.call("GET", &format!("/admin/channels/{id}"), None).await;
     assert_eq!(ch["state"], "pending");
     assert!(ch["webhooks"].as_array().unwrap().is_empty());
     let reason = ch["health"]["last_error"].as_str().unwrap();
-    assert!(reason.contains("WooCommerce 3.4.0") && reason.contains("3.5 or newer"), "{reason}");
+    assert!(
+        reason.contains("WooCommerce 3.4.0") && reason.contains("3.5 or newer"),
+        "{reason}"
+    );
     let secrets = h.host.app.secrets.get(&id).await.unwrap().unwrap();
     assert!(secrets.woo_consumer_key.is_none() && secrets.webhook_secret.is_none());
 
     // Manual keys: the same checks, answered directly.
     let (ck, cs) = shop.create_key(KeyPermissions::ReadWrite);
     let (status, err) = h
-        .call("POST", &format!("/admin/channels/{id}/keys"), Some(json!({"consumer_key": ck, "consumer_secret": cs})))
+        .call(
+            "POST",
+            &format!("/admin/channels/{id}/keys"),
+            Some(json!({"consumer_key": ck, "consumer_secret": cs})),
+        )
         .await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"], "woocommerce_too_old");
@@ -233,21 +301,46 @@ async fn manual_keys_activate_and_wrong_keys_are_refused() {
     let id = created["channel_id"].as_str().unwrap().to_string();
     let keys_path = format!("/admin/channels/{id}/keys");
 
-    let (status, err) = h.call("POST", &keys_path, Some(json!({"consumer_key": "ck_nope", "consumer_secret": "cs_nope"}))).await;
+    let (status, err) = h
+        .call(
+            "POST",
+            &keys_path,
+            Some(json!({"consumer_key": "ck_nope", "consumer_secret": "cs_nope"})),
+        )
+        .await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"], "keys_refused");
-    let (status, err) = h.call("POST", &keys_path, Some(json!({"consumer_key": "x"}))).await;
+    let (status, err) = h
+        .call("POST", &keys_path, Some(json!({"consumer_key": "x"})))
+        .await;
     assert_eq!(status, 400);
-    assert!(err["fields"]["consumer_key"].is_string() && err["fields"]["consumer_secret"].is_string(), "{err}");
+    assert!(
+        err["fields"]["consumer_key"].is_string() && err["fields"]["consumer_secret"].is_string(),
+        "{err}"
+    );
 
     let (ck, cs) = shop.create_key(KeyPermissions::ReadWrite);
-    let (status, ch) = h.call("POST", &keys_path, Some(json!({"consumer_key": ck, "consumer_secret": cs}))).await;
+    let (status, ch) = h
+        .call(
+            "POST",
+            &keys_path,
+            Some(json!({"consumer_key": ck, "consumer_secret": cs})),
+        )
+        .await;
     assert_eq!(status, 200, "{ch}");
     assert_eq!(ch["state"], "active");
     assert_eq!(ch["webhooks"].as_array().unwrap().len(), 2);
-    let (status, _) = h.call("POST", &keys_path, Some(json!({"consumer_key": ck, "consumer_secret": cs}))).await;
+    let (status, _) = h
+        .call(
+            "POST",
+            &keys_path,
+            Some(json!({"consumer_key": ck, "consumer_secret": cs})),
+        )
+        .await;
     assert_eq!(status, 409, "already active");
-    let (status, _) = h.call("POST", &format!("/admin/channels/{id}/activation"), None).await;
+    let (status, _) = h
+        .call("POST", &format!("/admin/channels/{id}/activation"), None)
+        .await;
     assert_eq!(status, 409, "no new link for an active channel");
     h.host.stop().await;
     shop.shutdown().await;
@@ -261,14 +354,25 @@ async fn an_expired_or_foreign_token_is_refused_at_the_callback() {
     let (_, b) = h.create_channel(&shop.base_url()).await;
     let token_of = |v: &Value| -> String {
         let url = url::Url::parse(v["authorize_url"].as_str().unwrap()).unwrap();
-        url.query_pairs().find(|(k, _)| k == "user_id").unwrap().1.into_owned()
+        url.query_pairs()
+            .find(|(k, _)| k == "user_id")
+            .unwrap()
+            .1
+            .into_owned()
     };
     let body = |token: &str| {
         json!({"key_id": 1, "user_id": token, "consumer_key": "ck_x", "consumer_secret": "cs_x", "key_permissions": "read_write"}).to_string()
     };
     // B's token presented for A: refused (and consumed).
     let a_id = a["channel_id"].as_str().unwrap();
-    let (status, err) = h.raw("POST", &format!("/activation/{a_id}/callback"), Some(body(&token_of(&b))), None).await;
+    let (status, err) = h
+        .raw(
+            "POST",
+            &format!("/activation/{a_id}/callback"),
+            Some(body(&token_of(&b))),
+            None,
+        )
+        .await;
     assert_eq!(status, 401, "{err}");
     // Expired: a token stored with a past expiry.
     let mut expired = channel::model::ActivationToken {
@@ -278,9 +382,23 @@ async fn an_expired_or_foreign_token_is_refused_at_the_callback() {
         version: 0,
     };
     h.host.app.repo.put_token(&mut expired).await.unwrap();
-    let (status, _) = h.raw("POST", &format!("/activation/{a_id}/callback"), Some(body("old-token")), None).await;
+    let (status, _) = h
+        .raw(
+            "POST",
+            &format!("/activation/{a_id}/callback"),
+            Some(body("old-token")),
+            None,
+        )
+        .await;
     assert_eq!(status, 401);
-    let (status, _) = h.raw("POST", &format!("/activation/{a_id}/callback"), Some("not json".into()), None).await;
+    let (status, _) = h
+        .raw(
+            "POST",
+            &format!("/activation/{a_id}/callback"),
+            Some("not json".into()),
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     h.host.stop().await;
     shop.shutdown().await;
@@ -294,7 +412,13 @@ async fn http_shops_and_internal_addresses_are_refused() {
     let shop = sandbox("8.9.1").await;
     let (status, err) = strict.create_channel(&shop.base_url()).await;
     assert_eq!(status, 400, "{err}");
-    assert!(err["fields"]["shop_url"].as_str().unwrap().contains("HTTPS"), "{err}");
+    assert!(
+        err["fields"]["shop_url"]
+            .as_str()
+            .unwrap()
+            .contains("HTTPS"),
+        "{err}"
+    );
     for target in [
         "https://127.0.0.1:8443",
         "https://localhost",
@@ -308,11 +432,19 @@ async fn http_shops_and_internal_addresses_are_refused() {
         let (status, err) = strict.create_channel(target).await;
         assert_eq!(status, 400, "{target}: {err}");
         let message = err["fields"]["shop_url"].as_str().unwrap();
-        assert!(message.contains("address") || message.contains("resolves"), "{target}: {message}");
+        assert!(
+            message.contains("address") || message.contains("resolves"),
+            "{target}: {message}"
+        );
     }
     // Even the local flag keeps metadata and private ranges out, and plain HTTP to real hosts.
     let local = Harness::start(true).await;
-    for target in ["https://169.254.169.254", "http://169.254.169.254", "https://10.1.1.1", "http://shop.example.com"] {
+    for target in [
+        "https://169.254.169.254",
+        "http://169.254.169.254",
+        "https://10.1.1.1",
+        "http://shop.example.com",
+    ] {
         let (status, err) = local.create_channel(target).await;
         assert_eq!(status, 400, "{target}: {err}");
     }
@@ -338,7 +470,12 @@ async fn redirects_to_internal_targets_are_not_followed() {
     let target = format!("http://{inner_addr}/latest/meta-data");
     let redirector = axum::Router::new().fallback(move || {
         let target = target.clone();
-        async move { (axum::http::StatusCode::FOUND, [(axum::http::header::LOCATION, target)]) }
+        async move {
+            (
+                axum::http::StatusCode::FOUND,
+                [(axum::http::header::LOCATION, target)],
+            )
+        }
     });
     let shop_addr = serve(redirector).await;
 
@@ -347,11 +484,19 @@ async fn redirects_to_internal_targets_are_not_followed() {
     assert_eq!(status, 201, "{created}");
     let id = created["channel_id"].as_str().unwrap();
     let (status, err) = h
-        .call("POST", &format!("/admin/channels/{id}/keys"), Some(json!({"consumer_key": "ck_a", "consumer_secret": "cs_b"})))
+        .call(
+            "POST",
+            &format!("/admin/channels/{id}/keys"),
+            Some(json!({"consumer_key": "ck_a", "consumer_secret": "cs_b"})),
+        )
         .await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"], "shop_unreachable");
-    assert_eq!(inner_hits.load(Ordering::SeqCst), 0, "the redirect was followed");
+    assert_eq!(
+        inner_hits.load(Ordering::SeqCst),
+        0,
+        "the redirect was followed"
+    );
     h.host.stop().await;
 }
 
@@ -370,45 +515,100 @@ async fn serve(router: axum::Router) -> SocketAddr {
 async fn validation_errors_name_fields_and_unknown_channels_are_404() {
     let shop = sandbox("8.9.1").await;
     let h = Harness::start(true).await;
-    let (status, err) = h.call("POST", "/admin/channels", Some(json!({"shop_url": 5, "settings": {"daily_sync_hour": 30}}))).await;
+    let (status, err) = h
+        .call(
+            "POST",
+            "/admin/channels",
+            Some(json!({"shop_url": 5, "settings": {"daily_sync_hour": 30}})),
+        )
+        .await;
     assert_eq!(status, 400);
-    for field in ["shop_url", "paytraq_api_key", "paytraq_api_token", "settings.daily_sync_hour"] {
+    for field in [
+        "shop_url",
+        "paytraq_api_key",
+        "paytraq_api_token",
+        "settings.daily_sync_hour",
+    ] {
         assert!(err["fields"][field].is_string(), "{field}: {err}");
     }
     let (_, created) = h.create_channel(&shop.base_url()).await;
     let id = created["channel_id"].as_str().unwrap();
     let (status, err) = h
-        .call("PUT", &format!("/admin/channels/{id}/settings"), Some(json!({"document_type": "receipt", "sync_prices": true})))
+        .call(
+            "PUT",
+            &format!("/admin/channels/{id}/settings"),
+            Some(json!({"document_type": "receipt", "sync_prices": true})),
+        )
         .await;
     assert_eq!(status, 400);
-    assert!(err["fields"]["document_type"].is_string() && err["fields"]["price_group_id"].is_string(), "{err}");
+    assert!(
+        err["fields"]["document_type"].is_string() && err["fields"]["price_group_id"].is_string(),
+        "{err}"
+    );
     let (status, s) = h
-        .call("PUT", &format!("/admin/channels/{id}/settings"), Some(json!({"document_type": "sales_order", "daily_sync_hour": 4})))
+        .call(
+            "PUT",
+            &format!("/admin/channels/{id}/settings"),
+            Some(json!({"document_type": "sales_order", "daily_sync_hour": 4})),
+        )
         .await;
     assert_eq!(status, 200, "{s}");
     assert_eq!(s["document_type"], "sales_order");
-    let (_, s) = h.call("GET", &format!("/admin/channels/{id}/settings"), None).await;
+    let (_, s) = h
+        .call("GET", &format!("/admin/channels/{id}/settings"), None)
+        .await;
     assert_eq!(s["daily_sync_hour"], 4);
 
-    let (status, map) = h.call("PUT", &format!("/admin/channels/{id}/mappings/tax"), Some(json!({"1": "100", "2": "101"}))).await;
+    let (status, map) = h
+        .call(
+            "PUT",
+            &format!("/admin/channels/{id}/mappings/tax"),
+            Some(json!({"1": "100", "2": "101"})),
+        )
+        .await;
     assert_eq!(status, 200, "{map}");
-    let (status, err) = h.call("PUT", &format!("/admin/channels/{id}/mappings/payment"), Some(json!({"bacs": "x"}))).await;
+    let (status, err) = h
+        .call(
+            "PUT",
+            &format!("/admin/channels/{id}/mappings/payment"),
+            Some(json!({"bacs": "x"})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(err["fields"]["bacs"].is_string());
-    let (status, err) = h.call("GET", &format!("/admin/channels/{id}/orders?status=lost"), None).await;
+    let (status, err) = h
+        .call(
+            "GET",
+            &format!("/admin/channels/{id}/orders?status=lost"),
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(err["fields"]["status"].is_string());
-    let (status, _) = h.call("GET", &format!("/admin/channels/{id}/orders/42"), None).await;
+    let (status, _) = h
+        .call("GET", &format!("/admin/channels/{id}/orders/42"), None)
+        .await;
     assert_eq!(status, 404);
 
     let (status, err) = h.call("GET", "/admin/channels/nope/settings", None).await;
     assert_eq!((status, err["error"].as_str()), (404, Some("not_found")));
-    let (status, _) = h.raw("GET", &format!("/admin/channels/{id}"), None, None).await;
+    let (status, _) = h
+        .raw("GET", &format!("/admin/channels/{id}"), None, None)
+        .await;
     assert_eq!(status, 401);
-    let (status, _) = h.raw("GET", &format!("/admin/channels/{id}"), None, Some("wrong")).await;
+    let (status, _) = h
+        .raw("GET", &format!("/admin/channels/{id}"), None, Some("wrong"))
+        .await;
     assert_eq!(status, 401);
     let big = format!("{{\"name\": \"{}\"}}", "x".repeat(100 * 1024));
-    let (status, _) = h.raw("PUT", &format!("/admin/channels/{id}/settings"), Some(big), Some(ADMIN_TOKEN)).await;
+    let (status, _) = h
+        .raw(
+            "PUT",
+            &format!("/admin/channels/{id}/settings"),
+            Some(big),
+            Some(ADMIN_TOKEN),
+        )
+        .await;
     assert_eq!(status, 413);
     h.host.stop().await;
     shop.shutdown().await;
@@ -438,15 +638,25 @@ async fn inbox_mark_handled_is_idempotent() {
         version: 0,
     };
     h.host.app.repo.save_order(&mut order).await.unwrap();
-    let (status, list) = h.call("GET", "/admin/channels/inbox1/orders?status=failed&limit=10", None).await;
+    let (status, list) = h
+        .call(
+            "GET",
+            "/admin/channels/inbox1/orders?status=failed&limit=10",
+            None,
+        )
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list["items"][0]["key"], "77");
     for _ in 0..2 {
-        let (status, o) = h.call("POST", "/admin/channels/inbox1/orders/77/handled", None).await;
+        let (status, o) = h
+            .call("POST", "/admin/channels/inbox1/orders/77/handled", None)
+            .await;
         assert_eq!(status, 200, "{o}");
         assert_eq!(o["status"], "handled");
     }
-    let (_, o) = h.call("GET", "/admin/channels/inbox1/orders/77", None).await;
+    let (_, o) = h
+        .call("GET", "/admin/channels/inbox1/orders/77", None)
+        .await;
     assert_eq!(o["timeline"].as_array().unwrap().len(), 1, "{o}");
     h.host.stop().await;
 }
@@ -469,15 +679,36 @@ async fn openapi_document_matches_the_routes() {
                 continue;
             }
             operations += 1;
-            let concrete = path.replace("{channel_id}", "docs1").replace("{key}", "1").replace("{run_id}", "r1");
+            let concrete = path
+                .replace("{channel_id}", "docs1")
+                .replace("{key}", "1")
+                .replace("{run_id}", "r1");
             let body = matches!(method.as_str(), "post" | "put").then(|| "{}".to_string());
-            let (status, answer) = h.raw(&method.to_uppercase(), &concrete, body.clone(), Some(ADMIN_TOKEN)).await;
-            assert_ne!(answer["error"], "no_route", "{method} {path} is documented but not routed");
+            let (status, answer) = h
+                .raw(
+                    &method.to_uppercase(),
+                    &concrete,
+                    body.clone(),
+                    Some(ADMIN_TOKEN),
+                )
+                .await;
+            assert_ne!(
+                answer["error"], "no_route",
+                "{method} {path} is documented but not routed"
+            );
             assert_ne!(status, 405, "{method} {path}: method not routed");
             let documented = &op["responses"][status.to_string()];
-            assert!(documented.is_object(), "{method} {path} answered {status}, which is not documented: {answer}");
+            assert!(
+                documented.is_object(),
+                "{method} {path} answered {status}, which is not documented: {answer}"
+            );
             if let Some(schema) = documented["content"]["application/json"]["schema"].as_object() {
-                check_required(&doc, &Value::Object(schema.clone()), &answer, &format!("{method} {path} {status}"));
+                check_required(
+                    &doc,
+                    &Value::Object(schema.clone()),
+                    &answer,
+                    &format!("{method} {path} {status}"),
+                );
             }
             let secured = op["security"].as_array().is_none_or(|s| !s.is_empty());
             if secured {
@@ -487,7 +718,9 @@ async fn openapi_document_matches_the_routes() {
         }
     }
     assert!(operations >= 20, "{operations}");
-    let (status, answer) = h.call("GET", "/admin/channels/docs1/nothing-here", None).await;
+    let (status, answer) = h
+        .call("GET", "/admin/channels/docs1/nothing-here", None)
+        .await;
     assert_eq!((status, answer["error"].as_str()), (404, Some("no_route")));
     h.host.stop().await;
 }
@@ -509,7 +742,10 @@ fn check_required(doc: &Value, schema: &Value, answer: &Value, what: &str) {
     }
     for field in schema["required"].as_array().into_iter().flatten() {
         let field = field.as_str().unwrap();
-        assert!(answer.get(field).is_some(), "{what}: answer lacks required {field}: {answer}");
+        assert!(
+            answer.get(field).is_some(),
+            "{what}: answer lacks required {field}: {answer}"
+        );
     }
 }
 
@@ -518,7 +754,14 @@ fn check_required(doc: &Value, schema: &Value, answer: &Value, what: &str) {
 async fn assert_no_secret_leaked(h: &Harness, channel_id: &str) {
     let secrets = h.host.app.secrets.get(channel_id).await.unwrap().unwrap();
     let mut values: Vec<String> = vec![PT_KEY.into(), PT_TOKEN.into(), ADMIN_TOKEN.into()];
-    for s in [&secrets.woo_consumer_key, &secrets.woo_consumer_secret, &secrets.webhook_secret].into_iter().flatten() {
+    for s in [
+        &secrets.woo_consumer_key,
+        &secrets.woo_consumer_secret,
+        &secrets.webhook_secret,
+    ]
+    .into_iter()
+    .flatten()
+    {
         values.push(s.expose().to_string());
     }
     tokio::time::sleep(Duration::from_millis(200)).await;

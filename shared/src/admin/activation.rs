@@ -41,16 +41,24 @@ pub struct NewChannel {
 /// Reads a create-channel body: every problem is reported by field.
 pub fn parse_new_channel(obj: &Map<String, Value>, ctx: &Ctx) -> Result<NewChannel, ApiError> {
     let mut f = Fields::new(obj, "");
-    f.deny_unknown(&["name", "shop_url", "paytraq_api_key", "paytraq_api_token", "settings"]);
+    f.deny_unknown(&[
+        "name",
+        "shop_url",
+        "paytraq_api_key",
+        "paytraq_api_token",
+        "settings",
+    ]);
     let name = match obj.get("name") {
         None | Some(Value::Null) => None,
         Some(_) => f.text("name", 200),
     };
-    let shop_url = f.text("shop_url", 2000).and_then(|raw| match parse_shop_url(&raw, ctx.cfg.shop_policy()) {
-        Ok(url) => Some(url.to_string()),
-        Err(e) => {
-            f.add("shop_url", e.to_string());
-            None
+    let shop_url = f.text("shop_url", 2000).and_then(|raw| {
+        match parse_shop_url(&raw, ctx.cfg.shop_policy()) {
+            Ok(url) => Some(url.to_string()),
+            Err(e) => {
+                f.add("shop_url", e.to_string());
+                None
+            }
         }
     });
     let key = f.text("paytraq_api_key", 500);
@@ -69,13 +77,15 @@ pub fn parse_new_channel(obj: &Map<String, Value>, ctx: &Ctx) -> Result<NewChann
     };
     let errors = std::mem::take(&mut f.errors);
     match (shop_url, key, token, settings) {
-        (Some(shop_url), Some(key), Some(token), Some(settings)) if errors.is_empty() => Ok(NewChannel {
-            name,
-            shop_url,
-            paytraq_api_key: Secret::new(key),
-            paytraq_api_token: Secret::new(token),
-            settings,
-        }),
+        (Some(shop_url), Some(key), Some(token), Some(settings)) if errors.is_empty() => {
+            Ok(NewChannel {
+                name,
+                shop_url,
+                paytraq_api_key: Secret::new(key),
+                paytraq_api_token: Secret::new(token),
+                settings,
+            })
+        }
         _ => Err(ApiError::Invalid(errors)),
     }
 }
@@ -93,30 +103,56 @@ pub struct ActivationLink {
 
 /// `{base}/webhooks/woocommerce/{id}`.
 pub fn webhook_url(base: &str, channel_id: &str) -> String {
-    format!("{}/webhooks/woocommerce/{channel_id}", base.trim_end_matches('/'))
+    format!(
+        "{}/webhooks/woocommerce/{channel_id}",
+        base.trim_end_matches('/')
+    )
 }
 
 /// The shop's `wc-auth/v1/authorize` URL for this channel and token.
-pub fn authorize_url(shop_url: &str, app_name: &str, token: &str, base: &str, channel_id: &str) -> String {
+pub fn authorize_url(
+    shop_url: &str,
+    app_name: &str,
+    token: &str,
+    base: &str,
+    channel_id: &str,
+) -> String {
     let base = base.trim_end_matches('/');
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("app_name", app_name)
         .append_pair("scope", "read_write")
         .append_pair("user_id", token)
-        .append_pair("return_url", &format!("{base}/activation/{channel_id}/return"))
-        .append_pair("callback_url", &format!("{base}/activation/{channel_id}/callback"))
+        .append_pair(
+            "return_url",
+            &format!("{base}/activation/{channel_id}/return"),
+        )
+        .append_pair(
+            "callback_url",
+            &format!("{base}/activation/{channel_id}/callback"),
+        )
         .finish();
-    format!("{}/wc-auth/v1/authorize?{query}", shop_url.trim_end_matches('/'))
+    format!(
+        "{}/wc-auth/v1/authorize?{query}",
+        shop_url.trim_end_matches('/')
+    )
 }
 
 /// Creates a pending channel, stores its PayTraq credentials, mints an activation token.
-pub async fn create_channel(ctx: &Ctx, base: &str, new: NewChannel) -> Result<ActivationLink, ApiError> {
-    let shop = check_shop_url(&new.shop_url, ctx.cfg.shop_policy()).await.map_err(|e| shop_field_error(&e))?;
+pub async fn create_channel(
+    ctx: &Ctx,
+    base: &str,
+    new: NewChannel,
+) -> Result<ActivationLink, ApiError> {
+    let shop = check_shop_url(&new.shop_url, ctx.cfg.shop_policy())
+        .await
+        .map_err(|e| shop_field_error(&e))?;
     let id = uuid::Uuid::new_v4().simple().to_string();
     let now = Utc::now();
     let mut channel = Channel {
         id: id.clone(),
-        name: new.name.unwrap_or_else(|| shop.host_str().unwrap_or_default().to_string()),
+        name: new
+            .name
+            .unwrap_or_else(|| shop.host_str().unwrap_or_default().to_string()),
         shop_url: shop.to_string(),
         state: ChannelState::Pending,
         settings: new.settings,
@@ -132,7 +168,10 @@ pub async fn create_channel(ctx: &Ctx, base: &str, new: NewChannel) -> Result<Ac
         updated_at: now,
         version: 0,
     };
-    channel.record(TimelineEvent::now("created", "channel created; waiting for the shop owner to approve API access"));
+    channel.record(TimelineEvent::now(
+        "created",
+        "channel created; waiting for the shop owner to approve API access",
+    ));
     let secrets = ChannelSecrets {
         paytraq_api_key: Some(new.paytraq_api_key),
         paytraq_api_token: Some(new.paytraq_api_token),
@@ -145,16 +184,32 @@ pub async fn create_channel(ctx: &Ctx, base: &str, new: NewChannel) -> Result<Ac
 }
 
 /// A fresh authorize URL (and token) for a channel that is not active.
-pub async fn activation_link(ctx: &Ctx, channel: &Channel, base: &str) -> Result<ActivationLink, ApiError> {
+pub async fn activation_link(
+    ctx: &Ctx,
+    channel: &Channel,
+    base: &str,
+) -> Result<ActivationLink, ApiError> {
     if channel.is_active() {
-        return Err(ApiError::Conflict(format!("channel {} is already active", channel.id)));
+        return Err(ApiError::Conflict(format!(
+            "channel {} is already active",
+            channel.id
+        )));
     }
     let token = token::mint(&ctx.app, &channel.id, ctx.cfg.token_ttl).await?;
     Ok(ActivationLink {
         channel_id: channel.id.clone(),
         state: channel.state,
-        webhook_url: channel.webhook_url.clone().unwrap_or_else(|| webhook_url(base, &channel.id)),
-        authorize_url: authorize_url(&channel.shop_url, &ctx.cfg.app_name, token.expose(), base, &channel.id),
+        webhook_url: channel
+            .webhook_url
+            .clone()
+            .unwrap_or_else(|| webhook_url(base, &channel.id)),
+        authorize_url: authorize_url(
+            &channel.shop_url,
+            &ctx.cfg.app_name,
+            token.expose(),
+            base,
+            &channel.id,
+        ),
         expires_at: Utc::now() + ctx.cfg.token_ttl,
     })
 }
@@ -183,7 +238,10 @@ pub fn parse_callback(body: &[u8]) -> Result<CallbackKeys, ApiError> {
     let secret = f.text("consumer_secret", 200);
     if let Some(perms) = f.optional::<String>("key_permissions", "a string") {
         if perms != "read_write" {
-            f.add("key_permissions", format!("must be read_write, got {perms}"));
+            f.add(
+                "key_permissions",
+                format!("must be read_write, got {perms}"),
+            );
         }
     }
     match (token, key, secret) {
@@ -199,7 +257,12 @@ pub fn parse_callback(body: &[u8]) -> Result<CallbackKeys, ApiError> {
 }
 
 /// The callback: redeems the token, then completes activation.
-pub async fn callback(ctx: &Ctx, channel_id: &str, body: &[u8], base: &str) -> Result<Channel, ApiError> {
+pub async fn callback(
+    ctx: &Ctx,
+    channel_id: &str,
+    body: &[u8],
+    base: &str,
+) -> Result<Channel, ApiError> {
     let keys = parse_callback(body)?;
     if !token::redeem(&ctx.app, channel_id, &keys.token).await? {
         tracing::warn!(channel = %channel_id, "activation callback with an unknown, expired or used token");
@@ -209,12 +272,19 @@ pub async fn callback(ctx: &Ctx, channel_id: &str, body: &[u8], base: &str) -> R
 }
 
 /// Checks the requirements with `credentials` and activates the channel (see the module docs).
-pub async fn complete(ctx: &Ctx, channel_id: &str, credentials: WooCredentials, base: &str) -> Result<Channel, ApiError> {
+pub async fn complete(
+    ctx: &Ctx,
+    channel_id: &str,
+    credentials: WooCredentials,
+    base: &str,
+) -> Result<Channel, ApiError> {
     let Some(channel) = ctx.app.repo.get_channel(channel_id).await? else {
         return Err(ApiError::channel_not_found(channel_id));
     };
     if channel.is_active() {
-        return Err(ApiError::Conflict(format!("channel {channel_id} is already active")));
+        return Err(ApiError::Conflict(format!(
+            "channel {channel_id} is already active"
+        )));
     }
     match try_complete(ctx, channel, credentials, base).await {
         Ok(channel) => Ok(channel),
@@ -236,15 +306,34 @@ pub async fn complete(ctx: &Ctx, channel_id: &str, credentials: WooCredentials, 
     }
 }
 
-async fn try_complete(ctx: &Ctx, channel: Channel, credentials: WooCredentials, base: &str) -> Result<Channel, ApiError> {
+async fn try_complete(
+    ctx: &Ctx,
+    channel: Channel,
+    credentials: WooCredentials,
+    base: &str,
+) -> Result<Channel, ApiError> {
     let app = &ctx.app;
-    let shop = check_shop_url(&channel.shop_url, ctx.cfg.shop_policy()).await.map_err(|e| requirement(&e))?;
-    let woo = WooClient::new(shop.as_str(), credentials.clone(), app.http.clone(), WooOptions::default())
-        .map_err(|e| ApiError::Requirement { code: "invalid_shop_url", message: e.to_string() })?;
+    let shop = check_shop_url(&channel.shop_url, ctx.cfg.shop_policy())
+        .await
+        .map_err(|e| requirement(&e))?;
+    let woo = WooClient::new(
+        shop.as_str(),
+        credentials.clone(),
+        app.http.clone(),
+        WooOptions::default(),
+    )
+    .map_err(|e| ApiError::Requirement {
+        code: "invalid_shop_url",
+        message: e.to_string(),
+    })?;
     let status = woo.system_status().await.map_err(status_error)?;
     let (major, minor, patch) = MIN_WC_VERSION;
     if !status.version_at_least(major, minor, patch) {
-        let version = if status.wc_version.trim().is_empty() { "an unknown version".to_string() } else { status.wc_version.clone() };
+        let version = if status.wc_version.trim().is_empty() {
+            "an unknown version".to_string()
+        } else {
+            status.wc_version.clone()
+        };
         return Err(ApiError::Requirement {
             code: "woocommerce_too_old",
             message: format!("the shop runs WooCommerce {version}; the channel needs WooCommerce {major}.{minor} or newer"),
@@ -259,7 +348,10 @@ async fn try_complete(ctx: &Ctx, channel: Channel, credentials: WooCredentials, 
 
     let delivery_url = match &app.options.public_base_url {
         Some(public) => webhook_url(public, &channel.id),
-        None => channel.webhook_url.clone().unwrap_or_else(|| webhook_url(base, &channel.id)),
+        None => channel
+            .webhook_url
+            .clone()
+            .unwrap_or_else(|| webhook_url(base, &channel.id)),
     };
     let previous = app.secrets.get(&channel.id).await?.unwrap_or_default();
     let webhook_secret = token::random_value();
@@ -284,12 +376,22 @@ async fn try_complete(ctx: &Ctx, channel: Channel, credentials: WooCredentials, 
 
     let mut created: Vec<WebhookRef> = Vec::new();
     for topic in TOPICS {
-        match woo.create_webhook(&webhook_name(topic), topic, &delivery_url, &webhook_secret).await {
-            Ok(hook) => created.push(WebhookRef { id: hook.id, topic: topic.to_string() }),
+        match woo
+            .create_webhook(&webhook_name(topic), topic, &delivery_url, &webhook_secret)
+            .await
+        {
+            Ok(hook) => created.push(WebhookRef {
+                id: hook.id,
+                topic: topic.to_string(),
+            }),
             Err(e) => {
-                let message = format!("the webhook for {topic} could not be created in the shop: {e}");
+                let message =
+                    format!("the webhook for {topic} could not be created in the shop: {e}");
                 roll_back(ctx, &woo, &active.id, &created, &previous).await;
-                return Err(ApiError::Requirement { code: "webhook_creation_failed", message });
+                return Err(ApiError::Requirement {
+                    code: "webhook_creation_failed",
+                    message,
+                });
             }
         }
     }
@@ -299,7 +401,10 @@ async fn try_complete(ctx: &Ctx, channel: Channel, credentials: WooCredentials, 
         c.health.webhook_status = Some("active".into());
         c.record(TimelineEvent::now(
             "activated",
-            format!("activated: WooCommerce {wc_version}, webhooks created for {}", TOPICS.join(" and ")),
+            format!(
+                "activated: WooCommerce {wc_version}, webhooks created for {}",
+                TOPICS.join(" and ")
+            ),
         ));
     })
     .await?;
@@ -308,7 +413,13 @@ async fn try_complete(ctx: &Ctx, channel: Channel, credentials: WooCredentials, 
 }
 
 /// Undoes a half-made activation: webhooks, state, secrets.
-async fn roll_back(ctx: &Ctx, woo: &WooClient, channel_id: &str, created: &[WebhookRef], previous: &ChannelSecrets) {
+async fn roll_back(
+    ctx: &Ctx,
+    woo: &WooClient,
+    channel_id: &str,
+    created: &[WebhookRef],
+    previous: &ChannelSecrets,
+) {
     for hook in created {
         if let Err(e) = woo.delete_webhook(hook.id).await {
             tracing::warn!(channel = %channel_id, webhook = hook.id, error = %e, "rollback could not delete a webhook");
@@ -362,18 +473,30 @@ pub async fn deactivate(ctx: &Ctx, channel_id: &str) -> Result<Deactivation, Api
                 for hook in &channel.webhooks {
                     match woo.delete_webhook(hook.id).await {
                         Ok(_) | Err(WooError::NotFound { .. }) => deleted.push(hook.id),
-                        Err(e) => kept.push(NotDeleted { id: hook.id, error: e.to_string() }),
+                        Err(e) => kept.push(NotDeleted {
+                            id: hook.id,
+                            error: e.to_string(),
+                        }),
                     }
                 }
             }
-            Err(e) => kept.extend(channel.webhooks.iter().map(|h| NotDeleted { id: h.id, error: e.to_string() })),
+            Err(e) => kept.extend(channel.webhooks.iter().map(|h| NotDeleted {
+                id: h.id,
+                error: e.to_string(),
+            })),
         }
     }
     let remaining: Vec<u64> = kept.iter().map(|k| k.id).collect();
     let message = if kept.is_empty() {
-        format!("deactivated; {} webhook(s) deleted in the shop", deleted.len())
+        format!(
+            "deactivated; {} webhook(s) deleted in the shop",
+            deleted.len()
+        )
     } else {
-        format!("deactivated; {} webhook(s) could not be deleted in the shop", kept.len())
+        format!(
+            "deactivated; {} webhook(s) could not be deleted in the shop",
+            kept.len()
+        )
     };
     let updated = update_channel(&ctx.app, channel_id, |c| {
         c.state = ChannelState::Deactivated;
@@ -409,7 +532,10 @@ fn status_error(e: WooError) -> ApiError {
 }
 
 fn requirement(e: &ShopUrlError) -> ApiError {
-    ApiError::Requirement { code: e.code(), message: e.to_string() }
+    ApiError::Requirement {
+        code: e.code(),
+        message: e.to_string(),
+    }
 }
 
 fn shop_field_error(e: &ShopUrlError) -> ApiError {
@@ -422,16 +548,31 @@ mod tests {
 
     #[test]
     fn authorize_url_carries_the_key_flow_parameters() {
-        let url = authorize_url("https://shop.example.lv/", "PayTraq", "tok", "https://api.example.com/", "c1");
+        let url = authorize_url(
+            "https://shop.example.lv/",
+            "PayTraq",
+            "tok",
+            "https://api.example.com/",
+            "c1",
+        );
         let parsed = url::Url::parse(&url).unwrap();
         assert_eq!(parsed.path(), "/wc-auth/v1/authorize");
         let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
         assert_eq!(q["app_name"], "PayTraq");
         assert_eq!(q["scope"], "read_write");
         assert_eq!(q["user_id"], "tok");
-        assert_eq!(q["return_url"], "https://api.example.com/activation/c1/return");
-        assert_eq!(q["callback_url"], "https://api.example.com/activation/c1/callback");
-        assert_eq!(webhook_url("https://api.example.com/", "c1"), "https://api.example.com/webhooks/woocommerce/c1");
+        assert_eq!(
+            q["return_url"],
+            "https://api.example.com/activation/c1/return"
+        );
+        assert_eq!(
+            q["callback_url"],
+            "https://api.example.com/activation/c1/callback"
+        );
+        assert_eq!(
+            webhook_url("https://api.example.com/", "c1"),
+            "https://api.example.com/webhooks/woocommerce/c1"
+        );
     }
 
     #[test]

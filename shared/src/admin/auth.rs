@@ -29,7 +29,8 @@ impl AdminAuth {
                 let Some(given) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else {
                     return false;
                 };
-                !expected.expose().is_empty() && bool::from(given.trim().as_bytes().ct_eq(expected.expose().as_bytes()))
+                !expected.expose().is_empty()
+                    && bool::from(given.trim().as_bytes().ct_eq(expected.expose().as_bytes()))
             }
         }
     }
@@ -37,7 +38,10 @@ impl AdminAuth {
 
 /// Middleware: 401 unless [`AdminAuth::allows`] the request.
 pub async fn require(State(auth): State<AdminAuth>, request: Request, next: Next) -> Response {
-    let header = request.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     if auth.allows(header) {
         next.run(request).await
     } else {

@@ -28,14 +28,20 @@ pub fn tax_map(obj: &Map<String, Value>) -> Result<BTreeMap<u64, String>, FieldE
     }
     for (key, value) in obj {
         let Ok(rate_id) = key.parse::<u64>() else {
-            errors.add(key.clone(), "keys must be WooCommerce tax rate ids (digits)");
+            errors.add(
+                key.clone(),
+                "keys must be WooCommerce tax rate ids (digits)",
+            );
             continue;
         };
         match target(value) {
             Some(id) => {
                 map.insert(rate_id, id);
             }
-            None => errors.add(key.clone(), "must be a PayTraq tax key id (digits, as a string)"),
+            None => errors.add(
+                key.clone(),
+                "must be a PayTraq tax key id (digits, as a string)",
+            ),
         }
     }
     if errors.is_empty() {
@@ -55,16 +61,24 @@ pub fn payment_map(obj: &Map<String, Value>) -> Result<BTreeMap<String, String>,
     for (key, value) in obj {
         let valid_key = !key.is_empty()
             && key.len() <= 100
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if !valid_key {
-            errors.add(key.clone(), "keys must be WooCommerce payment method ids (letters, digits, _ and -)");
+            errors.add(
+                key.clone(),
+                "keys must be WooCommerce payment method ids (letters, digits, _ and -)",
+            );
             continue;
         }
         match target(value) {
             Some(id) => {
                 map.insert(key.clone(), id);
             }
-            None => errors.add(key.clone(), "must be a PayTraq money account id (digits, as a string)"),
+            None => errors.add(
+                key.clone(),
+                "must be a PayTraq money account id (digits, as a string)",
+            ),
         }
     }
     if errors.is_empty() {
@@ -131,10 +145,27 @@ pub struct PaytraqTargets {
 }
 
 /// Compares the channel's mappings with the shop and PayTraq.
-pub fn check(channel: &Channel, taxes: &[TaxRate], gateways: &[PaymentGateway], pt: &PaytraqTargets) -> MappingCheck {
-    let tax_keys: BTreeSet<String> = pt.tax_keys.iter().map(|k| k.tax_key_id.to_string()).collect();
-    let accounts: BTreeSet<String> = pt.money_accounts.iter().map(|a| a.money_account_id.to_string()).collect();
-    let warehouses: BTreeSet<String> = pt.warehouses.iter().map(|w| w.warehouse_id.to_string()).collect();
+pub fn check(
+    channel: &Channel,
+    taxes: &[TaxRate],
+    gateways: &[PaymentGateway],
+    pt: &PaytraqTargets,
+) -> MappingCheck {
+    let tax_keys: BTreeSet<String> = pt
+        .tax_keys
+        .iter()
+        .map(|k| k.tax_key_id.to_string())
+        .collect();
+    let accounts: BTreeSet<String> = pt
+        .money_accounts
+        .iter()
+        .map(|a| a.money_account_id.to_string())
+        .collect();
+    let warehouses: BTreeSet<String> = pt
+        .warehouses
+        .iter()
+        .map(|w| w.warehouse_id.to_string())
+        .collect();
     let shop_rates: BTreeSet<u64> = taxes.iter().map(|t| t.id).collect();
 
     let mut out = MappingCheck {
@@ -175,7 +206,12 @@ pub fn check(channel: &Channel, taxes: &[TaxRate], gateways: &[PaymentGateway], 
                 target: account.clone(),
             })
             .collect(),
-        stale_tax_rates: channel.tax_map.keys().filter(|id| !shop_rates.contains(id)).copied().collect(),
+        stale_tax_rates: channel
+            .tax_map
+            .keys()
+            .filter(|id| !shop_rates.contains(id))
+            .copied()
+            .collect(),
         ..Default::default()
     };
     if let Some(w) = &channel.settings.warehouse_id {
@@ -251,21 +287,62 @@ mod tests {
         ch.payment_map.insert("cod".into(), "777".into());
         ch.settings.warehouse_id = Some("42".into());
         let pt = PaytraqTargets {
-            tax_keys: vec![TaxKey { tax_key_id: 100, name: "PVN 21%".into(), rate: None }],
-            money_accounts: vec![MoneyAccount { money_account_id: 500, name: "Bank".into(), currency: None }],
-            warehouses: vec![Warehouse { warehouse_id: 1, name: "Main".into() }],
+            tax_keys: vec![TaxKey {
+                tax_key_id: 100,
+                name: "PVN 21%".into(),
+                rate: None,
+            }],
+            money_accounts: vec![MoneyAccount {
+                money_account_id: 500,
+                name: "Bank".into(),
+                currency: None,
+            }],
+            warehouses: vec![Warehouse {
+                warehouse_id: 1,
+                name: "Main".into(),
+            }],
         };
         let result = check(
             &ch,
             &[rate(1, "PVN"), rate(2, "Reduced")],
-            &[gateway("bacs", true), gateway("paypal", true), gateway("cheque", false)],
+            &[
+                gateway("bacs", true),
+                gateway("paypal", true),
+                gateway("cheque", false),
+            ],
             &pt,
         );
         assert!(!result.complete);
-        assert_eq!(result.unmapped_tax_rates.iter().map(|t| t.id).collect::<Vec<_>>(), [2]);
-        assert_eq!(result.unmapped_payment_methods.iter().map(|g| g.id.as_str()).collect::<Vec<_>>(), ["paypal"]);
-        assert_eq!(result.unknown_tax_keys, [UnknownTarget { source: "3".into(), target: "999".into() }]);
-        assert_eq!(result.unknown_money_accounts, [UnknownTarget { source: "cod".into(), target: "777".into() }]);
+        assert_eq!(
+            result
+                .unmapped_tax_rates
+                .iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>(),
+            [2]
+        );
+        assert_eq!(
+            result
+                .unmapped_payment_methods
+                .iter()
+                .map(|g| g.id.as_str())
+                .collect::<Vec<_>>(),
+            ["paypal"]
+        );
+        assert_eq!(
+            result.unknown_tax_keys,
+            [UnknownTarget {
+                source: "3".into(),
+                target: "999".into()
+            }]
+        );
+        assert_eq!(
+            result.unknown_money_accounts,
+            [UnknownTarget {
+                source: "cod".into(),
+                target: "777".into()
+            }]
+        );
         assert_eq!(result.unknown_settings_targets[0].source, "warehouse_id");
         assert_eq!(result.stale_tax_rates, [3]);
     }
@@ -276,11 +353,24 @@ mod tests {
         ch.tax_map.insert(1, "100".into());
         ch.payment_map.insert("bacs".into(), "500".into());
         let pt = PaytraqTargets {
-            tax_keys: vec![TaxKey { tax_key_id: 100, name: "PVN".into(), rate: None }],
-            money_accounts: vec![MoneyAccount { money_account_id: 500, name: "Bank".into(), currency: None }],
+            tax_keys: vec![TaxKey {
+                tax_key_id: 100,
+                name: "PVN".into(),
+                rate: None,
+            }],
+            money_accounts: vec![MoneyAccount {
+                money_account_id: 500,
+                name: "Bank".into(),
+                currency: None,
+            }],
             warehouses: vec![],
         };
-        let result = check(&ch, &[rate(1, "PVN")], &[gateway("bacs", true), gateway("cod", false)], &pt);
+        let result = check(
+            &ch,
+            &[rate(1, "PVN")],
+            &[gateway("bacs", true), gateway("cod", false)],
+            &pt,
+        );
         assert!(result.complete, "{result:?}");
     }
 
@@ -288,11 +378,17 @@ mod tests {
     fn mapping_bodies_are_validated_per_entry() {
         let ok = tax_map(json!({"1": "100", "2": 200}).as_object().unwrap()).unwrap();
         assert_eq!(ok.get(&2).map(String::as_str), Some("200"));
-        let errors = tax_map(json!({"x": "100", "3": "abc", "4": true}).as_object().unwrap()).unwrap_err();
+        let errors = tax_map(
+            json!({"x": "100", "3": "abc", "4": true})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap_err();
         assert_eq!(errors.0.keys().collect::<Vec<_>>(), ["3", "4", "x"]);
         let ok = payment_map(json!({"bacs": "5", "stripe_cc": "6"}).as_object().unwrap()).unwrap();
         assert_eq!(ok.len(), 2);
-        let errors = payment_map(json!({"bad key": "5", "cod": ""}).as_object().unwrap()).unwrap_err();
+        let errors =
+            payment_map(json!({"bad key": "5", "cod": ""}).as_object().unwrap()).unwrap_err();
         assert_eq!(errors.0.keys().collect::<Vec<_>>(), ["bad key", "cod"]);
     }
 }

@@ -90,13 +90,22 @@ pub fn router(app: App, auth: AdminAuth) -> Router {
 pub fn router_with(app: App, cfg: AdminConfig) -> Router {
     let limit = cfg.max_body_bytes;
     let auth = cfg.auth.clone();
-    let ctx = Ctx { app, cfg: Arc::new(cfg) };
+    let ctx = Ctx {
+        app,
+        cfg: Arc::new(cfg),
+    };
     let admin = routes::admin_routes()
         .route("/admin/openapi.json", get(openapi))
         .layer(axum::middleware::from_fn_with_state(auth, auth::require));
     let public = Router::new()
-        .route("/activation/{channel_id}/callback", post(routes::activation_callback))
-        .route("/activation/{channel_id}/return", get(routes::activation_return));
+        .route(
+            "/activation/{channel_id}/callback",
+            post(routes::activation_callback),
+        )
+        .route(
+            "/activation/{channel_id}/return",
+            get(routes::activation_return),
+        );
     admin
         .merge(public)
         .fallback(no_route)
@@ -122,10 +131,24 @@ pub fn public_base(ctx: &Ctx, headers: &HeaderMap) -> Result<String, ApiError> {
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::trim)
-        .filter(|h| !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
-        .ok_or_else(|| ApiError::Invalid(FieldErrors::one("host", "the request has no usable Host header")))?;
-    let forwarded = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).map(str::trim);
-    let loopback = host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .ok_or_else(|| {
+            ApiError::Invalid(FieldErrors::one(
+                "host",
+                "the request has no usable Host header",
+            ))
+        })?;
+    let forwarded = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .map(str::trim);
+    let loopback =
+        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
     let scheme = match forwarded {
         Some("http") => "http",
         Some("https") => "https",
@@ -137,7 +160,11 @@ pub fn public_base(ctx: &Ctx, headers: &HeaderMap) -> Result<String, ApiError> {
 
 /// A channel or order id from a path: letters, digits, `-` and `_` only.
 pub(crate) fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 100 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The fallback for routes that do not exist (distinct from "no such channel").

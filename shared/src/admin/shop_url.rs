@@ -29,8 +29,14 @@ pub enum ShopUrlError {
     ExtraParts,
     #[error("the shop host {0} could not be resolved")]
     Unresolvable(String),
-    #[error("the shop host {host} resolves to a {kind} address ({addr}), which the channel never calls")]
-    Forbidden { host: String, kind: &'static str, addr: IpAddr },
+    #[error(
+        "the shop host {host} resolves to a {kind} address ({addr}), which the channel never calls"
+    )]
+    Forbidden {
+        host: String,
+        kind: &'static str,
+        addr: IpAddr,
+    },
 }
 
 impl ShopUrlError {
@@ -50,8 +56,14 @@ impl ShopUrlError {
 /// IP addresses.
 pub fn parse_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, ShopUrlError> {
     let url = Url::parse(raw.trim()).map_err(|e| ShopUrlError::Malformed(e.to_string()))?;
-    let host = url.host().ok_or_else(|| ShopUrlError::Malformed("no host".into()))?;
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+    let host = url
+        .host()
+        .ok_or_else(|| ShopUrlError::Malformed("no host".into()))?;
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
         return Err(ShopUrlError::ExtraParts);
     }
     let literal = match host {
@@ -60,7 +72,8 @@ pub fn parse_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, ShopUrlEr
         Host::Domain(_) => None,
     };
     let loopback_name = matches!(host, Host::Domain(d) if d.eq_ignore_ascii_case("localhost"));
-    let loopback = loopback_name || literal.is_some_and(|ip| forbidden_kind(ip) == Some("loopback"));
+    let loopback =
+        loopback_name || literal.is_some_and(|ip| forbidden_kind(ip) == Some("loopback"));
     match url.scheme() {
         "https" => {}
         "http" if policy.allow_loopback && loopback => {}
@@ -78,7 +91,12 @@ pub fn parse_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, ShopUrlEr
 /// [`parse_shop_url`] plus DNS: every address the host resolves to must be allowed.
 pub async fn check_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, ShopUrlError> {
     let url = parse_shop_url(raw, policy)?;
-    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = url.port_or_known_default().unwrap_or(443);
     let addrs: Vec<IpAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
@@ -129,9 +147,11 @@ fn v4_kind(ip: Ipv4Addr) -> Option<&'static str> {
         Some("unspecified")
     } else if a == 100 && (64..128).contains(&b) {
         Some("shared (carrier-grade NAT)")
-    } else if ip.is_broadcast() || ip.is_multicast() || a >= 240 {
-        Some("reserved")
-    } else if a == 192 && b == 0 && ip.octets()[2] == 0 {
+    } else if ip.is_broadcast()
+        || ip.is_multicast()
+        || a >= 240
+        || (a == 192 && b == 0 && ip.octets()[2] == 0)
+    {
         Some("reserved")
     } else {
         None
@@ -159,8 +179,12 @@ fn v6_kind(ip: Ipv6Addr) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    const STRICT: ShopUrlPolicy = ShopUrlPolicy { allow_loopback: false };
-    const LOCAL: ShopUrlPolicy = ShopUrlPolicy { allow_loopback: true };
+    const STRICT: ShopUrlPolicy = ShopUrlPolicy {
+        allow_loopback: false,
+    };
+    const LOCAL: ShopUrlPolicy = ShopUrlPolicy {
+        allow_loopback: true,
+    };
 
     #[test]
     fn http_shops_are_refused_with_a_clear_message() {
@@ -171,7 +195,12 @@ mod tests {
         let err = parse_shop_url("http://shop.example.lv", LOCAL).unwrap_err();
         assert_eq!(err.code(), "shop_not_https");
         assert!(parse_shop_url("http://127.0.0.1:8081", LOCAL).is_ok());
-        assert_eq!(parse_shop_url("ftp://shop.example.lv", STRICT).unwrap_err().code(), "shop_not_https");
+        assert_eq!(
+            parse_shop_url("ftp://shop.example.lv", STRICT)
+                .unwrap_err()
+                .code(),
+            "shop_not_https"
+        );
     }
 
     #[test]
@@ -194,28 +223,54 @@ mod tests {
         }
         // Loopback allowed in local; metadata and private ranges never.
         assert!(parse_shop_url("https://127.0.0.1", LOCAL).is_ok());
-        for raw in ["https://169.254.169.254", "https://10.1.2.3", "http://169.254.169.254"] {
+        for raw in [
+            "https://169.254.169.254",
+            "https://10.1.2.3",
+            "http://169.254.169.254",
+        ] {
             assert!(parse_shop_url(raw, LOCAL).is_err(), "{raw}");
         }
     }
 
     #[test]
     fn credentials_query_and_fragment_are_refused_and_paths_normalised() {
-        assert_eq!(parse_shop_url("https://u:p@shop.example.lv", STRICT).unwrap_err().code(), "invalid_shop_url");
-        assert_eq!(parse_shop_url("https://shop.example.lv/?x=1", STRICT).unwrap_err().code(), "invalid_shop_url");
-        assert_eq!(parse_shop_url("not a url", STRICT).unwrap_err().code(), "invalid_shop_url");
+        assert_eq!(
+            parse_shop_url("https://u:p@shop.example.lv", STRICT)
+                .unwrap_err()
+                .code(),
+            "invalid_shop_url"
+        );
+        assert_eq!(
+            parse_shop_url("https://shop.example.lv/?x=1", STRICT)
+                .unwrap_err()
+                .code(),
+            "invalid_shop_url"
+        );
+        assert_eq!(
+            parse_shop_url("not a url", STRICT).unwrap_err().code(),
+            "invalid_shop_url"
+        );
         let url = parse_shop_url(" https://shop.example.lv/store/ ", STRICT).unwrap();
         assert_eq!(url.as_str(), "https://shop.example.lv/store");
-        assert_eq!(parse_shop_url("https://93.184.216.34", STRICT).unwrap().host_str(), Some("93.184.216.34"));
+        assert_eq!(
+            parse_shop_url("https://93.184.216.34", STRICT)
+                .unwrap()
+                .host_str(),
+            Some("93.184.216.34")
+        );
     }
 
     #[tokio::test]
     async fn names_resolving_to_loopback_are_refused_unless_local() {
-        let err = check_shop_url("https://localhost:9", STRICT).await.unwrap_err();
+        let err = check_shop_url("https://localhost:9", STRICT)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "shop_address_forbidden", "{err}");
         assert!(check_shop_url("https://localhost:9", LOCAL).await.is_ok());
         assert!(check_shop_url("http://localhost:9", LOCAL).await.is_ok());
-        let err = check_shop_url("https://no-such-host.invalid", STRICT).await.unwrap_err();
+        let err = check_shop_url("https://no-such-host.invalid", STRICT)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "shop_unresolvable", "{err}");
     }
 
@@ -223,6 +278,9 @@ mod tests {
     fn public_addresses_pass() {
         assert_eq!(forbidden_kind("93.184.216.34".parse().unwrap()), None);
         assert_eq!(forbidden_kind("2606:2800:220:1::1".parse().unwrap()), None);
-        assert_eq!(forbidden_kind("169.254.169.254".parse().unwrap()), Some("link-local"));
+        assert_eq!(
+            forbidden_kind("169.254.169.254".parse().unwrap()),
+            Some("link-local")
+        );
     }
 }

@@ -15,7 +15,10 @@ use crate::App;
 
 /// SHA-256 of a token, hex.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// 32 random bytes, URL-safe base64 without padding.
@@ -64,7 +67,13 @@ mod tests {
     fn app() -> App {
         let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::temporary().unwrap());
         let q = || Arc::new(MemoryQueue::new(std::time::Duration::from_secs(5)));
-        App::new(store.clone(), Arc::new(EmbeddedSecrets::new(store)), q(), q(), Default::default())
+        App::new(
+            store.clone(),
+            Arc::new(EmbeddedSecrets::new(store)),
+            q(),
+            q(),
+            Default::default(),
+        )
     }
 
     #[tokio::test]
@@ -73,10 +82,19 @@ mod tests {
         let token = mint(&app, "ch1", Duration::minutes(5)).await.unwrap();
         let other = mint(&app, "ch1", Duration::minutes(5)).await.unwrap();
         assert_ne!(token.expose(), other.expose());
-        assert!(!redeem(&app, "ch2", other.expose()).await.unwrap(), "foreign channel");
-        assert!(!redeem(&app, "ch1", other.expose()).await.unwrap(), "consumed by the failed attempt");
+        assert!(
+            !redeem(&app, "ch2", other.expose()).await.unwrap(),
+            "foreign channel"
+        );
+        assert!(
+            !redeem(&app, "ch1", other.expose()).await.unwrap(),
+            "consumed by the failed attempt"
+        );
         assert!(redeem(&app, "ch1", token.expose()).await.unwrap());
-        assert!(!redeem(&app, "ch1", token.expose()).await.unwrap(), "reused");
+        assert!(
+            !redeem(&app, "ch1", token.expose()).await.unwrap(),
+            "reused"
+        );
         assert!(!redeem(&app, "ch1", "").await.unwrap());
     }
 
@@ -90,7 +108,10 @@ mod tests {
     #[test]
     fn the_hash_is_stable_and_hides_the_token() {
         let h = hash("abc");
-        assert_eq!(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            h,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert!(!h.contains("abc"));
     }
 }

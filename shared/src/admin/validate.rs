@@ -15,8 +15,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ApiError::Invalid(FieldErrors::one("body", "must be a JSON object"))),
-        Err(e) => Err(ApiError::Invalid(FieldErrors::one("body", format!("is not valid JSON: {e}")))),
+        Ok(_) => Err(ApiError::Invalid(FieldErrors::one(
+            "body",
+            "must be a JSON object",
+        ))),
+        Err(e) => Err(ApiError::Invalid(FieldErrors::one(
+            "body",
+            format!("is not valid JSON: {e}"),
+        ))),
     }
 }
 
@@ -46,7 +52,12 @@ impl<'a> Fields<'a> {
 
     /// Records every field not in `known` as an error.
     pub fn deny_unknown(&mut self, known: &[&str]) {
-        let unknown: Vec<String> = self.obj.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect();
+        let unknown: Vec<String> = self
+            .obj
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .cloned()
+            .collect();
         for key in unknown {
             let path = self.path(&key);
             self.errors.add(path, "unknown field");
@@ -85,7 +96,8 @@ impl<'a> Fields<'a> {
             self.errors.add(path, "must not be empty");
             None
         } else if value.chars().count() > max {
-            self.errors.add(path, format!("must be at most {max} characters"));
+            self.errors
+                .add(path, format!("must be at most {max} characters"));
             None
         } else {
             Some(value)
@@ -133,7 +145,11 @@ const SETTINGS_FIELDS: [&str; 12] = [
 /// Applies a (partial) settings object to `current` and validates the
 /// result as a whole. Absent fields keep their value; `null` clears the
 /// optional ids. Field paths start with `prefix`.
-pub fn settings(obj: &Map<String, Value>, current: &Settings, prefix: &str) -> Result<Settings, FieldErrors> {
+pub fn settings(
+    obj: &Map<String, Value>,
+    current: &Settings,
+    prefix: &str,
+) -> Result<Settings, FieldErrors> {
     let mut f = Fields::new(obj, prefix);
     f.deny_unknown(&SETTINGS_FIELDS);
     let mut s = current.clone();
@@ -151,10 +167,16 @@ pub fn settings(obj: &Map<String, Value>, current: &Settings, prefix: &str) -> R
     if let Some(v) = f.optional("document_type", "one of sales_invoice, sales_order") {
         s.document_type = v;
     }
-    if let Some(v) = f.optional("operation", "one of sell_goods, sell_services, other_income") {
+    if let Some(v) = f.optional(
+        "operation",
+        "one of sell_goods, sell_services, other_income",
+    ) {
         s.operation = v;
     }
-    for (name, slot) in [("warehouse_id", &mut s.warehouse_id), ("price_group_id", &mut s.price_group_id)] {
+    for (name, slot) in [
+        ("warehouse_id", &mut s.warehouse_id),
+        ("price_group_id", &mut s.price_group_id),
+    ] {
         match obj.get(name) {
             None => {}
             Some(Value::Null) => *slot = None,
@@ -176,8 +198,13 @@ pub fn settings(obj: &Map<String, Value>, current: &Settings, prefix: &str) -> R
         r#"{"mode": "strict"} or {"mode": "adjust", "max": "<amount>"}"#,
     ) {
         match &rounding {
-            RoundingPolicy::Adjust { max } if max.is_sign_negative() || *max > rust_decimal::Decimal::ONE => {
-                f.add("rounding", "max of an adjusting rounding line must be between 0 and 1.00");
+            RoundingPolicy::Adjust { max }
+                if max.is_sign_negative() || *max > rust_decimal::Decimal::ONE =>
+            {
+                f.add(
+                    "rounding",
+                    "max of an adjusting rounding line must be between 0 and 1.00",
+                );
             }
             _ => s.rounding = rounding,
         }
@@ -187,10 +214,16 @@ pub fn settings(obj: &Map<String, Value>, current: &Settings, prefix: &str) -> R
         f.add("price_group_id", "is required when sync_prices is on");
     }
     if s.daily_sync && s.warehouse_id.is_none() {
-        f.add("warehouse_id", "is required when daily_sync is on (stock is read from that warehouse)");
+        f.add(
+            "warehouse_id",
+            "is required when daily_sync is on (stock is read from that warehouse)",
+        );
     }
     if s.send_email && !s.approve {
-        f.add("send_email", "needs approve: PayTraq e-mails approved documents only");
+        f.add(
+            "send_email",
+            "needs approve: PayTraq e-mails approved documents only",
+        );
     }
     if f.errors.is_empty() {
         Ok(s)
@@ -222,7 +255,12 @@ mod tests {
         assert_eq!(s.warehouse_id.as_deref(), Some("12"));
         assert_eq!(s.daily_sync_hour, 5);
         assert!(s.auto_process, "absent field keeps its value");
-        let cleared = settings(&obj(json!({"warehouse_id": null, "daily_sync": false})), &s, "").unwrap();
+        let cleared = settings(
+            &obj(json!({"warehouse_id": null, "daily_sync": false})),
+            &s,
+            "",
+        )
+        .unwrap();
         assert_eq!(cleared.warehouse_id, None);
     }
 
@@ -261,8 +299,12 @@ mod tests {
 
     #[test]
     fn cross_field_rules() {
-        let errors = settings(&obj(json!({"sync_prices": true, "daily_sync": true, "send_email": true})), &Settings::default(), "")
-            .unwrap_err();
+        let errors = settings(
+            &obj(json!({"sync_prices": true, "daily_sync": true, "send_email": true})),
+            &Settings::default(),
+            "",
+        )
+        .unwrap_err();
         assert!(errors.0.contains_key("price_group_id"));
         assert!(errors.0.contains_key("warehouse_id"));
         assert!(errors.0.contains_key("send_email"));
@@ -272,13 +314,20 @@ mod tests {
             "",
         )
         .unwrap();
-        assert_eq!(ok.rounding, RoundingPolicy::Adjust { max: rust_decimal::Decimal::new(5, 2) });
+        assert_eq!(
+            ok.rounding,
+            RoundingPolicy::Adjust {
+                max: rust_decimal::Decimal::new(5, 2)
+            }
+        );
     }
 
     #[test]
     fn bodies_must_be_json_objects() {
         assert!(matches!(object(b"[1]"), Err(ApiError::Invalid(f)) if f.0.contains_key("body")));
-        assert!(matches!(object(b"{oops"), Err(ApiError::Invalid(f)) if f.0["body"].contains("JSON")));
+        assert!(
+            matches!(object(b"{oops"), Err(ApiError::Invalid(f)) if f.0["body"].contains("JSON"))
+        );
         assert!(object(b"{}").is_ok());
     }
 }
