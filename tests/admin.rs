@@ -14,6 +14,7 @@ use std::time::Duration;
 use channel::admin::OPENAPI_JSON;
 use channel::secrets::Secret;
 use local::host::{Host, HostConfig};
+use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
 use local::sandbox::woocommerce::{KeyPermissions, WooSandbox, WooSandboxConfig};
 use serde_json::{json, Value};
 
@@ -63,6 +64,10 @@ struct Harness {
 
 impl Harness {
     async fn start(allow_loopback: bool) -> Self {
+        Self::start_with(allow_loopback, channel::Options::default()).await
+    }
+
+    async fn start_with(allow_loopback: bool, options: channel::Options) -> Self {
         logs();
         let dir =
             std::env::temp_dir().join(format!("admin-test-{}", uuid::Uuid::new_v4().simple()));
@@ -71,6 +76,7 @@ impl Harness {
             data_dir: dir,
             admin_token: Some(Secret::new(ADMIN_TOKEN)),
             allow_loopback_shops: allow_loopback,
+            options,
             ..HostConfig::default()
         };
         let host = Host::start(cfg).await.unwrap();
@@ -402,6 +408,110 @@ async fn an_expired_or_foreign_token_is_refused_at_the_callback() {
     assert_eq!(status, 400);
     h.host.stop().await;
     shop.shutdown().await;
+}
+
+// ---- mappings ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn mapping_check_lists_unmapped_rates_and_methods_and_unknown_targets() {
+    let shop = sandbox("8.9.1").await;
+    shop.seed_taxes(vec![
+        json!({"id": 1, "country": "LV", "rate": "21.0000", "name": "PVN", "class": "standard"}),
+        json!({"id": 2, "country": "LV", "rate": "12.0000", "name": "PVN 12%", "class": "reduced-rate"}),
+    ]);
+    shop.seed_gateways(vec![
+        json!({"id": "bacs", "title": "Direct bank transfer", "enabled": true}),
+        json!({"id": "cod", "title": "Cash on delivery", "enabled": true}),
+        json!({"id": "paypal", "title": "PayPal", "enabled": true}),
+        json!({"id": "cheque", "title": "Cheque", "enabled": false}),
+    ]);
+    let pt = PaytraqSandbox::start(PaytraqSandboxConfig {
+        rate_per_second: 0.0,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let company = pt.create_company(PT_KEY, PT_TOKEN);
+    let tax_key = company.add_tax_key("PVN 21%", rust_decimal::Decimal::new(21, 0));
+    let account = company.add_money_account("Bank", "EUR");
+    let options = channel::Options {
+        paytraq_base_url: pt.base_url(),
+        ..channel::Options::default()
+    };
+    let h = Harness::start_with(true, options).await;
+    let (_, created) = h.create_channel(&shop.base_url()).await;
+    let id = created["channel_id"].as_str().unwrap().to_string();
+    let (ck, cs) = shop.create_key(KeyPermissions::ReadWrite);
+    let (status, _) = h
+        .call(
+            "POST",
+            &format!("/admin/channels/{id}/keys"),
+            Some(json!({"consumer_key": ck, "consumer_secret": cs})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = h
+        .call(
+            "PUT",
+            &format!("/admin/channels/{id}/mappings/tax"),
+            Some(json!({"1": tax_key.to_string(), "3": "999999"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = h
+        .call(
+            "PUT",
+            &format!("/admin/channels/{id}/mappings/payment"),
+            Some(json!({"bacs": account.to_string(), "cod": "888888"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let (status, check) = h
+        .call("GET", &format!("/admin/channels/{id}/mappings/check"), None)
+        .await;
+    assert_eq!(status, 200, "{check}");
+    assert_eq!(check["complete"], false);
+    let ids = |v: &Value, field: &str| -> Vec<Value> {
+        v[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].clone())
+            .collect()
+    };
+    assert_eq!(ids(&check, "unmapped_tax_rates"), [json!(2)]);
+    assert_eq!(ids(&check, "unmapped_payment_methods"), [json!("paypal")]);
+    assert_eq!(
+        check["unknown_tax_keys"],
+        json!([{"source": "3", "target": "999999"}])
+    );
+    assert_eq!(
+        check["unknown_money_accounts"],
+        json!([{"source": "cod", "target": "888888"}])
+    );
+    assert_eq!(check["stale_tax_rates"], json!([3]));
+
+    // Complete the mappings: the check is clean.
+    h.call(
+        "PUT",
+        &format!("/admin/channels/{id}/mappings/tax"),
+        Some(json!({"1": tax_key.to_string(), "2": tax_key.to_string()})),
+    )
+    .await;
+    h.call(
+        "PUT",
+        &format!("/admin/channels/{id}/mappings/payment"),
+        Some(json!({"bacs": account.to_string(), "cod": account.to_string(), "paypal": account.to_string()})),
+    )
+    .await;
+    let (_, check) = h
+        .call("GET", &format!("/admin/channels/{id}/mappings/check"), None)
+        .await;
+    assert_eq!(check["complete"], true, "{check}");
+    h.host.stop().await;
+    shop.shutdown().await;
+    pt.shutdown().await;
 }
 
 // ---- shop URL checks ----------------------------------------------------------------
