@@ -17,9 +17,9 @@
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
 
-mod aws_error;
 pub mod admin;
 pub mod app;
+mod aws_error;
 pub mod config;
 pub mod error;
 pub mod intake;

@@ -93,16 +93,28 @@ pub fn shared_dir() -> PathBuf {
 /// An [`channel::App`] on embedded backends (temporary store, in-process
 /// queues), as `local` wires it.
 pub fn embedded_app() -> (channel::App, Arc<MemoryQueue>) {
-    let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::temporary().expect("temporary store"));
+    let store: Arc<dyn RecordStore> =
+        Arc::new(EmbeddedStore::temporary().expect("temporary store"));
     let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
     let orders = Arc::new(MemoryQueue::new(Duration::from_secs(30)));
     let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(30)));
-    let app = channel::App::new(store, secrets, orders.clone(), sync_jobs, channel::Options::default());
+    let app = channel::App::new(
+        store,
+        secrets,
+        orders.clone(),
+        sync_jobs,
+        channel::Options::default(),
+    );
     (app, orders)
 }
 
 /// Stores an active channel with the given webhook secret.
-pub async fn active_channel(app: &channel::App, id: &str, shop_url: &str, webhook_secret: &str) -> channel::model::Channel {
+pub async fn active_channel(
+    app: &channel::App,
+    id: &str,
+    shop_url: &str,
+    webhook_secret: &str,
+) -> channel::model::Channel {
     use channel::model::*;
     use channel::secrets::{ChannelSecrets, Secret};
     let now = chrono::Utc::now();

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use channel::admin::{self, AdminAuth, AdminConfig};
 use channel::intake::{enqueue, reconcile};
 use channel::model::OrderStatus;
 use channel::queue::{memory::MemoryQueue, Queue};
+use channel::secrets::Secret;
 use channel::secrets::{embedded::EmbeddedSecrets, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
-use channel::admin::{self, AdminAuth, AdminConfig};
-use channel::secrets::Secret;
 use channel::{intake, processing, App, Options};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -71,7 +71,13 @@ impl Host {
         let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
         let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
         let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(900)));
-        let mut app = App::new(store, secrets, orders.clone(), sync_jobs, cfg.options.clone());
+        let mut app = App::new(
+            store,
+            secrets,
+            orders.clone(),
+            sync_jobs,
+            cfg.options.clone(),
+        );
         if !cfg.extra_ca_certs.is_empty() {
             app.http = http_client_with_cas(&cfg.extra_ca_certs)?;
         }
@@ -94,15 +100,26 @@ impl Host {
             let shutdown = async move {
                 let _ = http_stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(error = %e, "http server stopped");
             }
         }));
 
         recover(&app).await?;
         let queue: Arc<dyn Queue> = orders.clone();
-        tasks.push(tokio::spawn(processing::run_worker(app.clone(), queue, stop_rx.clone())));
-        tasks.push(tokio::spawn(reconcile_loop(app.clone(), cfg.reconcile_every, stop_rx)));
+        tasks.push(tokio::spawn(processing::run_worker(
+            app.clone(),
+            queue,
+            stop_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(reconcile_loop(
+            app.clone(),
+            cfg.reconcile_every,
+            stop_rx,
+        )));
         tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "channel running");
         Ok(Self {
             app,
@@ -132,10 +149,15 @@ fn http_client_with_cas(paths: &[PathBuf]) -> anyhow::Result<reqwest::Client> {
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(30))
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("paytraq-woocommerce-channel/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!(
+            "paytraq-woocommerce-channel/",
+            env!("CARGO_PKG_VERSION")
+        ));
     for path in paths {
-        let pem = std::fs::read(path).with_context(|| format!("reading CA certificate {}", path.display()))?;
-        let cert = reqwest::Certificate::from_pem(&pem).with_context(|| format!("CA certificate {}", path.display()))?;
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading CA certificate {}", path.display()))?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .with_context(|| format!("CA certificate {}", path.display()))?;
         builder = builder.add_root_certificate(cert);
     }
     builder.build().context("building the HTTP client")
@@ -156,7 +178,10 @@ async fn recover(app: &App) -> anyhow::Result<()> {
         for status in unfinished {
             let mut cursor: Option<String> = None;
             loop {
-                let page = app.repo.list_orders(&channel.id, Some(status), cursor.as_deref(), 100).await?;
+                let page = app
+                    .repo
+                    .list_orders(&channel.id, Some(status), cursor.as_deref(), 100)
+                    .await?;
                 for order in page.items {
                     enqueue(app, order).await;
                     count += 1;

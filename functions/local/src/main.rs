@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand};
 use local::host::{Host, HostConfig};
 
 #[derive(Parser)]
-#[command(name = "local", about = "The WooCommerce → PayTraq channel on one machine")]
+#[command(
+    name = "local",
+    about = "The WooCommerce → PayTraq channel on one machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +57,9 @@ async fn main() -> anyhow::Result<()> {
             let mut cfg = HostConfig {
                 listen,
                 data_dir,
-                admin_token: admin_token.filter(|t| !t.is_empty()).map(channel::secrets::Secret::new),
+                admin_token: admin_token
+                    .filter(|t| !t.is_empty())
+                    .map(channel::secrets::Secret::new),
                 allow_loopback_shops,
                 extra_ca_certs: ca_certs,
                 ..HostConfig::default()

@@ -346,6 +346,16 @@ async fn paging_headers_fields_and_per_page_limit() {
         .await;
     assert_eq!(all.headers()["x-wp-total"], "25");
 
+    for path in ["/orders/abc", "/nothing-here"] {
+        let r = api.get(path).await;
+        assert_eq!(r.status(), 404, "{path}");
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "rest_no_route");
+    }
+    let wrong_method = api
+        .send(reqwest::Method::DELETE, "/orders", &json!({}))
+        .await;
+    assert_eq!(wrong_method.status(), 404);
+
     let missing = api.get("/orders/999999").await;
     assert_eq!(missing.status(), 404);
     assert_eq!(
@@ -515,8 +525,8 @@ async fn control_api_creates_replays_and_marks_paid() {
     assert_eq!(paid["status"], "processing");
     assert!(paid["date_paid"].is_string());
 
-    let replay =
-        read_json(&fixtures().join("cases/005-shipping-and-taxable-fee-cod-paid/order.json"));
+    let mut replay = sb.order(id).unwrap();
+    replay["id"] = json!(0);
     let r = http
         .post(format!("{}/__sandbox/orders/raw", sb.base_url()))
         .json(&replay)

@@ -23,15 +23,21 @@ pub async fn list_products(AxState(s): AxState<Arc<Shared>>, Query(q): Q) -> Api
         Some(skus) => {
             let mut wanted: Vec<&str> = skus.split(',').map(str::trim).collect();
             wanted.push(skus.as_str());
+            let has_sku = |p: &&Value| {
+                p.get("sku")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty() && wanted.contains(&s))
+            };
             st.products
                 .values()
-                .chain(st.variations.values())
-                .filter(|p| {
-                    p.get("sku")
-                        .and_then(Value::as_str)
-                        .is_some_and(|s| !s.is_empty() && wanted.contains(&s))
-                })
+                .filter(has_sku)
                 .cloned()
+                .chain(
+                    st.variations
+                        .values()
+                        .filter(has_sku)
+                        .map(variation_as_product),
+                )
                 .collect()
         }
         None => st.products.values().cloned().collect(),
@@ -66,10 +72,12 @@ pub async fn get_product(
     Query(q): Q,
 ) -> ApiResult {
     let st = s.lock();
-    let p = st
-        .any_product(id)
-        .ok_or_else(|| ApiError::invalid_id("woocommerce_rest_product_invalid_id"))?;
-    rest::ok_fields(&q, p)
+    let p = match (st.products.get(&id), st.variations.get(&id)) {
+        (Some(p), _) => p.clone(),
+        (None, Some(v)) => variation_as_product(v),
+        (None, None) => return Err(ApiError::invalid_id("woocommerce_rest_product_invalid_id")),
+    };
+    rest::ok_fields(&q, &p)
 }
 
 pub async fn update_product(
@@ -722,4 +730,40 @@ fn currency_symbol(currency: &str) -> &'static str {
         "USD" => "&#36;",
         _ => "",
     }
+}
+
+/// A variation rendered by the products controller (`GET /products?sku=` or `/products/{id}`): the
+/// product fields with `type: "variation"` and no `image`.
+pub fn variation_as_product(v: &Value) -> Value {
+    let mut out = v.clone();
+    let Some(o) = out.as_object_mut() else {
+        return out;
+    };
+    o.remove("image");
+    let price = o
+        .get("price")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let name = o
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let defaults = json!({
+        "type": "variation", "slug": name.to_lowercase().replace(' ', "-"), "featured": false,
+        "catalog_visibility": "visible", "short_description": "", "total_sales": "0",
+        "external_url": "", "button_text": "", "sold_individually": false, "shipping_required": true,
+        "shipping_taxable": true, "reviews_allowed": false, "average_rating": "0.00", "rating_count": 0,
+        "upsell_ids": [], "cross_sell_ids": [], "purchase_note": "", "categories": [], "tags": [],
+        "images": [], "default_attributes": [], "variations": [], "grouped_products": [],
+        "price_html": format!("<span class=\"woocommerce-Price-amount amount\"><bdi>{price}</bdi></span>"),
+        "related_ids": [], "has_options": false, "post_password": "",
+    });
+    if let Some(d) = defaults.as_object() {
+        for (k, val) in d {
+            o.entry(k.clone()).or_insert_with(|| val.clone());
+        }
+    }
+    out
 }

@@ -348,6 +348,23 @@ async fn require_auth(AxState(s): AxState<Arc<Shared>>, req: Request, next: Next
     }
 }
 
+/// axum's own rejections (wrong method, a non-numeric id) become WordPress' `rest_no_route`, as the
+/// real routes only match numeric ids and registered methods.
+async fn wordpress_rejections(resp: Response) -> Response {
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let status = resp.status();
+    if status == axum::http::StatusCode::METHOD_NOT_ALLOWED
+        || (status == axum::http::StatusCode::BAD_REQUEST && plain)
+    {
+        return ApiError::not_found_route().into_response();
+    }
+    resp
+}
+
 async fn no_route() -> Response {
     ApiError::not_found_route().into_response()
 }
@@ -420,6 +437,7 @@ fn api_routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             require_auth,
         ))
         .fallback(no_route)
+        .layer(middleware::map_response(wordpress_rejections))
 }
 
 fn router(shared: Arc<Shared>) -> Router {

@@ -3,39 +3,16 @@
 //! (`payment_complete`, `date_paid`/`date_completed`, stock reduction with `_reduced_stock` meta).
 
 use super::money::{fmt_dp, fmt_trim, json_number, parse_value};
-use super::order_model::{CouponLine, FeeLine, ItemTax, LineItem, OrderDoc, ShippingLine, TaxLine};
+use super::order_model::{
+    Address, CouponLine, FeeLine, Href, Image, ItemTax, LineItem, Links, Meta, OrderDoc,
+    ShippingLine, TaxLine,
+};
 use super::rest::ApiError;
 use super::state::{now_wc, random_alnum, OrderRecord, State};
 use super::tax::{Location, TaxRate};
 use super::totals::{self, CouponDef, LineInput, OrderInput, PricedFee, PricedLine, TotalsInput};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-
-const BILLING_KEYS: [&str; 11] = [
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "state",
-    "postcode",
-    "country",
-    "email",
-    "phone",
-];
-const SHIPPING_KEYS: [&str; 10] = [
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "state",
-    "postcode",
-    "country",
-    "phone",
-];
 
 /// Catalogue facts of one line.
 struct ResolvedLine {
@@ -74,8 +51,8 @@ pub fn create_order(st: &mut State, body: &Value) -> Result<u64, ApiError> {
         date_created_gmt: Some(now.clone()),
         date_modified_gmt: Some(now),
         order_key: format!("wc_order_{}", random_alnum(13)),
-        billing: address(body.get("billing"), &BILLING_KEYS),
-        shipping: address(body.get("shipping"), &SHIPPING_KEYS),
+        billing: merge_address(&Address::default(), body.get("billing"), true),
+        shipping: merge_address(&Address::default(), body.get("shipping"), false),
         created_via: "rest-api".into(),
         number: id.to_string(),
         needs_processing: true,
@@ -84,19 +61,19 @@ pub fn create_order(st: &mut State, body: &Value) -> Result<u64, ApiError> {
     doc.customer_id = body.get("customer_id").and_then(Value::as_u64).unwrap_or(0);
     apply_simple_fields(st, &mut doc, body);
     doc.currency_symbol = currency_symbol(&doc.currency).to_string();
-    let mut links = Map::new();
-    links.insert(
-        "self".into(),
-        json!([{"href": format!("{}/wp-json/wc/v3/orders/{id}", st.base_url)}]),
-    );
-    links.insert(
-        "collection".into(),
-        json!([{"href": format!("{}/wp-json/wc/v3/orders", st.base_url)}]),
-    );
-    if doc.customer_id > 0 {
-        links.insert("customer".into(), json!([{"href": format!("{}/wp-json/wc/v3/customers/{}", st.base_url, doc.customer_id)}]));
-    }
-    doc.links = Value::Object(links);
+    doc.links = Links {
+        self_: Href::new(format!("{}/wp-json/wc/v3/orders/{id}", st.base_url)),
+        collection: Href::new(format!("{}/wp-json/wc/v3/orders", st.base_url)),
+        customer: if doc.customer_id > 0 {
+            Href::new(format!(
+                "{}/wp-json/wc/v3/customers/{}",
+                st.base_url, doc.customer_id
+            ))
+        } else {
+            Vec::new()
+        },
+        ..Links::default()
+    };
     recalculate(st, &mut doc, &input)?;
     if let Some(status) = body.get("status").and_then(Value::as_str) {
         set_status(st, &mut doc, status)?;
@@ -128,10 +105,10 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
         .ok_or_else(|| ApiError::invalid_id("woocommerce_rest_shop_order_invalid_id"))?;
     let mut doc = record.doc;
     if let Some(b) = body.get("billing") {
-        doc.billing = merge_address(&doc.billing, b, &BILLING_KEYS);
+        doc.billing = merge_address(&doc.billing, Some(b), true);
     }
     if let Some(s) = body.get("shipping") {
-        doc.shipping = merge_address(&doc.shipping, s, &SHIPPING_KEYS);
+        doc.shipping = merge_address(&doc.shipping, Some(s), false);
     }
     apply_simple_fields(st, &mut doc, body);
     let line_keys = ["line_items", "shipping_lines", "fee_lines", "coupon_lines"];
@@ -208,19 +185,15 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
                 continue;
             };
             let value = m.get("value").cloned().unwrap_or(Value::Null);
-            let existing = doc
-                .meta_data
-                .iter_mut()
-                .find(|e| e.get("key").and_then(Value::as_str) == Some(key));
-            match existing {
-                Some(e) => {
-                    if let Some(o) = e.as_object_mut() {
-                        o.insert("value".into(), value);
-                    }
-                }
-                None => doc
-                    .meta_data
-                    .push(json!({"id": st_meta_placeholder(doc), "key": key, "value": value})),
+            let next_id = st_meta_placeholder(doc);
+            match doc.meta_data.iter_mut().find(|e| e.key == key) {
+                Some(e) => e.value = value,
+                None => doc.meta_data.push(Meta {
+                    id: next_id,
+                    key: key.to_string(),
+                    value,
+                    ..Meta::default()
+                }),
             }
         }
     }
@@ -228,12 +201,7 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
 
 /// Order meta ids are local to the order here (WooCommerce uses a table-wide sequence).
 fn st_meta_placeholder(doc: &OrderDoc) -> u64 {
-    doc.meta_data
-        .iter()
-        .filter_map(|m| m.get("id").and_then(Value::as_u64))
-        .max()
-        .unwrap_or(0)
-        + 1
+    doc.meta_data.iter().map(|m| m.id).max().unwrap_or(0) + 1
 }
 
 fn gateway_title(st: &State, id: &str) -> String {
@@ -245,21 +213,29 @@ fn gateway_title(st: &State, id: &str) -> String {
         .to_string()
 }
 
-fn address(given: Option<&Value>, keys: &[&str]) -> Value {
-    merge_address(&Value::Null, given.unwrap_or(&Value::Null), keys)
-}
-
-fn merge_address(current: &Value, given: &Value, keys: &[&str]) -> Value {
-    let mut out = Map::new();
-    for k in keys {
-        let v = given
-            .get(*k)
+/// Address fields from a request over the current ones (`email` exists on billing only).
+fn merge_address(current: &Address, given: Option<&Value>, billing: bool) -> Address {
+    let pick = |k: &str, cur: &str| -> String {
+        given
+            .and_then(|g| g.get(k))
             .and_then(Value::as_str)
-            .or_else(|| current.get(*k).and_then(Value::as_str))
-            .unwrap_or_default();
-        out.insert((*k).to_string(), Value::from(v));
+            .unwrap_or(cur)
+            .to_string()
+    };
+    Address {
+        first_name: pick("first_name", &current.first_name),
+        last_name: pick("last_name", &current.last_name),
+        company: pick("company", &current.company),
+        address_1: pick("address_1", &current.address_1),
+        address_2: pick("address_2", &current.address_2),
+        city: pick("city", &current.city),
+        state: pick("state", &current.state),
+        postcode: pick("postcode", &current.postcode),
+        country: pick("country", &current.country),
+        email: billing.then(|| pick("email", current.email.as_deref().unwrap_or_default())),
+        phone: Some(pick("phone", current.phone.as_deref().unwrap_or_default())),
+        extra: current.extra.clone(),
     }
-    Value::Object(out)
 }
 
 fn currency_symbol(currency: &str) -> &'static str {
@@ -272,25 +248,18 @@ fn currency_symbol(currency: &str) -> &'static str {
 }
 
 fn is_vat_exempt(doc: &OrderDoc) -> bool {
-    doc.meta_data.iter().any(|m| {
-        m.get("key").and_then(Value::as_str) == Some("is_vat_exempt")
-            && m.get("value").and_then(Value::as_str) == Some("yes")
-    })
+    doc.meta_data
+        .iter()
+        .any(|m| m.key == "is_vat_exempt" && m.value.as_str() == Some("yes"))
 }
 
 fn tax_location(st: &State, doc: &OrderDoc) -> Location {
-    let field = |a: &Value, k: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let from = if !field(&doc.billing, "country").is_empty() {
+    let from = if !doc.billing.country.is_empty() {
         &doc.billing
     } else {
         &doc.shipping
     };
-    let country = field(from, "country");
+    let country = from.country.clone();
     if country.is_empty() {
         return Location {
             country: st.settings.base_country.clone(),
@@ -299,8 +268,8 @@ fn tax_location(st: &State, doc: &OrderDoc) -> Location {
     }
     Location {
         country,
-        state: field(from, "state"),
-        postcode: field(from, "postcode"),
+        state: from.state.clone(),
+        postcode: from.postcode.clone(),
     }
 }
 
@@ -532,9 +501,7 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         let meta = r
             .attributes
             .iter()
-            .map(|(slug, name, option)| {
-                json!({"id": st.next_meta_id(), "key": slug, "value": option, "display_key": name, "display_value": option})
-            })
+            .map(|(slug, name, option)| Meta::item(st.next_meta_id(), slug, name, option))
             .collect();
         line_items.push(LineItem {
             id,
@@ -551,7 +518,14 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             meta_data: meta,
             sku: Some(r.sku.clone()),
             price: php_price(t.total, r.priced.quantity),
-            image: json!({"id": if r.variation_id > 0 { json!(0) } else { json!("") }, "src": ""}),
+            image: Image {
+                id: if r.variation_id > 0 {
+                    json!(0)
+                } else {
+                    json!("")
+                },
+                ..Image::default()
+            },
             parent_name: r.parent_name.clone(),
             extra: Map::new(),
         });
@@ -609,14 +583,25 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .iter()
         .zip(&calc.coupons)
         .map(|((def, coupon_id, free_shipping), t)| {
-            let kind = if def.discount_type == "fixed_cart" { Value::Null } else { Value::from(def.discount_type.clone()) };
-            let info = serde_json::to_string(&json!([coupon_id, def.code, kind, json_number(def.amount)])).unwrap_or_default();
+            let kind = if def.discount_type == "fixed_cart" {
+                Value::Null
+            } else {
+                Value::from(def.discount_type.clone())
+            };
+            let info =
+                serde_json::to_string(&json!([coupon_id, def.code, kind, json_number(def.amount)]))
+                    .unwrap_or_default();
             CouponLine {
                 id: st.next_item_id(),
                 code: def.code.clone(),
                 discount: fmt_trim(t.discount),
-                discount_tax: fmt_dp(t.discount_tax, dp),
-                meta_data: vec![json!({"id": st.next_meta_id(), "key": "coupon_info", "value": info, "display_key": "coupon_info", "display_value": info})],
+                discount_tax: fmt_trim(t.discount_tax),
+                meta_data: vec![Meta::item(
+                    st.next_meta_id(),
+                    "coupon_info",
+                    "coupon_info",
+                    &info,
+                )],
                 discount_type: def.discount_type.clone(),
                 nominal_amount: json_number(def.amount),
                 free_shipping: *free_shipping,
@@ -754,13 +739,12 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
     let already = doc
         .meta_data
         .iter()
-        .any(|m| m.get("key").and_then(Value::as_str) == Some("_order_stock_reduced"));
+        .any(|m| m.key == "_order_stock_reduced");
     if already
-        || doc.line_items.iter().any(|l| {
-            l.meta_data
-                .iter()
-                .any(|m| m.get("key").and_then(Value::as_str) == Some("_reduced_stock"))
-        })
+        || doc
+            .line_items
+            .iter()
+            .any(|l| l.meta_data.iter().any(|m| m.key == "_reduced_stock"))
     {
         return;
     }
@@ -794,10 +778,12 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
             );
         }
         let meta_id = st.next_meta_id();
-        line.meta_data.push(json!({
-            "id": meta_id, "key": "_reduced_stock", "value": qty.to_string(),
-            "display_key": "_reduced_stock", "display_value": qty.to_string(),
-        }));
+        line.meta_data.push(Meta::item(
+            meta_id,
+            "_reduced_stock",
+            "_reduced_stock",
+            &qty.to_string(),
+        ));
         sync_parent_managed(st, stock_owner);
     }
 }
