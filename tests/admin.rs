@@ -725,7 +725,7 @@ async fn validation_errors_name_fields_and_unknown_channels_are_404() {
 }
 
 #[tokio::test]
-async fn inbox_mark_handled_is_idempotent() {
+async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_process() {
     let h = Harness::start(true).await;
     let ch = e2e::active_channel(&h.host.app, "inbox1", "http://127.0.0.1:9", "whsec").await;
     let now = chrono::Utc::now();
@@ -768,6 +768,24 @@ async fn inbox_mark_handled_is_idempotent() {
         .call("GET", "/admin/channels/inbox1/orders/77", None)
         .await;
     assert_eq!(o["timeline"].as_array().unwrap().len(), 1, "{o}");
+
+    // A deactivated channel processes nothing: the operator is told why.
+    let (status, _) = h
+        .call("POST", "/admin/channels/inbox1/deactivate", None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = h
+        .call("POST", "/admin/channels/inbox1/orders/77/process", None)
+        .await;
+    assert_eq!(status, 409, "{err}");
+    assert!(
+        err["message"].as_str().unwrap().contains("not active"),
+        "{err}"
+    );
+    let (status, _) = h
+        .call("POST", "/admin/channels/inbox1/orders/78/process", None)
+        .await;
+    assert_eq!(status, 404);
     h.host.stop().await;
 }
 
