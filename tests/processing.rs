@@ -231,3 +231,310 @@ async fn processing_fixture_orders_match_woocommerce_totals() {
     assert_eq!(documents.len(), done.len() + review.len());
     let _ = &w.paytraq;
 }
+
+/// Case 001 (one line, bank transfer, paid at checkout) as a new order.
+fn order_001_as(id: u64) -> Value {
+    let mut order =
+        read_json(e2e::fixtures_dir().join("cases/001-single-line-bacs-paid/order.json"));
+    order["id"] = id.into();
+    order["number"] = id.to_string().into();
+    order["billing"]["email"] = format!("buyer{id}@example.lv").into();
+    order
+}
+
+fn notes_of(w: &World, id: u64) -> Vec<String> {
+    w.woo
+        .notes(id)
+        .iter()
+        .map(|n| n["note"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn documents_for(w: &World, id: u64) -> Vec<local::sandbox::paytraq::state::SaleRec> {
+    let marker = format!("[ref:{CHANNEL}/{id}]");
+    w.company
+        .documents()
+        .into_iter()
+        .filter(|d| d.comment.as_deref().unwrap_or("").contains(&marker))
+        .collect()
+}
+
+/// Processing as the queue does it: again after every transient failure.
+async fn process_until_settled(w: &World, key: &str) -> OrderStatus {
+    for attempt in 1..=channel::processing::MAX_ATTEMPTS {
+        match process(&w.app, CHANNEL, key, Trigger::Queue).await {
+            Ok(_) => {
+                return w
+                    .app
+                    .repo
+                    .get_order(CHANNEL, key)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+            }
+            Err(e) if attempt == channel::processing::MAX_ATTEMPTS => {
+                channel::processing::pipeline::give_up(&w.app, CHANNEL, key, e.to_string())
+                    .await
+                    .unwrap();
+            }
+            Err(_) => {}
+        }
+    }
+    w.app
+        .repo
+        .get_order(CHANNEL, key)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_at_every_step_boundary_still_yields_one_of_everything() {
+    let w = world(DocumentType::SalesInvoice).await;
+    // A clean run lists the boundaries of a full order (new client, all options on).
+    let clean = run(&w, &order_001_as(500)).await;
+    assert_eq!(clean.status, OrderStatus::Done);
+    let boundaries: Vec<String> = w.app.crash.passed();
+    assert!(boundaries.len() >= 9, "{boundaries:?}");
+    for (i, point) in boundaries.iter().enumerate() {
+        let id = 600 + i as u64;
+        let order = order_001_as(id);
+        w.woo.store_order(order.clone()).unwrap();
+        let raw = serde_json::to_string(&order).unwrap();
+        accept_order(
+            &w.app,
+            CHANNEL,
+            &parse_order(raw.as_bytes()).unwrap(),
+            raw,
+            Source::Webhook,
+        )
+        .await
+        .unwrap();
+        w.app.crash.arm(point);
+        let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
+        assert!(first.is_err(), "crash at {point} did not happen");
+        // Redelivery (maybe more than once) finishes the order.
+        assert_eq!(
+            process_until_settled(&w, &id.to_string()).await,
+            OrderStatus::Done,
+            "after crash at {point}"
+        );
+        let docs = documents_for(&w, id);
+        assert_eq!(docs.len(), 1, "crash at {point}: {} documents", docs.len());
+        let payments = w
+            .company
+            .payments()
+            .into_iter()
+            .filter(|p| p.document_id == docs[0].id)
+            .count();
+        assert_eq!(payments, 1, "crash at {point}: {payments} payments");
+        let emails = w.company.emails().len();
+        let notes = notes_of(&w, id);
+        let mut unique = notes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            notes.len(),
+            unique.len(),
+            "crash at {point}: duplicate notes {notes:?}"
+        );
+        assert_eq!(
+            notes.len(),
+            4,
+            "crash at {point}: created, approved, paid, e-mailed: {notes:?}"
+        );
+        assert_eq!(emails, i + 2, "crash at {point}: one e-mail per order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivery_of_a_finished_order_does_nothing() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let done = run(&w, &order_001_as(700)).await;
+    assert_eq!(done.status, OrderStatus::Done);
+    let requests = w.paytraq.requests().len();
+    let notes = notes_of(&w, 700).len();
+    for _ in 0..3 {
+        process(&w.app, CHANNEL, "700", Trigger::Queue)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        w.paytraq.requests().len(),
+        requests,
+        "no PayTraq call for a finished order"
+    );
+    assert_eq!(notes_of(&w, 700).len(), notes);
+    assert_eq!(documents_for(&w, 700).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_order_is_paid_once_when_the_shop_says_so() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let mut order = order_001_as(800);
+    order["date_paid"] = Value::Null;
+    order["date_paid_gmt"] = Value::Null;
+    order["status"] = "on-hold".into();
+    let first = run(&w, &order).await;
+    assert_eq!(
+        first.status,
+        OrderStatus::Done,
+        "done for now: nothing to pay yet"
+    );
+    assert!(w.company.payments().is_empty());
+
+    order["date_paid"] = "2026-11-28T12:00:00".into();
+    order["date_paid_gmt"] = "2026-11-28T10:00:00".into();
+    order["status"] = "processing".into();
+    order["date_modified_gmt"] = "2026-11-28T10:00:01".into();
+    for _ in 0..2 {
+        let paid = run(&w, &order).await;
+        assert!(paid.paytraq.paid);
+    }
+    let doc = &documents_for(&w, 800)[0];
+    let payments: Vec<_> = w
+        .company
+        .payments()
+        .into_iter()
+        .filter(|p| p.document_id == doc.id)
+        .collect();
+    assert_eq!(payments.len(), 1, "paid once");
+    assert_eq!(payments[0].amount, doc.total);
+    assert_eq!(payments[0].date.as_deref(), Some("2026-11-28"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_on_a_sales_order_is_a_prepayment() {
+    let w = world(DocumentType::SalesOrder).await;
+    let done = run(&w, &order_001_as(900)).await;
+    assert_eq!(done.status, OrderStatus::Done);
+    let doc = &documents_for(&w, 900)[0];
+    assert_eq!(doc.kind.as_str(), "sales_order");
+    assert!(w.company.payments().is_empty());
+    let prepayments = w.company.prepayments();
+    assert_eq!(prepayments.len(), 1);
+    assert_eq!(prepayments[0].client_id, doc.client_id);
+    assert!(notes_of(&w, 900).iter().any(|n| n.contains("prepayment")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmapped_payment_method_fails_and_creates_nothing() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
+    ch.payment_map.remove("bacs");
+    ch.tax_map.remove(&4);
+    w.app.repo.save_channel(&mut ch).await.unwrap();
+    let failed = run(&w, &order_001_as(950)).await;
+    assert_eq!(failed.status, OrderStatus::Failed);
+    let reason = failed.reason.unwrap();
+    assert!(reason.contains("payment method \"bacs\""), "{reason}");
+    assert!(reason.contains("tax rate 4"), "{reason}");
+    assert!(
+        w.company.documents().is_empty(),
+        "nothing created in PayTraq"
+    );
+    let notes = notes_of(&w, 950);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].contains("bacs"), "{notes:?}");
+    // The operator maps it and processes again: the order goes through.
+    let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
+    ch.payment_map.insert(
+        "bacs".into(),
+        w.company.add_money_account("Bank", "EUR").to_string(),
+    );
+    ch.tax_map.insert(
+        4,
+        w.company
+            .add_tax_key("PVN 21%", Decimal::from(21))
+            .to_string(),
+    );
+    w.app.repo.save_channel(&mut ch).await.unwrap();
+    process(&w.app, CHANNEL, "950", Trigger::Operator)
+        .await
+        .unwrap();
+    let done = w.app.repo.get_order(CHANNEL, "950").await.unwrap().unwrap();
+    assert_eq!(done.status, OrderStatus::Done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_orders_under_faults_end_settled_without_duplicates() {
+    let w = world(DocumentType::SalesInvoice).await;
+    // 3% of PayTraq calls fail (500 before or after the effect, or time out); 3% of shop calls fail.
+    w.paytraq.set_error_rate(0.03);
+    w.woo
+        .set_faults(local::sandbox::woocommerce::config::Faults {
+            error_rate: 0.03,
+            ..Default::default()
+        });
+    let ids: Vec<u64> = (10_000..11_000).collect();
+    for id in &ids {
+        let order = order_001_as(*id);
+        w.woo.store_order(order.clone()).unwrap();
+        let raw = serde_json::to_string(&order).unwrap();
+        accept_order(
+            &w.app,
+            CHANNEL,
+            &parse_order(raw.as_bytes()).unwrap(),
+            raw,
+            Source::Webhook,
+        )
+        .await
+        .unwrap();
+    }
+    let mut counts: BTreeMap<OrderStatus, usize> = BTreeMap::new();
+    for id in &ids {
+        let status = process_until_settled(&w, &id.to_string()).await;
+        *counts.entry(status).or_default() += 1;
+    }
+    println!("1000 orders under faults: {counts:?}");
+    let settled: usize = [
+        OrderStatus::Done,
+        OrderStatus::NeedsReview,
+        OrderStatus::Failed,
+    ]
+    .iter()
+    .map(|s| counts.get(s).copied().unwrap_or(0))
+    .sum();
+    assert_eq!(settled, ids.len(), "{counts:?}");
+    // No duplicates in PayTraq, whatever happened.
+    let mut per_order: BTreeMap<String, usize> = BTreeMap::new();
+    for d in w.company.documents() {
+        *per_order
+            .entry(d.comment.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    assert!(per_order.values().all(|n| *n == 1), "duplicate documents");
+    let mut per_doc: BTreeMap<u64, usize> = BTreeMap::new();
+    for p in w.company.payments() {
+        *per_doc.entry(p.document_id).or_default() += 1;
+    }
+    assert!(
+        per_doc.values().all(|n| *n == 1),
+        "a document was paid twice"
+    );
+    // Failed orders carry a reason a person can act on.
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for id in &ids {
+        let o = w
+            .app
+            .repo
+            .get_order(CHANNEL, &id.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        if o.status == OrderStatus::Failed {
+            let reason = o.reason.clone().unwrap_or_default();
+            assert!(!reason.is_empty());
+            *reasons
+                .entry(reason.chars().take(90).collect::<String>())
+                .or_default() += 1;
+        }
+    }
+    println!("failure reasons: {reasons:#?}");
+    assert!(
+        counts.get(&OrderStatus::Done).copied().unwrap_or(0) >= 900,
+        "{counts:?}"
+    );
+}

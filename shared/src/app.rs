@@ -57,6 +57,8 @@ pub struct App {
     pub http: reqwest::Client,
     /// PayTraq pacing per company, shared by every call of this process.
     pub pacer: Arc<Pacer>,
+    /// Crash points for exactly-once tests (never armed in production).
+    pub crash: Arc<crate::faults::CrashPlan>,
     pub options: Options,
 }
 
@@ -95,6 +97,7 @@ impl App {
             sync_jobs,
             http,
             pacer,
+            crash: Arc::default(),
             options,
         }
     }

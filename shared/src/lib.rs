@@ -22,6 +22,7 @@ pub mod app;
 mod aws_error;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod intake;
 pub mod model;
 pub mod money;

@@ -59,6 +59,29 @@ async fn ping_is_sent_on_webhook_create_and_needs_exactly_200() {
         .collect();
     assert!(pings[0].success);
 
+    // Changing the delivery URL of an active webhook pings the new URL.
+    let moved = Receiver::start(200).await;
+    let r = api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/webhooks/{id}"),
+            &json!({"delivery_url": format!("{}/new", moved.url)}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        moved.wait_for(1).await[0].body,
+        format!("webhook_id={id}").as_bytes()
+    );
+    let not_forced = api
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/webhooks/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(not_forced.status(), 501);
+
     // 204 is a failed ping, but the webhook is still created.
     let no_content = Receiver::start(204).await;
     let r = api
@@ -73,8 +96,8 @@ async fn ping_is_sent_on_webhook_create_and_needs_exactly_200() {
         .into_iter()
         .filter(|d| d.kind == "ping")
         .collect();
-    assert_eq!(pings.len(), 2);
-    assert!(!pings[1].success);
+    assert_eq!(pings.len(), 3);
+    assert!(!pings[2].success);
     sb.shutdown().await;
 }
 
@@ -127,6 +150,19 @@ async fn deliveries_are_signed_php_encoded_and_come_as_created_then_updated() {
         assert_eq!(parsed["status"], "processing");
         assert!(parsed["date_paid"].is_string());
     }
+    // Draft orders fire nothing.
+    let mut draft = order_body();
+    draft["set_paid"] = json!(false);
+    draft["status"] = json!("checkout-draft");
+    let logged = rx.received().len();
+    sb.create_order(&draft).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        rx.received().len(),
+        logged,
+        "no delivery for a checkout-draft"
+    );
+
     // Variation with parent-managed stock reduced the parent.
     assert_eq!(sb.stock(52), Some(json!(39)));
     assert_eq!(sb.stock(56), Some(json!(39)));
@@ -198,6 +234,34 @@ async fn webhook_is_disabled_on_the_seventh_consecutive_failure_and_then_silent(
         .await
         .unwrap();
     assert_eq!(listed[0]["id"], hook_id);
+
+    // Updates in a burst collapse into one delivery (one queued job per webhook and order).
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let r = api
+        .send(
+            reqwest::Method::PUT,
+            &format!("/webhooks/{hook_id}"),
+            &json!({"status": "active"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let logged = sb.deliveries().len();
+    for n in 0..3 {
+        sb.update_order(order_id, &json!({"customer_note": format!("burst {n}")}))
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let burst: Vec<_> = sb.deliveries().into_iter().skip(logged).collect();
+    assert_eq!(burst.len(), 1);
+    assert!(
+        burst[0].body.contains("burst 2"),
+        "payload built when the job runs"
+    );
+    assert_eq!(
+        sb.webhook_status(hook_id),
+        Some(("active".to_string(), 0)),
+        "success resets the counter"
+    );
 
     // A success resets the counter.
     rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
@@ -412,6 +476,10 @@ async fn read_key_cannot_write_and_sku_lookup_finds_variations() {
         .await
         .unwrap();
     assert_eq!(status["environment"]["version"], "8.9.1");
+    assert_eq!(status.as_object().unwrap().len(), 1, "_fields trims");
+    sb.set_wc_version("3.4.0");
+    let old_shop: Value = api.get("/system_status").await.json().await.unwrap();
+    assert_eq!(old_shop["environment"]["version"], "3.4.0");
     let tax: Value = api
         .get("/settings/tax/woocommerce_tax_round_at_subtotal")
         .await
@@ -469,17 +537,16 @@ async fn faults_latency_and_crash_switch() {
     sb.set_crash(Some(CrashMode::Http500));
     assert_eq!(api.get("/products").await.status(), 500);
     sb.set_crash(Some(CrashMode::ConnectionClose));
-    let dropped = match api
+    let dropped = api
         .http
         .get(format!("{}/products", api.base))
         .basic_auth(&api.ck, Some(&api.cs))
         .send()
-        .await
-    {
-        Err(_) => true,
-        Ok(resp) => resp.bytes().await.is_err(),
-    };
-    assert!(dropped, "connection must fail");
+        .await;
+    assert!(
+        dropped.is_err(),
+        "the connection closes without an HTTP answer"
+    );
     // The control API keeps working while crashed.
     let ctl = api
         .http
@@ -496,6 +563,13 @@ async fn faults_latency_and_crash_switch() {
 async fn control_api_creates_replays_and_marks_paid() {
     let sb = demo_sandbox().await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let r = http
+        .put(format!("{}/__sandbox/settings", sb.base_url()))
+        .json(&json!({"prices_include_tax": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["prices_include_tax"], true);
     let mut onhold = order_body();
     onhold["set_paid"] = json!(false);
     onhold["status"] = json!("on-hold");
@@ -509,6 +583,9 @@ async fn control_api_creates_replays_and_marks_paid() {
     let doc: Value = r.json().await.unwrap();
     let id = doc["id"].as_u64().unwrap();
     assert_eq!(doc["status"], "on-hold");
+    assert_eq!(doc["prices_include_tax"], true);
+    // 2 × 19.99 gross + 3.50 gross socks + 3.50 net shipping (+0.73, half-down): tax-inclusive prices.
+    assert_eq!(doc["total"], "47.71");
     assert!(doc["date_paid"].is_null());
 
     // PUT set_paid on an on-hold order is ignored, as in WooCommerce.
@@ -524,6 +601,45 @@ async fn control_api_creates_replays_and_marks_paid() {
         .unwrap();
     assert_eq!(paid["status"], "processing");
     assert!(paid["date_paid"].is_string());
+    let stock_after_payment = sb.stock(26);
+
+    // PUT line items by id: change a quantity, remove an item, add one; unknown ids are refused.
+    let first = paid["line_items"][0]["id"].clone();
+    let second = paid["line_items"][1]["id"].clone();
+    let edited = sb
+        .update_order(
+            id,
+            &json!({"line_items": [
+                {"id": first, "quantity": 1},
+                {"id": second, "quantity": 0},
+                {"product_id": 22, "quantity": 2},
+            ]}),
+        )
+        .unwrap();
+    let lines = edited["line_items"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["id"], first);
+    assert_eq!(lines[0]["quantity"], 1);
+    assert_eq!(lines[1]["product_id"], 22);
+    let bad = sb.update_order(id, &json!({"line_items": [{"id": 999_999, "quantity": 1}]}));
+    assert_eq!(bad.unwrap_err().code, "woocommerce_rest_invalid_item_id");
+    let paid = edited;
+
+    // A recalculating update (new billing country) keeps item ids and does not reduce stock twice.
+    let moved = sb
+        .update_order(
+            id,
+            &json!({"billing": {"country": "EE"}, "status": "completed"}),
+        )
+        .unwrap();
+    assert_eq!(moved["line_items"][0]["id"], paid["line_items"][0]["id"]);
+    assert_eq!(moved["tax_lines"][0]["rate_code"], "EE-KM 22%-1");
+    assert_eq!(sb.stock(26), stock_after_payment);
+    assert!(moved["line_items"][0]["meta_data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["key"] == "_reduced_stock"));
 
     let mut replay = sb.order(id).unwrap();
     replay["id"] = json!(0);

@@ -61,6 +61,8 @@ async fn replay_case(sb: &local::sandbox::woocommerce::WooSandbox, api: &Api, ca
                 )
                 .await;
             assert_eq!(r.status(), 200);
+            // Spaced like the capture, so each PUT gets its own order.updated.
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
     id

@@ -167,7 +167,7 @@ fn create_product(st: &mut State, given: &Value) -> Value {
         "meta_data": [], "date_created": now, "date_created_gmt": now,
         "date_modified": now, "date_modified_gmt": now,
     });
-    apply_changes(&mut p, given, None);
+    apply_changes(&mut p, given);
     if let Some(obj) = p.as_object_mut() {
         obj.insert(
             "_links".into(),
@@ -184,7 +184,7 @@ fn create_product(st: &mut State, given: &Value) -> Value {
 
 fn update_one_product(st: &mut State, id: u64, changes: &Value) -> Result<Value, ApiError> {
     if let Some(p) = st.products.get_mut(&id) {
-        apply_changes(p, changes, None);
+        apply_changes(p, changes);
         let p = p.clone();
         sync_parent_stock_children(st, id);
         return Ok(p);
@@ -201,7 +201,7 @@ fn update_one_product(st: &mut State, id: u64, changes: &Value) -> Result<Value,
 }
 
 /// Variations with `manage_stock: "parent"` show the parent's stock.
-fn sync_parent_stock_children(st: &mut State, parent: u64) {
+pub(super) fn sync_parent_stock_children(st: &mut State, parent: u64) {
     let Some(p) = st.products.get(&parent) else {
         return;
     };
@@ -222,7 +222,7 @@ fn sync_parent_stock_children(st: &mut State, parent: u64) {
 /// Applies a product/variation update the way the REST controller does: price follows
 /// regular/sale price, `stock_quantity` only counts when the object manages its own stock, and
 /// stock status is recomputed for managed stock.
-fn apply_changes(obj: &mut Value, changes: &Value, _parent: Option<&Value>) {
+fn apply_changes(obj: &mut Value, changes: &Value) {
     let Some(o) = obj.as_object_mut() else { return };
     let Some(ch) = changes.as_object() else {
         return;
@@ -389,7 +389,7 @@ fn update_variation(
             }
         }
     }
-    apply_changes(v, &changes, parent_obj.as_ref());
+    apply_changes(v, &changes);
     if parent_managed && v.get("manage_stock").and_then(Value::as_str) == Some("parent") {
         if let (Some(o), Some(p)) = (v.as_object_mut(), parent_obj.as_ref()) {
             o.insert(

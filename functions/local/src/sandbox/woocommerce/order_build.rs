@@ -117,23 +117,35 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
         || (body.get("billing").is_some() && input.is_some())
     {
         let mut merged = input.clone().unwrap_or_default();
-        let given: OrderInput = serde_json::from_value(body.clone()).map_err(|e| {
-            ApiError::new(
-                400,
-                "rest_invalid_param",
-                &format!("Invalid parameter(s): {e}"),
-            )
-        })?;
-        if body.get("line_items").is_some() {
-            merged.line_items = given.line_items;
+        if let Some(given) = body.get("line_items") {
+            let current: Vec<u64> = doc.line_items.iter().map(|l| l.id).collect();
+            merged.line_items = merge_items(&merged.line_items, &current, given, |g| {
+                g.get("quantity").and_then(Value::as_f64) == Some(0.0)
+            })?;
         }
-        if body.get("shipping_lines").is_some() {
-            merged.shipping_lines = given.shipping_lines;
+        if let Some(given) = body.get("shipping_lines") {
+            let current: Vec<u64> = doc.shipping_lines.iter().map(|l| l.id).collect();
+            merged.shipping_lines = merge_items(&merged.shipping_lines, &current, given, |g| {
+                g.get("method_id").is_some_and(Value::is_null)
+            })?;
         }
-        if body.get("fee_lines").is_some() {
-            merged.fee_lines = given.fee_lines;
+        if let Some(given) = body.get("fee_lines") {
+            let current: Vec<u64> = doc.fee_lines.iter().map(|l| l.id).collect();
+            merged.fee_lines = merge_items(&merged.fee_lines, &current, given, |g| {
+                g.get("name").is_some_and(Value::is_null)
+            })?;
         }
         if body.get("coupon_lines").is_some() {
+            let given: OrderInput = serde_json::from_value(
+                json!({"coupon_lines": body["coupon_lines"]}),
+            )
+            .map_err(|e| {
+                ApiError::new(
+                    400,
+                    "rest_invalid_param",
+                    &format!("Invalid parameter(s): {e}"),
+                )
+            })?;
             merged.coupon_lines = given.coupon_lines;
         }
         recalculate(st, &mut doc, &merged)?;
@@ -153,6 +165,62 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
     refresh_flags(st, &mut doc);
     st.orders.insert(id, OrderRecord { doc, input });
     Ok(())
+}
+
+/// WooCommerce's item update rules for `PUT /orders/{id}`: an entry with the `id` of an existing item
+/// patches it (or removes it when `remove` says so), an entry without `id` adds an item, items not
+/// mentioned stay. `current_ids[i]` is the id of `current[i]`.
+fn merge_items<T>(
+    current: &[T],
+    current_ids: &[u64],
+    given: &Value,
+    remove: impl Fn(&Value) -> bool,
+) -> Result<Vec<T>, ApiError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let invalid = |m: String| {
+        ApiError::new(
+            400,
+            "rest_invalid_param",
+            &format!("Invalid parameter(s): {m}"),
+        )
+    };
+    let given = given
+        .as_array()
+        .ok_or_else(|| invalid("items must be an array".into()))?;
+    let mut items: Vec<Option<Value>> = current
+        .iter()
+        .map(|c| serde_json::to_value(c).ok())
+        .collect();
+    for g in given {
+        match g.get("id").and_then(Value::as_u64).filter(|id| *id > 0) {
+            Some(id) => {
+                let i = current_ids.iter().position(|c| *c == id).ok_or_else(|| {
+                    ApiError::new(
+                        400,
+                        "woocommerce_rest_invalid_item_id",
+                        "Order item ID provided is not associated with order.",
+                    )
+                })?;
+                if remove(g) {
+                    items[i] = None;
+                } else if let (Some(Value::Object(target)), Some(patch)) =
+                    (items[i].as_mut(), g.as_object())
+                {
+                    for (k, v) in patch.iter().filter(|(k, _)| k.as_str() != "id") {
+                        target.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            None => items.push(Some(g.clone())),
+        }
+    }
+    items
+        .into_iter()
+        .flatten()
+        .map(|v| serde_json::from_value(v).map_err(|e| invalid(e.to_string())))
+        .collect()
 }
 
 /// Bumps `date_modified`.
@@ -185,7 +253,7 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
                 continue;
             };
             let value = m.get("value").cloned().unwrap_or(Value::Null);
-            let next_id = st_meta_placeholder(doc);
+            let next_id = next_order_meta_id(doc);
             match doc.meta_data.iter_mut().find(|e| e.key == key) {
                 Some(e) => e.value = value,
                 None => doc.meta_data.push(Meta {
@@ -200,7 +268,7 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
 }
 
 /// Order meta ids are local to the order here (WooCommerce uses a table-wide sequence).
-fn st_meta_placeholder(doc: &OrderDoc) -> u64 {
+fn next_order_meta_id(doc: &OrderDoc) -> u64 {
     doc.meta_data.iter().map(|m| m.id).max().unwrap_or(0) + 1
 }
 
@@ -496,9 +564,26 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             .collect()
     };
     let mut line_items = Vec::with_capacity(resolved.len());
-    for (r, t) in resolved.iter().zip(&calc.lines) {
-        let id = st.next_item_id();
-        let meta = r
+    // Item ids stay stable across recalculations (index by index), like WooCommerce's saved items.
+    let old_lines = std::mem::take(&mut doc.line_items);
+    let old_shipping: Vec<u64> = doc.shipping_lines.iter().map(|l| l.id).collect();
+    let old_fees: Vec<u64> = doc.fee_lines.iter().map(|l| l.id).collect();
+    let old_tax: Vec<u64> = doc.tax_lines.iter().map(|l| l.id).collect();
+    let old_coupons: Vec<u64> = doc.coupon_lines.iter().map(|l| l.id).collect();
+    for (i, (r, t)) in resolved.iter().zip(&calc.lines).enumerate() {
+        let previous = old_lines.get(i);
+        let id = reuse_id(st, previous.map(|l| l.id));
+        let kept_stock_meta: Vec<Meta> = previous
+            .filter(|l| l.product_id == r.product_id && l.variation_id == r.variation_id)
+            .map(|l| {
+                l.meta_data
+                    .iter()
+                    .filter(|m| m.key == "_reduced_stock")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let meta: Vec<Meta> = r
             .attributes
             .iter()
             .map(|(slug, name, option)| Meta::item(st.next_meta_id(), slug, name, option))
@@ -515,7 +600,7 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             total: fmt_dp(t.total, dp),
             total_tax: fmt_dp(t.total_tax, dp),
             taxes: item_taxes(&t.taxes),
-            meta_data: meta,
+            meta_data: meta.into_iter().chain(kept_stock_meta).collect(),
             sku: Some(r.sku.clone()),
             price: php_price(t.total, r.priced.quantity),
             image: Image {
@@ -534,8 +619,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .shipping_lines
         .iter()
         .zip(&calc.shipping)
-        .map(|(s, t)| ShippingLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, (s, t))| ShippingLine {
+            id: reuse_id(st, old_shipping.get(i).copied()),
             method_title: strip_tags(&s.method_title),
             method_id: s.method_id.clone(),
             instance_id: s.instance_id.as_ref().map(value_text).unwrap_or_default(),
@@ -550,8 +636,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .fee_lines
         .iter()
         .zip(&calc.fees)
-        .map(|(f, t)| FeeLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, (f, t))| FeeLine {
+            id: reuse_id(st, old_fees.get(i).copied()),
             name: f.name.clone(),
             tax_class: f.tax_class.clone().unwrap_or_default(),
             tax_status: f.tax_status.clone().unwrap_or_else(|| "taxable".into()),
@@ -566,8 +653,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     let tax_lines = calc
         .tax_lines
         .iter()
-        .map(|r| TaxLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, r)| TaxLine {
+            id: reuse_id(st, old_tax.get(i).copied()),
             rate_code: r.rate.rate_code(),
             rate_id: r.rate.id,
             label: r.rate.name.clone(),
@@ -582,7 +670,8 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     let coupon_lines = coupons
         .iter()
         .zip(&calc.coupons)
-        .map(|((def, coupon_id, free_shipping), t)| {
+        .enumerate()
+        .map(|(i, ((def, coupon_id, free_shipping), t))| {
             let kind = if def.discount_type == "fixed_cart" {
                 Value::Null
             } else {
@@ -592,7 +681,7 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
                 serde_json::to_string(&json!([coupon_id, def.code, kind, json_number(def.amount)]))
                     .unwrap_or_default();
             CouponLine {
-                id: st.next_item_id(),
+                id: reuse_id(st, old_coupons.get(i).copied()),
                 code: def.code.clone(),
                 discount: fmt_trim(t.discount),
                 discount_tax: fmt_trim(t.discount_tax),
@@ -622,6 +711,10 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     doc.total_tax = fmt_dp(calc.total_tax, dp);
     doc.total = fmt_dp(calc.total, dp);
     Ok(())
+}
+
+fn reuse_id(st: &mut State, previous: Option<u64>) -> u64 {
+    previous.unwrap_or_else(|| st.next_item_id())
 }
 
 fn value_text(v: &Value) -> String {
@@ -695,7 +788,7 @@ const STATUSES: [&str; 8] = [
 pub fn set_status(st: &mut State, doc: &mut OrderDoc, status: &str) -> Result<(), ApiError> {
     let status = status.strip_prefix("wc-").unwrap_or(status);
     if !STATUSES.contains(&status) {
-        return Err(crate::sandbox::woocommerce::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
+        return Err(super::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
     }
     doc.status = status.to_string();
     let now = now_wc();
@@ -736,10 +829,11 @@ fn payment_complete(st: &mut State, doc: &mut OrderDoc, transaction_id: Option<&
 
 /// `wc_maybe_reduce_stock_levels`: once per order, for items whose stock is managed.
 fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
-    let already = doc
-        .meta_data
-        .iter()
-        .any(|m| m.key == "_order_stock_reduced");
+    let already = doc.stock_reduced
+        || doc
+            .meta_data
+            .iter()
+            .any(|m| m.key == "_order_stock_reduced");
     if already
         || doc
             .line_items
@@ -748,6 +842,7 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
     {
         return;
     }
+    doc.stock_reduced = true;
     for line in &mut doc.line_items {
         let target = if line.variation_id > 0 {
             line.variation_id
@@ -784,25 +879,7 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
             "_reduced_stock",
             &qty.to_string(),
         ));
-        sync_parent_managed(st, stock_owner);
-    }
-}
-
-fn sync_parent_managed(st: &mut State, owner: u64) {
-    let Some(p) = st.products.get(&owner) else {
-        return;
-    };
-    let qty = p.get("stock_quantity").cloned().unwrap_or(Value::Null);
-    let status = p.get("stock_status").cloned().unwrap_or(Value::Null);
-    for v in st.variations.values_mut() {
-        if v.get("parent_id").and_then(Value::as_u64) == Some(owner)
-            && v.get("manage_stock").and_then(Value::as_str) == Some("parent")
-        {
-            if let Some(o) = v.as_object_mut() {
-                o.insert("stock_quantity".into(), qty.clone());
-                o.insert("stock_status".into(), status.clone());
-            }
-        }
+        super::catalog::sync_parent_stock_children(st, stock_owner);
     }
 }
 
@@ -845,6 +922,10 @@ pub fn store_raw(st: &mut State, body: Value) -> Result<u64, ApiError> {
         doc.id = st.next_post_id();
         doc.number = doc.id.to_string();
     }
+    doc.stock_reduced = doc
+        .line_items
+        .iter()
+        .any(|l| l.meta_data.iter().any(|m| m.key == "_reduced_stock"));
     let id = doc.id;
     st.orders.insert(id, OrderRecord { doc, input: None });
     Ok(id)

@@ -59,6 +59,9 @@ pub struct OrderDoc {
     pub links: Links,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// Hidden `_order_stock_reduced` flag (never rendered).
+    #[serde(skip)]
+    pub stock_reduced: bool,
 }
 
 /// `taxes[]` entry of a line, shipping or fee item (unrounded amounts as strings).

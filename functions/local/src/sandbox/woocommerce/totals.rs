@@ -9,11 +9,11 @@
 use super::money::{round_half_down, round_half_up};
 use super::tax::{calc_tax, find_rates, Location, TaxRate};
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The parts of a REST order body that drive the totals (kept to recompute after an update).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OrderInput {
     pub line_items: Vec<LineInput>,
@@ -22,7 +22,7 @@ pub struct OrderInput {
     pub coupon_lines: Vec<CouponInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LineInput {
     pub product_id: Option<u64>,
@@ -34,7 +34,7 @@ pub struct LineInput {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ShippingInput {
     pub method_id: String,
@@ -43,7 +43,7 @@ pub struct ShippingInput {
     pub total: Option<Value>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FeeInput {
     pub name: String,
@@ -52,7 +52,7 @@ pub struct FeeInput {
     pub tax_class: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CouponInput {
     pub code: String,
