@@ -30,6 +30,15 @@ enum Command {
         /// Base URL the shop uses to reach this channel.
         #[arg(long)]
         public_url: Option<String>,
+        /// Bearer token of the admin routes; without it they are not served.
+        #[arg(long, env = "LOCAL_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Accept shops on loopback addresses over plain HTTP (a shop on this machine).
+        #[arg(long)]
+        allow_loopback_shops: bool,
+        /// Extra trusted CA certificate (PEM) for a shop with a private CA; repeatable.
+        #[arg(long = "ca-cert")]
+        ca_certs: Vec<PathBuf>,
     },
     /// Run benchmarks and print their figures.
     Bench {
@@ -54,10 +63,18 @@ async fn main() -> anyhow::Result<()> {
             listen,
             data_dir,
             public_url,
+            admin_token,
+            allow_loopback_shops,
+            ca_certs,
         } => {
             let mut cfg = HostConfig {
                 listen,
                 data_dir,
+                admin_token: admin_token
+                    .filter(|t| !t.is_empty())
+                    .map(channel::secrets::Secret::new),
+                allow_loopback_shops,
+                extra_ca_certs: ca_certs,
                 ..HostConfig::default()
             };
             cfg.options.public_base_url = public_url;
