@@ -94,8 +94,14 @@ async fn bench(which: Which) -> anyhow::Result<()> {
         eprintln!("intake: signed deliveries through the HTTP route (embedded store) ...");
         let r = bench::intake::run(&bench::intake::IntakeBench::default()).await?;
         println!("| intake | {} deliveries, 64 senders | {:.0} deliveries/s (p50 {:.2} ms, p99 {:.2} ms) |", r.deliveries, r.per_second, r.throughput_p50_ms, r.throughput_p99_ms);
-        println!("| intake | {} deliveries at {}/s offered | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", r.offered_count, r.offered_per_second, r.p50_ms, r.p99_ms, r.max_ms);
-        println!("| intake | answers other than 200 | {} ; inbox entries {} |", r.non_200, r.inbox_entries);
+        println!(
+            "| intake | {} deliveries at {}/s offered | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |",
+            r.offered_count, r.offered_per_second, r.p50_ms, r.p99_ms, r.max_ms
+        );
+        println!(
+            "| intake | answers other than 200 | {} ; inbox entries {} |",
+            r.non_200, r.inbox_entries
+        );
     }
     if matches!(which, Which::Processing | Which::Sync) {
         anyhow::bail!("this benchmark is not wired yet");

@@ -1,7 +1,12 @@
 //! The embedded record store: a redb database file in the data directory,
-//! used by `local`. Every write is one redb transaction that checks the
-//! expected version and maintains the secondary-index table, so it gives
-//! the same guarantees as the DynamoDB adapter's conditional writes.
+//! used by `local`. Every write checks the expected version and maintains
+//! the secondary-index table inside a redb transaction, so it gives the same
+//! guarantees as the DynamoDB adapter's conditional writes.
+//!
+//! Writes go through one writer thread that applies every write waiting at
+//! that moment in one transaction with one durable commit (group commit):
+//! each write still succeeds or conflicts on its own, and none is answered
+//! before its commit is on disk.
 
 use std::ops::Bound;
 use std::path::Path;
@@ -10,6 +15,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use redb::{Database, Durability, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
 
 use super::{Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
 
@@ -28,10 +34,18 @@ struct Stored {
     expires_at: Option<i64>,
 }
 
+/// Most writes applied in one transaction.
+const GROUP_MAX: usize = 512;
+
+enum Write {
+    Put(Record, u64, oneshot::Sender<Result<u64, StoreError>>),
+    Delete(Key, u64, oneshot::Sender<Result<(), StoreError>>),
+}
+
 #[derive(Clone)]
 pub struct EmbeddedStore {
     db: Arc<Database>,
-    durability: Durability,
+    writes: std::sync::mpsc::Sender<Write>,
 }
 
 impl EmbeddedStore {
@@ -39,15 +53,31 @@ impl EmbeddedStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir)
             .map_err(|e| backend(format!("create {}: {e}", dir.display())))?;
-        let db = Database::create(dir.join("channel.redb")).map_err(backend)?;
+        // A store closed a moment ago may still be releasing the file.
+        let path = dir.join("channel.redb");
+        let mut attempts = 0;
+        let db = loop {
+            match Database::create(&path) {
+                Ok(db) => break db,
+                Err(redb::DatabaseError::DatabaseAlreadyOpen) if attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(40));
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        };
         let txn = db.begin_write().map_err(backend)?;
         txn.open_table(RECORDS).map_err(backend)?;
         txn.open_table(INDEX).map_err(backend)?;
         txn.commit().map_err(backend)?;
-        Ok(Self {
-            db: Arc::new(db),
-            durability: Durability::Immediate,
-        })
+        let db = Arc::new(db);
+        let (writes, queue) = std::sync::mpsc::channel();
+        let writer_db = db.clone();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || writer(&writer_db, &queue))
+            .map_err(backend)?;
+        Ok(Self { db, writes })
     }
 
     /// A store in a fresh temporary file, for tests and benchmarks.
@@ -58,14 +88,179 @@ impl EmbeddedStore {
 
     async fn blocking<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Database, Durability) -> Result<T, StoreError> + Send + 'static,
+        f: impl FnOnce(&Database) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let db = self.db.clone();
-        let durability = self.durability;
-        tokio::task::spawn_blocking(move || f(&db, durability))
+        tokio::task::spawn_blocking(move || f(&db))
             .await
             .map_err(|e| backend(format!("store task: {e}")))?
     }
+
+    async fn write<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Write,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.writes
+            .send(make(tx))
+            .map_err(|_| backend("the store writer has stopped"))?;
+        rx.await
+            .map_err(|_| backend("the store writer has stopped"))?
+    }
+}
+
+/// The writer thread: takes every write waiting, applies them in one
+/// transaction, commits once, then answers each.
+fn writer(db: &Database, queue: &std::sync::mpsc::Receiver<Write>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP_MAX {
+            match queue.try_recv() {
+                Ok(w) => batch.push(w),
+                Err(_) => break,
+            }
+        }
+        match apply(db, &batch) {
+            Ok(results) => {
+                for (w, result) in batch.into_iter().zip(results) {
+                    match (w, result) {
+                        (Write::Put(_, _, tx), r) => {
+                            let _ = tx.send(r);
+                        }
+                        (Write::Delete(_, _, tx), r) => {
+                            let _ = tx.send(r.map(|_| ()));
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for w in batch {
+                    match w {
+                        Write::Put(_, _, tx) => {
+                            let _ = tx.send(Err(backend(&msg)));
+                        }
+                        Write::Delete(_, _, tx) => {
+                            let _ = tx.send(Err(backend(&msg)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Applies a group of writes in one durable transaction. The outer error
+/// fails the whole group (nothing was committed); inner results are per write.
+fn apply(db: &Database, batch: &[Write]) -> Result<Vec<Result<u64, StoreError>>, StoreError> {
+    let mut txn = db.begin_write().map_err(backend)?;
+    txn.set_durability(Durability::Immediate);
+    let mut results = Vec::with_capacity(batch.len());
+    {
+        let mut records = txn.open_table(RECORDS).map_err(backend)?;
+        let mut index = txn.open_table(INDEX).map_err(backend)?;
+        for w in batch {
+            let result = match w {
+                Write::Put(record, expected, _) => {
+                    put_one(&mut records, &mut index, record, *expected)?
+                }
+                Write::Delete(key, expected, _) => {
+                    delete_one(&mut records, &mut index, key, *expected)?.map(|()| 0)
+                }
+            };
+            results.push(result);
+        }
+    }
+    txn.commit().map_err(backend)?;
+    Ok(results)
+}
+
+type Records<'t> = redb::Table<'t, &'static str, &'static [u8]>;
+type IndexTable<'t> = redb::Table<'t, &'static str, &'static str>;
+
+/// One conditional put. Outer error: the transaction is unusable; inner: this write's outcome.
+fn put_one(
+    records: &mut Records<'_>,
+    index: &mut IndexTable<'_>,
+    record: &Record,
+    expected: u64,
+) -> Result<Result<u64, StoreError>, StoreError> {
+    let id = match record_id(&record.key) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    let previous = match records.get(id.as_str()).map_err(backend)? {
+        Some(v) => match decode(&id, v.value()) {
+            Ok(s) => Some(s),
+            Err(e) => return Ok(Err(e)),
+        },
+        None => None,
+    };
+    let current = previous
+        .as_ref()
+        .filter(|s| live(s))
+        .map_or(0, |s| s.version);
+    if current != expected {
+        return Ok(Err(StoreError::Conflict(record.key.to_string())));
+    }
+    if let Some(previous) = previous {
+        for (i, p, s) in &previous.indexes {
+            index.remove(index_id(i, p, s).as_str()).map_err(backend)?;
+        }
+    }
+    let stored = Stored {
+        version: expected + 1,
+        doc: record.doc.clone(),
+        indexes: record
+            .indexes
+            .iter()
+            .map(|e| {
+                (
+                    e.index.name().to_string(),
+                    e.partition.clone(),
+                    e.sort.clone(),
+                )
+            })
+            .collect(),
+        expires_at: record.expires_at,
+    };
+    for (i, p, s) in &stored.indexes {
+        index
+            .insert(index_id(i, p, s).as_str(), id.as_str())
+            .map_err(backend)?;
+    }
+    let bytes = serde_json::to_vec(&stored).map_err(backend)?;
+    records
+        .insert(id.as_str(), bytes.as_slice())
+        .map_err(backend)?;
+    Ok(Ok(expected + 1))
+}
+
+fn delete_one(
+    records: &mut Records<'_>,
+    index: &mut IndexTable<'_>,
+    key: &Key,
+    expected: u64,
+) -> Result<Result<(), StoreError>, StoreError> {
+    let id = match record_id(key) {
+        Ok(id) => id,
+        Err(e) => return Ok(Err(e)),
+    };
+    let stored = match records.get(id.as_str()).map_err(backend)? {
+        Some(v) => match decode(&id, v.value()) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        },
+        None => return Ok(Err(StoreError::Conflict(key.to_string()))),
+    };
+    if stored.version != expected {
+        return Ok(Err(StoreError::Conflict(key.to_string())));
+    }
+    for (i, p, s) in &stored.indexes {
+        index.remove(index_id(i, p, s).as_str()).map_err(backend)?;
+    }
+    records.remove(id.as_str()).map_err(backend)?;
+    Ok(Ok(()))
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -129,7 +324,7 @@ fn split_id(id: &str) -> Key {
 impl RecordStore for EmbeddedStore {
     async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
         let key = key.clone();
-        self.blocking(move |db, _| {
+        self.blocking(move |db| {
             let id = record_id(&key)?;
             let txn = db.begin_read().map_err(backend)?;
             let table = txn.open_table(RECORDS).map_err(backend)?;
@@ -143,86 +338,12 @@ impl RecordStore for EmbeddedStore {
     }
 
     async fn put(&self, record: Record, expected: u64) -> Result<u64, StoreError> {
-        self.blocking(move |db, durability| {
-            let id = record_id(&record.key)?;
-            let mut txn = db.begin_write().map_err(backend)?;
-            txn.set_durability(durability);
-            {
-                let mut records = txn.open_table(RECORDS).map_err(backend)?;
-                let mut index = txn.open_table(INDEX).map_err(backend)?;
-                let previous = match records.get(id.as_str()).map_err(backend)? {
-                    Some(v) => Some(decode(&id, v.value())?),
-                    None => None,
-                };
-                let current = previous
-                    .as_ref()
-                    .filter(|s| live(s))
-                    .map_or(0, |s| s.version);
-                if current != expected {
-                    return Err(StoreError::Conflict(record.key.to_string()));
-                }
-                if let Some(previous) = previous {
-                    for (i, p, s) in &previous.indexes {
-                        index.remove(index_id(i, p, s).as_str()).map_err(backend)?;
-                    }
-                }
-                let stored = Stored {
-                    version: expected + 1,
-                    doc: record.doc,
-                    indexes: record
-                        .indexes
-                        .iter()
-                        .map(|e| {
-                            (
-                                e.index.name().to_string(),
-                                e.partition.clone(),
-                                e.sort.clone(),
-                            )
-                        })
-                        .collect(),
-                    expires_at: record.expires_at,
-                };
-                for (i, p, s) in &stored.indexes {
-                    index
-                        .insert(index_id(i, p, s).as_str(), id.as_str())
-                        .map_err(backend)?;
-                }
-                let bytes = serde_json::to_vec(&stored).map_err(backend)?;
-                records
-                    .insert(id.as_str(), bytes.as_slice())
-                    .map_err(backend)?;
-            }
-            txn.commit().map_err(backend)?;
-            Ok(expected + 1)
-        })
-        .await
+        self.write(|tx| Write::Put(record, expected, tx)).await
     }
 
     async fn delete(&self, key: &Key, expected: u64) -> Result<(), StoreError> {
         let key = key.clone();
-        self.blocking(move |db, durability| {
-            let id = record_id(&key)?;
-            let mut txn = db.begin_write().map_err(backend)?;
-            txn.set_durability(durability);
-            {
-                let mut records = txn.open_table(RECORDS).map_err(backend)?;
-                let mut index = txn.open_table(INDEX).map_err(backend)?;
-                let stored = match records.get(id.as_str()).map_err(backend)? {
-                    Some(v) => decode(&id, v.value())?,
-                    None => return Err(StoreError::Conflict(key.to_string())),
-                };
-                if stored.version != expected {
-                    return Err(StoreError::Conflict(key.to_string()));
-                }
-                for (i, p, s) in &stored.indexes {
-                    index.remove(index_id(i, p, s).as_str()).map_err(backend)?;
-                }
-                records.remove(id.as_str()).map_err(backend)?;
-            }
-            txn.commit().map_err(backend)?;
-            Ok(())
-        })
-        .await
+        self.write(|tx| Write::Delete(key, expected, tx)).await
     }
 
     async fn query_index(
@@ -237,7 +358,7 @@ impl RecordStore for EmbeddedStore {
             Some(c) => Bound::Excluded(index_id(index.name(), partition, c)),
             None => Bound::Included(prefix.clone()),
         };
-        self.blocking(move |db, _| {
+        self.blocking(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let idx = txn.open_table(INDEX).map_err(backend)?;
             let records = txn.open_table(RECORDS).map_err(backend)?;
@@ -285,7 +406,7 @@ impl RecordStore for EmbeddedStore {
             Some(c) => Bound::Excluded(format!("{base}{c}")),
             None => Bound::Included(full_prefix.clone()),
         };
-        self.blocking(move |db, _| {
+        self.blocking(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let records = txn.open_table(RECORDS).map_err(backend)?;
             let range = records

@@ -133,7 +133,9 @@ pub async fn run(cfg: &IntakeBench) -> anyhow::Result<IntakeReport> {
     let offered_count = (cfg.rate_per_second * cfg.latency_seconds) as usize;
     let all = bodies(cfg.deliveries + offered_count).await?;
     let (throughput_set, latency_set) = all.split_at(cfg.deliveries);
-    let http = reqwest::Client::builder().pool_max_idle_per_host(cfg.concurrency).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(cfg.concurrency)
+        .build()?;
     let url = format!("{}/webhooks/woocommerce/{CHANNEL}", host.base_url());
 
     let send = |body: String, signature: String| {
@@ -188,7 +190,11 @@ pub async fn run(cfg: &IntakeBench) -> anyhow::Result<IntakeReport> {
     let mut inbox_entries = 0;
     let mut cursor: Option<String> = None;
     loop {
-        let page = host.app.repo.list_orders(CHANNEL, None, cursor.as_deref(), 1000).await?;
+        let page = host
+            .app
+            .repo
+            .list_orders(CHANNEL, None, cursor.as_deref(), 1000)
+            .await?;
         inbox_entries += page.items.len();
         match page.next {
             Some(n) => cursor = Some(n),
