@@ -8,3 +8,4 @@
 pub mod bench;
 pub mod host;
 pub mod sandbox;
+pub mod world;

@@ -103,8 +103,24 @@ async fn bench(which: Which) -> anyhow::Result<()> {
             r.non_200, r.inbox_entries
         );
     }
-    if matches!(which, Which::Processing | Which::Sync) {
-        anyhow::bail!("this benchmark is not wired yet");
+    if matches!(which, Which::Processing | Which::All) {
+        eprintln!("processing: orders through the processor against both sandboxes ...");
+        let r = bench::processing::run(40, 12).await?;
+        println!("| processing | PayTraq calls per order (returning customer, known SKUs, all options) | {:.2} |", r.paytraq_calls_per_order);
+        for (kind, n) in &r.paytraq_calls_by_kind {
+            println!(
+                "| processing | PayTraq `{kind}` per order | {:.2} |",
+                *n as f64 / r.orders as f64
+            );
+        }
+        println!(
+            "| processing | WooCommerce calls per order (order notes) | {:.2} |",
+            r.woo_calls_per_order
+        );
+        println!("| processing | {} orders under 1 req/s, burst 5 | {:.1} s = {:.0} orders/hour per channel |", r.paced_orders, r.paced_seconds, r.orders_per_hour_paced);
+    }
+    if matches!(which, Which::Sync) {
+        anyhow::bail!("the sync benchmark is not wired yet");
     }
     Ok(())
 }

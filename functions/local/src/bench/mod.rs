@@ -2,3 +2,4 @@
 //! figures go to BENCHMARKS.md.
 
 pub mod intake;
+pub mod processing;
