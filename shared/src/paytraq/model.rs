@@ -1,0 +1,478 @@
+//! The PayTraq records the client reads and writes, with their XML element
+//! names (reference §2–§10). Reply types are tolerant: unknown elements are
+//! ignored and empty money elements read as zero/absent. Request types are
+//! serialized in the element order PayTraq's own examples use. Money is
+//! always `Decimal`, written as a plain decimal string.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::xml::{decimal_opt, decimal_or_zero, id_opt};
+
+// ---------------------------------------------------------------- clients
+
+/// A postal address as PayTraq nests it (`LegalAddress`, shipping address).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    #[serde(rename = "Address", default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(rename = "Zip", default, skip_serializing_if = "Option::is_none")]
+    pub zip: Option<String>,
+    /// ISO 3166 alpha-2.
+    #[serde(rename = "Country", default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+/// A client as `GET /api/client/{id}` and `GET /api/clients` return it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Client {
+    #[serde(rename = "ClientID")]
+    pub client_id: u64,
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    #[serde(rename = "Email", default)]
+    pub email: Option<String>,
+    /// `1` private person, `2` legal entity (reference §2, inferred).
+    #[serde(rename = "Type", default)]
+    pub client_type: Option<String>,
+    #[serde(rename = "RegNumber", default)]
+    pub reg_number: Option<String>,
+    #[serde(rename = "VatNumber", default)]
+    pub vat_number: Option<String>,
+    #[serde(rename = "Phone", default)]
+    pub phone: Option<String>,
+    #[serde(rename = "LegalAddress", default)]
+    pub legal_address: Option<Address>,
+    #[serde(rename = "FinancialData", default)]
+    pub financial_data: Option<FinancialData>,
+}
+
+/// The part of a client's financial data the channel uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct FinancialData {
+    #[serde(rename = "PriceGroup", default)]
+    pub price_group: Option<PriceGroupRef>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct PriceGroupRef {
+    #[serde(rename = "PriceGroupID", default, deserialize_with = "id_opt")]
+    pub price_group_id: Option<u64>,
+    #[serde(rename = "PriceGroupName", default)]
+    pub price_group_name: Option<String>,
+}
+
+/// Whether a client is a private person or a company.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientType {
+    Person,
+    Company,
+}
+
+/// The body of `POST /api/client`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename = "Client")]
+pub struct NewClient {
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Email", skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(rename = "Type", serialize_with = "client_type_code")]
+    pub client_type: ClientType,
+    #[serde(rename = "RegNumber", skip_serializing_if = "Option::is_none")]
+    pub reg_number: Option<String>,
+    #[serde(rename = "VatNumber", skip_serializing_if = "Option::is_none")]
+    pub vat_number: Option<String>,
+    #[serde(rename = "LegalAddress")]
+    pub legal_address: Address,
+    #[serde(rename = "Phone", skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+fn client_type_code<S: serde::Serializer>(t: &ClientType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u8(match t {
+        ClientType::Person => 1,
+        ClientType::Company => 2,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ClientList {
+    #[serde(rename = "Client", default)]
+    pub items: Vec<Client>,
+}
+
+// ---------------------------------------------------------------- catalogue
+
+/// A product as the product list returns it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Product {
+    #[serde(rename = "ItemID")]
+    pub item_id: u64,
+    /// The SKU.
+    #[serde(rename = "Code", default)]
+    pub code: Option<String>,
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    #[serde(rename = "BarCode", default)]
+    pub bar_code: Option<String>,
+    #[serde(rename = "Status", default)]
+    pub status: Option<String>,
+    #[serde(rename = "Inventory", default)]
+    pub inventory: Option<Inventory>,
+    #[serde(rename = "Price", default)]
+    pub price: Option<ProductPrice>,
+}
+
+/// `Product/Inventory`: on hand, and "interim available" (see CALLS.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Inventory {
+    #[serde(rename = "Qty", default, deserialize_with = "decimal_or_zero")]
+    pub qty: Decimal,
+    #[serde(rename = "InterimAvailable", default, deserialize_with = "decimal_opt")]
+    pub interim_available: Option<Decimal>,
+}
+
+/// `Product/Price`: the default sale price (tax-inclusive) and its VAT %.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ProductPrice {
+    #[serde(rename = "GrossAmount", default, deserialize_with = "decimal_opt")]
+    pub gross_amount: Option<Decimal>,
+    #[serde(rename = "TaxRate", default, deserialize_with = "decimal_opt")]
+    pub tax_rate: Option<Decimal>,
+    #[serde(rename = "Currency", default)]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ProductList {
+    #[serde(rename = "Product", default)]
+    pub items: Vec<Product>,
+}
+
+/// One line of `GET /api/currentInventory/{WarehouseID}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct StockLine {
+    #[serde(rename = "ItemID")]
+    pub item_id: u64,
+    /// Not confirmed in the reply; present when PayTraq sends it.
+    #[serde(rename = "ItemCode", default)]
+    pub code: Option<String>,
+    #[serde(rename = "Qty", default, deserialize_with = "decimal_or_zero")]
+    pub quantity: Decimal,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct StockList {
+    #[serde(rename = "LineItem", default)]
+    pub items: Vec<StockLine>,
+}
+
+/// Quantity of one item held by approved sales orders in a warehouse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReservedLine {
+    pub item_id: u64,
+    pub code: Option<String>,
+    pub quantity: Decimal,
+}
+
+/// One product's price in a price group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Price {
+    pub item_id: u64,
+    pub code: Option<String>,
+    pub price_incl_tax: Option<Decimal>,
+    pub price_excl_tax: Option<Decimal>,
+}
+
+impl Price {
+    /// The price as the shop shows it: tax-inclusive or exclusive.
+    pub fn price(&self, include_tax: bool) -> Option<Decimal> {
+        if include_tax {
+            self.price_incl_tax
+        } else {
+            self.price_excl_tax
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PriceListWire {
+    #[serde(rename = "Product", default)]
+    pub items: Vec<PriceItemWire>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PriceItemWire {
+    #[serde(rename = "ItemID")]
+    pub item_id: u64,
+    #[serde(rename = "Code", default)]
+    pub code: Option<String>,
+    #[serde(rename = "Price", default)]
+    pub price: PriceAmountsWire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PriceAmountsWire {
+    #[serde(rename = "PriceIncTax", default, deserialize_with = "decimal_opt")]
+    pub incl: Option<Decimal>,
+    #[serde(rename = "PriceExclTax", default, deserialize_with = "decimal_opt")]
+    pub excl: Option<Decimal>,
+}
+
+/// A tax key (VAT group) with its rate in percent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct TaxKey {
+    #[serde(rename = "TaxKeyID")]
+    pub tax_key_id: u64,
+    #[serde(rename = "TaxKeyName", default)]
+    pub name: String,
+    #[serde(rename = "TaxRate", default, deserialize_with = "decimal_opt")]
+    pub rate: Option<Decimal>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct TaxKeyList {
+    #[serde(rename = "TaxKey", default)]
+    pub items: Vec<TaxKey>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Warehouse {
+    #[serde(rename = "WarehouseID")]
+    pub warehouse_id: u64,
+    #[serde(rename = "WarehouseName", default)]
+    pub name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct WarehouseList {
+    #[serde(rename = "Warehouse", default)]
+    pub items: Vec<Warehouse>,
+}
+
+/// A money (cash/bank/merchant) account.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MoneyAccount {
+    #[serde(rename = "MoneyAccountID")]
+    pub money_account_id: u64,
+    #[serde(rename = "MoneyAccountName", default)]
+    pub name: String,
+    #[serde(rename = "Currency", default)]
+    pub currency: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct MoneyAccountList {
+    #[serde(rename = "MoneyAccount", default)]
+    pub items: Vec<MoneyAccount>,
+}
+
+// ---------------------------------------------------------------- sales
+
+/// `SaleType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleType {
+    SalesInvoice,
+    SalesOrder,
+}
+
+/// `Operation`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    SellGoods,
+    SellServices,
+    OtherIncome,
+}
+
+/// A sales invoice or sales order to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSale {
+    pub sale_type: SaleType,
+    pub operation: Operation,
+    pub client_id: u64,
+    pub document_date: NaiveDate,
+    /// ISO 4217.
+    pub currency: String,
+    pub warehouse_id: Option<u64>,
+    pub loading_area_id: Option<u64>,
+    /// Our order reference; written into the document so that
+    /// [`super::PaytraqClient::find_sale_by_reference`] finds it again.
+    pub our_reference: String,
+    /// Whether line prices include tax (`IncludeTax`).
+    pub include_tax: bool,
+    pub comment: Option<String>,
+    pub lines: Vec<NewSaleLine>,
+    pub shipping_charge: Option<ShippingCharge>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSaleLine {
+    /// PayTraq item id; required for `sell_goods` unless `item_code` is set.
+    pub item_id: Option<u64>,
+    /// SKU; sent as `Item/ItemCode` (not seen on REST, see CALLS.md).
+    pub item_code: Option<String>,
+    pub description: Option<String>,
+    pub quantity: Decimal,
+    /// Per unit, in the document currency.
+    pub unit_price: Decimal,
+    /// Percent, `0` for none.
+    pub discount_percent: Decimal,
+    pub tax_key_id: u64,
+}
+
+/// A shipping fee on the document (`ShippingCharge`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShippingCharge {
+    #[serde(rename = "Amount")]
+    pub amount: Decimal,
+    #[serde(rename = "TaxKey")]
+    pub tax_key: TaxKeyRef,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxKeyRef {
+    #[serde(rename = "TaxKeyID")]
+    pub tax_key_id: u64,
+}
+
+/// What `POST /api/sale` hands back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleRef {
+    pub document_id: u64,
+    /// Assigned by PayTraq; the create reply usually lacks it (read the sale).
+    pub document_number: Option<String>,
+}
+
+/// A sales document as `GET /api/sale/{id}` returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sale {
+    pub document_id: u64,
+    /// The printed document number (`DocumentRef`).
+    pub document_number: Option<String>,
+    /// `DocumentStatus`: `draft`, `approved`, `posted`, `wait_payment`, `paid`, `voided`.
+    pub status: Option<String>,
+    pub sale_type: Option<String>,
+    pub operation: Option<String>,
+    pub client_id: Option<u64>,
+    pub document_date: Option<String>,
+    pub currency: Option<String>,
+    pub include_tax: Option<bool>,
+    pub comment: Option<String>,
+    pub warehouse_id: Option<u64>,
+    /// Document total including tax (`Header/Total`).
+    pub total: Decimal,
+    pub amount_due: Decimal,
+    pub lines: Vec<SaleLine>,
+    pub taxes: Vec<SaleTax>,
+    /// `Totals/NetAmount`.
+    pub net_total: Decimal,
+    /// `Totals/GrossAmount`.
+    pub gross_total: Decimal,
+}
+
+impl Sale {
+    /// Approved or any later state (posted, waiting for payment, paid).
+    pub fn is_approved(&self) -> bool {
+        matches!(
+            self.status.as_deref(),
+            Some("approved" | "posted" | "wait_payment" | "paid")
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct SaleLine {
+    #[serde(rename = "Item", default)]
+    pub item: Option<ItemWire>,
+    #[serde(rename = "Description", default)]
+    pub description: Option<String>,
+    #[serde(rename = "Qty", default, deserialize_with = "decimal_or_zero")]
+    pub quantity: Decimal,
+    #[serde(rename = "Price", default, deserialize_with = "decimal_or_zero")]
+    pub price: Decimal,
+    #[serde(rename = "LineDiscount", default, deserialize_with = "decimal_or_zero")]
+    pub discount_percent: Decimal,
+    #[serde(rename = "LineTotal", default, deserialize_with = "decimal_or_zero")]
+    pub line_total: Decimal,
+    #[serde(rename = "TaxKey", default)]
+    pub tax_key: Option<TaxKeyWire>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ItemWire {
+    #[serde(rename = "ItemID", default, deserialize_with = "id_opt")]
+    pub item_id: Option<u64>,
+    #[serde(rename = "ItemCode", default)]
+    pub item_code: Option<String>,
+    #[serde(rename = "ItemName", default)]
+    pub item_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct TaxKeyWire {
+    #[serde(rename = "TaxKeyID", default, deserialize_with = "id_opt")]
+    pub tax_key_id: Option<u64>,
+    #[serde(rename = "TaxKeyName", default)]
+    pub name: Option<String>,
+}
+
+/// One `Taxes/Tax` row: tax of one tax key on the whole document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct SaleTax {
+    #[serde(rename = "TaxKey", default)]
+    pub tax_key: Option<TaxKeyWire>,
+    #[serde(rename = "TaxName", default)]
+    pub name: Option<String>,
+    #[serde(rename = "NetAmount", default, deserialize_with = "decimal_or_zero")]
+    pub net_amount: Decimal,
+    #[serde(rename = "TaxAmount", default, deserialize_with = "decimal_or_zero")]
+    pub tax_amount: Decimal,
+    #[serde(rename = "GrossAmount", default, deserialize_with = "decimal_or_zero")]
+    pub gross_amount: Decimal,
+}
+
+/// A payment on a sales invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPayment {
+    pub document_id: u64,
+    pub money_account_id: u64,
+    pub amount: Decimal,
+    pub currency: String,
+    pub date: NaiveDate,
+    pub comment: Option<String>,
+}
+
+/// A prepayment (overpayment of the client) for a sales order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPrepayment {
+    pub sales_order_id: u64,
+    pub money_account_id: u64,
+    pub amount: Decimal,
+    pub currency: String,
+    pub date: NaiveDate,
+    pub comment: Option<String>,
+}
+
+/// What a payment call hands back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRef {
+    /// `PaymentID` when the reply carries one.
+    pub payment_id: Option<u64>,
+}
+
+/// The `<Response>` of create calls: one id child.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct CreatedWire {
+    #[serde(rename = "ClientID", default, deserialize_with = "id_opt")]
+    pub client_id: Option<u64>,
+    #[serde(rename = "DocumentID", default, deserialize_with = "id_opt")]
+    pub document_id: Option<u64>,
+    #[serde(rename = "DocumentRef", default)]
+    pub document_ref: Option<String>,
+    #[serde(rename = "PaymentID", default, deserialize_with = "id_opt")]
+    pub payment_id: Option<u64>,
+}

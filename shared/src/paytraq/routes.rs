@@ -1,0 +1,171 @@
+//! Every PayTraq call the client makes, in one place: its method, path,
+//! whether it may be repeated after an ambiguous failure, and the evidence
+//! for it. The calls the reference does not confirm are marked
+//! `ASSUMED` here and in `CALLS.md`; each exists only in this file, so a
+//! correction after testing on a real company is a one-line change.
+
+use reqwest::Method;
+
+/// Records per page of every PayTraq list (reference §1).
+pub const PAGE_SIZE: usize = 100;
+
+/// One HTTP call: what the transport needs to send it.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    /// Name used for the per-call counters.
+    pub name: &'static str,
+    pub method: Method,
+    /// Path below `/api/`.
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    /// Safe to send again when the outcome of an attempt is unknown
+    /// (5xx, timeout, broken connection). Only reads are.
+    pub repeatable: bool,
+}
+
+impl Call {
+    fn get(name: &'static str, path: impl Into<String>) -> Self {
+        Self {
+            name,
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            repeatable: true,
+        }
+    }
+
+    fn post(name: &'static str, path: impl Into<String>) -> Self {
+        Self {
+            name,
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            repeatable: false,
+        }
+    }
+
+    fn with(mut self, key: &'static str, value: impl ToString) -> Self {
+        self.query.push((key, value.to_string()));
+        self
+    }
+
+    /// The same call for page `page` (first page is 0).
+    pub fn page(self, page: u32) -> Self {
+        self.with("page", page)
+    }
+}
+
+// ------------------------------------------------------------ confirmed [REAL]
+
+/// `GET /api/clients?query=` — free-text search; what it matches is unknown,
+/// so callers confirm the match themselves. [REAL R1, R5]
+pub(crate) fn search_clients(query: &str) -> Call {
+    Call::get("search_clients", "clients").with("query", query)
+}
+
+/// `GET /api/client/{id}`. [REAL R1, R7]
+pub(crate) fn get_client(id: u64) -> Call {
+    Call::get("get_client", format!("client/{id}"))
+}
+
+/// `POST /api/client` → `<Response><ClientID/></Response>`. [REAL R3, R4, R5]
+pub(crate) fn create_client() -> Call {
+    Call::post("create_client", "client")
+}
+
+/// `GET /api/products`. [REAL R1, R3, R6]
+pub(crate) fn list_products() -> Call {
+    Call::get("list_products", "products")
+}
+
+/// `GET /api/products?query={code}`; exact `Code` match done by the client.
+/// [REAL usage R4 + INF]
+pub(crate) fn search_products(query: &str) -> Call {
+    Call::get("search_products", "products").with("query", query)
+}
+
+/// `GET /api/currentInventory/{WarehouseID}` → `LineItem(ItemID, Qty)`. [REAL R3]
+pub(crate) fn current_inventory(warehouse_id: u64) -> Call {
+    Call::get("current_inventory", format!("currentInventory/{warehouse_id}"))
+}
+
+/// `GET /api/productPriceList/{PriceGroupID}`. [REAL R3]
+pub(crate) fn price_list(price_group_id: u64) -> Call {
+    Call::get("price_list", format!("productPriceList/{price_group_id}"))
+}
+
+/// `POST /api/sale` → `<Response><DocumentID/></Response>`. [REAL R1, R3]
+pub(crate) fn create_sale() -> Call {
+    Call::post("create_sale", "sale")
+}
+
+/// `GET /api/sale/{DocumentID}`. [REAL R1, R7]
+pub(crate) fn get_sale(id: u64) -> Call {
+    Call::get("get_sale", format!("sale/{id}"))
+}
+
+/// `GET /api/sales?query=`. [REAL R1]; that `query` matches the header
+/// comment is ASSUMED (see [`reference_marker`]).
+pub(crate) fn search_sales(query: &str) -> Call {
+    Call::get("search_sales", "sales").with("query", query)
+}
+
+// ------------------------------------------------------------ ASSUMED
+
+/// ASSUMED: where our order reference is written on a sale and how it is
+/// recognised. It goes into the header `Comment` (a field the GET reply has
+/// [REAL]) rather than `DocumentRef`, which holds PayTraq's own document
+/// number. Found again through [`search_sales`].
+pub fn reference_marker(our_reference: &str) -> String {
+    format!("[ref:{}]", our_reference.trim())
+}
+
+/// ASSUMED: quantities held by approved sales orders. No endpoint exists
+/// publicly; `GET /api/products?WarehouseID=` returns `Inventory/Qty` and
+/// `Inventory/InterimAvailable` [REAL R3, R4, R6], and reserved is taken as
+/// `Qty − InterimAvailable` [INF, reference §4].
+pub(crate) fn products_of_warehouse(warehouse_id: u64) -> Call {
+    Call::get("products_of_warehouse", "products").with("WarehouseID", warehouse_id)
+}
+
+/// ASSUMED: `GET /api/taxKeys` → `TaxKeys/TaxKey(TaxKeyID, TaxKeyName, TaxRate)`.
+/// Path from [MCP] only; element names borrowed from sale replies [REAL].
+pub(crate) fn tax_keys() -> Call {
+    Call::get("tax_keys", "taxKeys")
+}
+
+/// ASSUMED: `GET /api/warehouses` → `Warehouses/Warehouse(WarehouseID,
+/// WarehouseName)`. Path [MCP] only; element names from sale `ShippingData`.
+pub(crate) fn warehouses() -> Call {
+    Call::get("warehouses", "warehouses")
+}
+
+/// ASSUMED, no source at all [MISSING]: `GET /api/moneyAccounts`. Production
+/// setups should keep money-account ids in the channel settings.
+pub(crate) fn money_accounts() -> Call {
+    Call::get("money_accounts", "moneyAccounts")
+}
+
+/// ASSUMED: `POST /api/sale/{id}/approve` with `<Document/>` [MCP]; the
+/// reference names `sale/approve/{id}` as equally plausible.
+pub(crate) fn approve_sale(id: u64) -> Call {
+    Call::post("approve_sale", format!("sale/{id}/approve"))
+}
+
+/// ASSUMED: `POST /api/sale/{id}/payment` [MCP], body with `MoneyAccountID`
+/// added because a PayTraq payment needs one [DOC connect].
+pub(crate) fn add_payment(invoice_id: u64) -> Call {
+    Call::post("add_payment", format!("sale/{invoice_id}/payment"))
+}
+
+/// ASSUMED: a prepayment for a sales order is a payment posted on the order,
+/// which PayTraq books as the client's overpayment [DOC help]; same path as
+/// [`add_payment`] [MCP], body adds `ClientID`.
+pub(crate) fn add_prepayment(sales_order_id: u64) -> Call {
+    Call::post("add_prepayment", format!("sale/{sales_order_id}/payment"))
+}
+
+/// ASSUMED: `POST /api/sale/{id}/send` with `<Send><Email/></Send>` [MCP].
+pub(crate) fn send_sale(id: u64) -> Call {
+    Call::post("send_sale", format!("sale/{id}/send"))
+}

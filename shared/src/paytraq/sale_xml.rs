@@ -1,0 +1,374 @@
+//! The XML shapes of sales documents and payments (reference §7, §8, §10):
+//! the `POST /api/sale` body built from a [`NewSale`], the
+//! `GET /api/sale/{id}` / `GET /api/sales` replies turned into [`Sale`], and
+//! the payment and e-mail bodies.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::model::{
+    NewPayment, NewPrepayment, NewSale, Operation, Sale, SaleLine, SaleTax, SaleType,
+    ShippingCharge, TaxKeyRef,
+};
+use super::routes::reference_marker;
+use super::xml::{decimal_or_zero, id_opt};
+use super::PaytraqError;
+
+// ------------------------------------------------------------ create body
+
+#[derive(Serialize)]
+#[serde(rename = "Sale")]
+pub(crate) struct SaleBody {
+    #[serde(rename = "Header")]
+    header: HeaderBody,
+    #[serde(rename = "LineItems")]
+    lines: LinesBody,
+    #[serde(rename = "ShippingCharge", skip_serializing_if = "Option::is_none")]
+    shipping_charge: Option<ShippingCharge>,
+}
+
+#[derive(Serialize)]
+struct HeaderBody {
+    #[serde(rename = "Document")]
+    document: DocumentBody,
+    #[serde(rename = "SaleType")]
+    sale_type: SaleType,
+    #[serde(rename = "Operation")]
+    operation: Operation,
+    #[serde(rename = "Currency")]
+    currency: String,
+    #[serde(rename = "IncludeTax")]
+    include_tax: bool,
+    #[serde(rename = "Comment")]
+    comment: String,
+    #[serde(rename = "ShippingData", skip_serializing_if = "Option::is_none")]
+    shipping: Option<ShippingBody>,
+}
+
+#[derive(Serialize)]
+struct DocumentBody {
+    #[serde(rename = "DocumentDate")]
+    date: String,
+    #[serde(rename = "Client")]
+    client: ClientIdBody,
+}
+
+#[derive(Serialize)]
+struct ClientIdBody {
+    #[serde(rename = "ClientID")]
+    client_id: u64,
+}
+
+#[derive(Serialize)]
+struct ShippingBody {
+    #[serde(rename = "ShippingType")]
+    shipping_type: u8,
+    #[serde(rename = "Warehouse")]
+    warehouse: WarehouseIdBody,
+    #[serde(rename = "LoadingArea", skip_serializing_if = "Option::is_none")]
+    loading_area: Option<LoadingAreaBody>,
+}
+
+#[derive(Serialize)]
+struct WarehouseIdBody {
+    #[serde(rename = "WarehouseID")]
+    warehouse_id: u64,
+}
+
+#[derive(Serialize)]
+struct LoadingAreaBody {
+    #[serde(rename = "LoadingAreaID")]
+    loading_area_id: u64,
+}
+
+#[derive(Serialize)]
+struct LinesBody {
+    #[serde(rename = "LineItem")]
+    items: Vec<LineBody>,
+}
+
+#[derive(Serialize)]
+struct LineBody {
+    #[serde(rename = "Item", skip_serializing_if = "Option::is_none")]
+    item: Option<ItemBody>,
+    #[serde(rename = "ItemDescription", skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(rename = "Qty")]
+    qty: Decimal,
+    #[serde(rename = "Price")]
+    price: Decimal,
+    #[serde(rename = "LineDiscount")]
+    discount: Decimal,
+    #[serde(rename = "TaxKey")]
+    tax_key: TaxKeyRef,
+}
+
+#[derive(Serialize)]
+struct ItemBody {
+    #[serde(rename = "ItemID", skip_serializing_if = "Option::is_none")]
+    item_id: Option<u64>,
+    #[serde(rename = "ItemCode", skip_serializing_if = "Option::is_none")]
+    item_code: Option<String>,
+}
+
+impl SaleBody {
+    /// Checks a [`NewSale`] and builds the body. The reference marker goes
+    /// into `Comment` (see `routes::reference_marker`).
+    pub(crate) fn build(sale: &NewSale) -> Result<Self, PaytraqError> {
+        if sale.lines.is_empty() {
+            return Err(PaytraqError::Invalid("a sale needs at least one line".into()));
+        }
+        if sale.our_reference.trim().is_empty() {
+            return Err(PaytraqError::Invalid("a sale needs our order reference".into()));
+        }
+        if sale.currency.len() != 3 {
+            return Err(PaytraqError::Invalid("currency must be an ISO 4217 code".into()));
+        }
+        let mut items = Vec::with_capacity(sale.lines.len());
+        for (n, line) in sale.lines.iter().enumerate() {
+            let has_item = line.item_id.is_some() || line.item_code.is_some();
+            if sale.operation == Operation::SellGoods && !has_item {
+                return Err(PaytraqError::Invalid(format!("line {n}: goods need an item")));
+            }
+            if line.quantity <= Decimal::ZERO {
+                return Err(PaytraqError::Invalid(format!("line {n}: quantity must be positive")));
+            }
+            items.push(LineBody {
+                item: has_item.then(|| ItemBody {
+                    item_id: line.item_id,
+                    item_code: line.item_code.clone(),
+                }),
+                description: line.description.clone(),
+                qty: line.quantity.normalize(),
+                price: line.unit_price.normalize(),
+                discount: line.discount_percent.normalize(),
+                tax_key: TaxKeyRef {
+                    tax_key_id: line.tax_key_id,
+                },
+            });
+        }
+        let marker = reference_marker(&sale.our_reference);
+        let comment = match sale.comment.as_deref().map(str::trim) {
+            Some(c) if !c.is_empty() => format!("{c} {marker}"),
+            _ => marker,
+        };
+        Ok(Self {
+            header: HeaderBody {
+                document: DocumentBody {
+                    date: sale.document_date.format("%Y-%m-%d").to_string(),
+                    client: ClientIdBody {
+                        client_id: sale.client_id,
+                    },
+                },
+                sale_type: sale.sale_type,
+                operation: sale.operation,
+                currency: sale.currency.to_ascii_uppercase(),
+                include_tax: sale.include_tax,
+                comment,
+                shipping: sale.warehouse_id.map(|warehouse_id| ShippingBody {
+                    shipping_type: 1,
+                    warehouse: WarehouseIdBody { warehouse_id },
+                    loading_area: sale
+                        .loading_area_id
+                        .map(|loading_area_id| LoadingAreaBody { loading_area_id }),
+                }),
+            },
+            lines: LinesBody { items },
+            shipping_charge: sale.shipping_charge.clone(),
+        })
+    }
+}
+
+// ------------------------------------------------------------ payments, e-mail
+
+#[derive(Serialize)]
+#[serde(rename = "Payment")]
+pub(crate) struct PaymentBody {
+    #[serde(rename = "ClientID", skip_serializing_if = "Option::is_none")]
+    client_id: Option<u64>,
+    #[serde(rename = "MoneyAccountID")]
+    money_account_id: u64,
+    #[serde(rename = "Amount")]
+    amount: Decimal,
+    #[serde(rename = "Currency")]
+    currency: String,
+    #[serde(rename = "PaymentDate")]
+    date: String,
+    #[serde(rename = "Comment", skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+fn check_amount(amount: Decimal) -> Result<Decimal, PaytraqError> {
+    if amount <= Decimal::ZERO {
+        return Err(PaytraqError::Invalid("payment amount must be positive".into()));
+    }
+    Ok(amount.normalize())
+}
+
+impl PaymentBody {
+    pub(crate) fn payment(p: &NewPayment) -> Result<Self, PaytraqError> {
+        Ok(Self {
+            client_id: None,
+            money_account_id: p.money_account_id,
+            amount: check_amount(p.amount)?,
+            currency: p.currency.to_ascii_uppercase(),
+            date: p.date.format("%Y-%m-%d").to_string(),
+            comment: p.comment.clone(),
+        })
+    }
+
+    pub(crate) fn prepayment(client_id: u64, p: &NewPrepayment) -> Result<Self, PaytraqError> {
+        Ok(Self {
+            client_id: Some(client_id),
+            money_account_id: p.money_account_id,
+            amount: check_amount(p.amount)?,
+            currency: p.currency.to_ascii_uppercase(),
+            date: p.date.format("%Y-%m-%d").to_string(),
+            comment: p.comment.clone(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename = "Send")]
+pub(crate) struct SendBody {
+    #[serde(rename = "Email")]
+    pub email: String,
+}
+
+// ------------------------------------------------------------ replies
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SaleWire {
+    #[serde(rename = "Header", default)]
+    header: HeaderWire,
+    #[serde(rename = "LineItems", default)]
+    lines: LinesWire,
+    #[serde(rename = "Taxes", default)]
+    taxes: TaxesWire,
+    #[serde(rename = "Totals", default)]
+    totals: TotalsWire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HeaderWire {
+    #[serde(rename = "Document", default)]
+    document: DocumentWire,
+    #[serde(rename = "SaleType", default)]
+    sale_type: Option<String>,
+    #[serde(rename = "Operation", default)]
+    operation: Option<String>,
+    #[serde(rename = "Total", default, deserialize_with = "decimal_or_zero")]
+    total: Decimal,
+    #[serde(rename = "AmountDue", default, deserialize_with = "decimal_or_zero")]
+    amount_due: Decimal,
+    #[serde(rename = "Currency", default)]
+    currency: Option<String>,
+    #[serde(rename = "IncludeTax", default)]
+    include_tax: Option<String>,
+    #[serde(rename = "Comment", default)]
+    comment: Option<String>,
+    #[serde(rename = "ShippingData", default)]
+    shipping: ShippingWire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DocumentWire {
+    #[serde(rename = "DocumentID", default, deserialize_with = "id_opt")]
+    document_id: Option<u64>,
+    #[serde(rename = "DocumentDate", default)]
+    date: Option<String>,
+    #[serde(rename = "DocumentRef", default)]
+    document_ref: Option<String>,
+    #[serde(rename = "DocumentStatus", default)]
+    status: Option<String>,
+    #[serde(rename = "Client", default)]
+    client: ClientWire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ClientWire {
+    #[serde(rename = "ClientID", default, deserialize_with = "id_opt")]
+    client_id: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ShippingWire {
+    #[serde(rename = "Warehouse", default)]
+    warehouse: WarehouseWire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct WarehouseWire {
+    #[serde(rename = "WarehouseID", default, deserialize_with = "id_opt")]
+    warehouse_id: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct LinesWire {
+    #[serde(rename = "LineItem", default)]
+    items: Vec<SaleLine>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TaxesWire {
+    #[serde(rename = "Tax", default)]
+    items: Vec<SaleTax>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TotalsWire {
+    #[serde(rename = "GrossAmount", default, deserialize_with = "decimal_or_zero")]
+    gross: Decimal,
+    #[serde(rename = "NetAmount", default, deserialize_with = "decimal_or_zero")]
+    net: Decimal,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SaleListWire {
+    #[serde(rename = "Sale", default)]
+    pub items: Vec<SaleWire>,
+}
+
+impl SaleWire {
+    pub(crate) fn into_sale(self) -> Result<Sale, PaytraqError> {
+        let h = self.header;
+        let document_id = h
+            .document
+            .document_id
+            .ok_or_else(|| PaytraqError::Decode("sale without Document/DocumentID".into()))?;
+        let include_tax = h.include_tax.as_deref().map(str::trim).and_then(|v| match v {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        });
+        Ok(Sale {
+            document_id,
+            document_number: h.document.document_ref.filter(|r| !r.is_empty()),
+            status: h.document.status,
+            sale_type: h.sale_type,
+            operation: h.operation,
+            client_id: h.document.client.client_id,
+            document_date: h.document.date,
+            currency: h.currency,
+            include_tax,
+            comment: h.comment,
+            warehouse_id: h.shipping.warehouse.warehouse_id,
+            total: h.total,
+            amount_due: h.amount_due,
+            lines: self.lines.items,
+            taxes: self.taxes.items,
+            net_total: self.totals.net,
+            gross_total: self.totals.gross,
+        })
+    }
+
+    /// Whether this document carries our reference marker.
+    pub(crate) fn has_reference(&self, our_reference: &str) -> bool {
+        let marker = reference_marker(our_reference);
+        self.header
+            .comment
+            .as_deref()
+            .is_some_and(|c| c.contains(&marker))
+    }
+}
