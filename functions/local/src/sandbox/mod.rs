@@ -1,1 +1,2 @@
 //! Sandboxes of the WooCommerce and PayTraq APIs.
+pub mod woocommerce;
