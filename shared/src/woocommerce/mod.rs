@@ -1,9 +1,25 @@
-//! WooCommerce: REST API v3 client, the typed order model and webhook
-//! signature checks.
+//! WooCommerce: REST API v3 client, the typed order model, the catalogue
+//! types and webhook signature checks.
+//!
+//! | module        | what it is for                                                      |
+//! |---------------|---------------------------------------------------------------------|
+//! | [`client`]    | [`WooClient`]: auth, paging, batches of ≤ 100, typed errors, timeouts |
+//! | [`order`]     | [`order::Order`]: the order as REST v3 and webhooks render it         |
+//! | [`catalog`]   | products, variations, taxes, gateways, settings, status, webhooks     |
+//! | [`webhook`]   | signature check of deliveries, the unsigned ping                      |
+//! | [`error`]     | [`WooError`], the `{code, message, data.status}` error body           |
+//!
+//! Every type that reads WooCommerce JSON is tolerant: unknown fields are
+//! ignored, missing optional fields take their default, and numbers are
+//! accepted both as JSON numbers and as strings (see `de`).
 
-/// Errors of the WooCommerce client.
-#[derive(Debug, thiserror::Error)]
-pub enum WooError {
-    #[error("woocommerce: {0}")]
-    Other(String),
-}
+pub mod catalog;
+pub mod client;
+mod de;
+pub mod error;
+pub mod order;
+pub mod webhook;
+
+pub use client::{CallStats, WooClient, WooCredentials, WooOptions};
+pub use error::{ApiErrorBody, WooError};
+pub use order::{parse_order, Order};
