@@ -52,6 +52,8 @@ pub struct App {
     pub sync_jobs: Arc<dyn Queue>,
     /// One HTTP client (connection pool) for WooCommerce and PayTraq.
     pub http: reqwest::Client,
+    /// PayTraq's per-company request pacing, shared by every client of the process.
+    pub paytraq_pacer: Arc<crate::paytraq::Pacer>,
     pub options: Options,
 }
 
@@ -76,6 +78,7 @@ impl App {
             orders,
             sync_jobs,
             http,
+            paytraq_pacer: Arc::new(pacer_for(&options)),
             options,
         }
     }
@@ -104,7 +107,47 @@ impl App {
     }
 }
 
+/// The pacer of the configured rate; a rate or burst it cannot use (zero,
+/// negative, not finite) falls back to PayTraq's one request per second.
+fn pacer_for(options: &Options) -> crate::paytraq::Pacer {
+    use crate::paytraq::{Pacer, PacerConfig};
+    let configured = rust_decimal::Decimal::try_from(options.paytraq_rate_per_second)
+        .ok()
+        .map(|rate| PacerConfig {
+            rate_per_second: rate,
+            burst: options.paytraq_burst,
+        });
+    match configured.map(Pacer::new) {
+        Some(Ok(pacer)) => pacer,
+        // The default config is valid by construction (rate 1, burst 5).
+        _ => Pacer::new(PacerConfig::default())
+            .unwrap_or_else(|e| panic!("default PayTraq pacer: {e}")),
+    }
+}
+
 impl App {
+    /// A PayTraq client for a channel's company, with its stored API key,
+    /// paced by the process-wide pacer.
+    pub async fn paytraq(
+        &self,
+        channel: &crate::model::Channel,
+    ) -> Result<crate::paytraq::PaytraqClient, crate::Error> {
+        use crate::paytraq::{PaytraqClient, PaytraqCredentials};
+        let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
+        let (Some(api_key), Some(api_token)) = (secrets.paytraq_api_key, secrets.paytraq_api_token) else {
+            return Err(crate::Error::Config(format!(
+                "channel {} has no PayTraq API key",
+                channel.id
+            )));
+        };
+        Ok(PaytraqClient::new(
+            &self.options.paytraq_base_url,
+            PaytraqCredentials { api_key, api_token },
+            self.http.clone(),
+            self.paytraq_pacer.clone(),
+        )?)
+    }
+
     /// A WooCommerce client for a channel, with its stored API key.
     pub async fn woo(&self, channel: &crate::model::Channel) -> Result<crate::woocommerce::WooClient, crate::Error> {
         use crate::woocommerce::{WooClient, WooCredentials, WooOptions};

@@ -71,11 +71,17 @@ impl PaytraqClient {
     }
 
     pub async fn warehouses(&self) -> Result<Vec<Warehouse>, PaytraqError> {
-        Ok(self.fetch::<WarehouseList>(&routes::warehouses()).await?.items)
+        Ok(self
+            .fetch::<WarehouseList>(&routes::warehouses())
+            .await?
+            .items)
     }
 
     /// On-hand quantities of one warehouse.
-    pub async fn stock_of_warehouse(&self, warehouse_id: u64) -> Result<Vec<StockLine>, PaytraqError> {
+    pub async fn stock_of_warehouse(
+        &self,
+        warehouse_id: u64,
+    ) -> Result<Vec<StockLine>, PaytraqError> {
         self.all_pages(&routes::current_inventory(warehouse_id), |l: StockList| {
             l.items
         })
@@ -90,7 +96,10 @@ impl PaytraqClient {
         warehouse_id: u64,
     ) -> Result<Vec<ReservedLine>, PaytraqError> {
         let products = self
-            .all_pages(&routes::products_of_warehouse(warehouse_id), |l: ProductList| l.items)
+            .all_pages(
+                &routes::products_of_warehouse(warehouse_id),
+                |l: ProductList| l.items,
+            )
             .await?;
         Ok(products
             .into_iter()
@@ -109,7 +118,9 @@ impl PaytraqClient {
     /// Prices of every product in a price group.
     pub async fn price_list(&self, price_group_id: u64) -> Result<Vec<Price>, PaytraqError> {
         let items = self
-            .all_pages(&routes::price_list(price_group_id), |l: PriceListWire| l.items)
+            .all_pages(&routes::price_list(price_group_id), |l: PriceListWire| {
+                l.items
+            })
             .await?;
         Ok(items
             .into_iter()

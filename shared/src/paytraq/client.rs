@@ -29,6 +29,10 @@ use super::xml::{error_message, from_xml};
 use super::PaytraqError;
 use crate::secrets::Secret;
 
+/// A list longer than this many pages is treated as a server fault
+/// (a reply that never gets short would otherwise page forever).
+const MAX_PAGES: u32 = 10_000;
+
 /// One company's API key pair.
 #[derive(Clone, Debug)]
 pub struct PaytraqCredentials {
@@ -68,7 +72,9 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     fn backoff(&self, attempt: u32) -> Duration {
         let factor = 1u32 << attempt.min(16).saturating_sub(1);
-        self.base_backoff.saturating_mul(factor).min(self.max_backoff)
+        self.base_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
     }
 }
 
@@ -111,11 +117,14 @@ impl PaytraqClient {
         };
         let api = Url::parse(&api).map_err(|e| PaytraqError::Invalid(format!("base url: {e}")))?;
         if creds.api_key.expose().is_empty() || creds.api_token.expose().is_empty() {
-            return Err(PaytraqError::Invalid("API key and token are required".into()));
+            return Err(PaytraqError::Invalid(
+                "API key and token are required".into(),
+            ));
         }
         for s in [&creds.api_key, &creds.api_token] {
-            HeaderValue::from_str(s.expose())
-                .map_err(|_| PaytraqError::Invalid("credentials contain invalid characters".into()))?;
+            HeaderValue::from_str(s.expose()).map_err(|_| {
+                PaytraqError::Invalid("credentials contain invalid characters".into())
+            })?;
         }
         Ok(Self {
             api,
@@ -141,7 +150,11 @@ impl PaytraqClient {
 
     /// Sends a call with pacing and the retry rules of the module doc;
     /// returns the reply body.
-    pub(crate) async fn execute(&self, call: &Call, body: Option<&str>) -> Result<String, PaytraqError> {
+    pub(crate) async fn execute(
+        &self,
+        call: &Call,
+        body: Option<&str>,
+    ) -> Result<String, PaytraqError> {
         let mut failures = 0u32;
         let mut rate_limited = 0u32;
         loop {
@@ -160,7 +173,11 @@ impl PaytraqClient {
                 let wait = retry_after
                     .unwrap_or_else(|| self.policy.backoff(rate_limited))
                     .min(self.policy.max_retry_after);
-                tracing::debug!(call = call.name, wait_ms = wait.as_millis() as u64, "paytraq 429");
+                tracing::debug!(
+                    call = call.name,
+                    wait_ms = wait.as_millis() as u64,
+                    "paytraq 429"
+                );
                 self.pacer.pause(&self.pacer_key, wait);
                 continue;
             }
@@ -215,9 +232,13 @@ impl PaytraqClient {
 
     fn auth_headers(&self) -> Result<HeaderMap, PaytraqError> {
         let mut headers = HeaderMap::new();
-        for (name, secret) in [("APIKey", &self.creds.api_key), ("APIToken", &self.creds.api_token)] {
-            let mut value = HeaderValue::from_str(secret.expose())
-                .map_err(|_| PaytraqError::Invalid("credentials contain invalid characters".into()))?;
+        for (name, secret) in [
+            ("APIKey", &self.creds.api_key),
+            ("APIToken", &self.creds.api_token),
+        ] {
+            let mut value = HeaderValue::from_str(secret.expose()).map_err(|_| {
+                PaytraqError::Invalid("credentials contain invalid characters".into())
+            })?;
             value.set_sensitive(true);
             headers.insert(name, value);
         }
@@ -245,15 +266,18 @@ impl PaytraqClient {
         W: DeserializeOwned,
     {
         let mut out = Vec::new();
-        for page in 0u32.. {
+        for page in 0..MAX_PAGES {
             let batch = items(self.fetch::<W>(&call.clone().page(page)).await?);
             let short = batch.len() < PAGE_SIZE;
             out.extend(batch);
             if short {
-                break;
+                return Ok(out);
             }
         }
-        Ok(out)
+        Err(PaytraqError::Decode(format!(
+            "{}: more than {MAX_PAGES} full pages",
+            call.name
+        )))
     }
 }
 
@@ -306,8 +330,20 @@ mod tests {
             api_token: Secret::new("TOKEN-456"),
         };
         let pacer = Arc::new(Pacer::new(Default::default()).unwrap());
-        let a = PaytraqClient::new("https://go.paytraq.com", creds.clone(), reqwest::Client::new(), pacer.clone()).unwrap();
-        let b = PaytraqClient::new("https://go.paytraq.com/api/", creds.clone(), reqwest::Client::new(), pacer).unwrap();
+        let a = PaytraqClient::new(
+            "https://go.paytraq.com",
+            creds.clone(),
+            reqwest::Client::new(),
+            pacer.clone(),
+        )
+        .unwrap();
+        let b = PaytraqClient::new(
+            "https://go.paytraq.com/api/",
+            creds.clone(),
+            reqwest::Client::new(),
+            pacer,
+        )
+        .unwrap();
         assert_eq!(a.api.as_str(), "https://go.paytraq.com/api/");
         assert_eq!(b.api.as_str(), "https://go.paytraq.com/api/");
         let shown = format!("{a:?} {creds:?}");

@@ -52,7 +52,9 @@ impl Pacer {
             .filter(|r| r.is_finite() && *r > 0.0)
             .ok_or_else(|| PaytraqError::Invalid("pacer rate must be positive".into()))?;
         if cfg.burst == 0 {
-            return Err(PaytraqError::Invalid("pacer burst must be at least 1".into()));
+            return Err(PaytraqError::Invalid(
+                "pacer burst must be at least 1".into(),
+            ));
         }
         let interval = Duration::from_secs_f64(1.0 / rate);
         Ok(Self {

@@ -86,7 +86,10 @@ pub(crate) fn search_products(query: &str) -> Call {
 
 /// `GET /api/currentInventory/{WarehouseID}` → `LineItem(ItemID, Qty)`. [REAL R3]
 pub(crate) fn current_inventory(warehouse_id: u64) -> Call {
-    Call::get("current_inventory", format!("currentInventory/{warehouse_id}"))
+    Call::get(
+        "current_inventory",
+        format!("currentInventory/{warehouse_id}"),
+    )
 }
 
 /// `GET /api/productPriceList/{PriceGroupID}`. [REAL R3]

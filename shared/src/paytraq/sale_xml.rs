@@ -116,22 +116,32 @@ impl SaleBody {
     /// into `Comment` (see `routes::reference_marker`).
     pub(crate) fn build(sale: &NewSale) -> Result<Self, PaytraqError> {
         if sale.lines.is_empty() {
-            return Err(PaytraqError::Invalid("a sale needs at least one line".into()));
+            return Err(PaytraqError::Invalid(
+                "a sale needs at least one line".into(),
+            ));
         }
         if sale.our_reference.trim().is_empty() {
-            return Err(PaytraqError::Invalid("a sale needs our order reference".into()));
+            return Err(PaytraqError::Invalid(
+                "a sale needs our order reference".into(),
+            ));
         }
         if sale.currency.len() != 3 {
-            return Err(PaytraqError::Invalid("currency must be an ISO 4217 code".into()));
+            return Err(PaytraqError::Invalid(
+                "currency must be an ISO 4217 code".into(),
+            ));
         }
         let mut items = Vec::with_capacity(sale.lines.len());
         for (n, line) in sale.lines.iter().enumerate() {
             let has_item = line.item_id.is_some() || line.item_code.is_some();
             if sale.operation == Operation::SellGoods && !has_item {
-                return Err(PaytraqError::Invalid(format!("line {n}: goods need an item")));
+                return Err(PaytraqError::Invalid(format!(
+                    "line {n}: goods need an item"
+                )));
             }
             if line.quantity <= Decimal::ZERO {
-                return Err(PaytraqError::Invalid(format!("line {n}: quantity must be positive")));
+                return Err(PaytraqError::Invalid(format!(
+                    "line {n}: quantity must be positive"
+                )));
             }
             items.push(LineBody {
                 item: has_item.then(|| ItemBody {
@@ -200,7 +210,9 @@ pub(crate) struct PaymentBody {
 
 fn check_amount(amount: Decimal) -> Result<Decimal, PaytraqError> {
     if amount <= Decimal::ZERO {
-        return Err(PaytraqError::Invalid("payment amount must be positive".into()));
+        return Err(PaytraqError::Invalid(
+            "payment amount must be positive".into(),
+        ));
     }
     Ok(amount.normalize())
 }
@@ -337,11 +349,15 @@ impl SaleWire {
             .document
             .document_id
             .ok_or_else(|| PaytraqError::Decode("sale without Document/DocumentID".into()))?;
-        let include_tax = h.include_tax.as_deref().map(str::trim).and_then(|v| match v {
-            "true" | "1" => Some(true),
-            "false" | "0" => Some(false),
-            _ => None,
-        });
+        let include_tax = h
+            .include_tax
+            .as_deref()
+            .map(str::trim)
+            .and_then(|v| match v {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            });
         Ok(Sale {
             document_id,
             document_number: h.document.document_ref.filter(|r| !r.is_empty()),
@@ -363,6 +379,11 @@ impl SaleWire {
         })
     }
 
+    /// Whether the header came without any `Comment` element.
+    pub(crate) fn comment_missing(&self) -> bool {
+        self.header.comment.is_none()
+    }
+
     /// Whether this document carries our reference marker.
     pub(crate) fn has_reference(&self, our_reference: &str) -> bool {
         let marker = reference_marker(our_reference);
@@ -370,5 +391,94 @@ impl SaleWire {
             .comment
             .as_deref()
             .is_some_and(|c| c.contains(&marker))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::paytraq::model::NewSaleLine;
+    use crate::paytraq::xml::{from_xml, to_xml};
+    use chrono::NaiveDate;
+    use rust_decimal_macros::dec;
+
+    fn new_sale() -> NewSale {
+        NewSale {
+            sale_type: SaleType::SalesInvoice,
+            operation: Operation::SellGoods,
+            client_id: 116933,
+            document_date: NaiveDate::from_ymd_opt(2024, 5, 31).unwrap(),
+            currency: "eur".into(),
+            warehouse_id: Some(213),
+            loading_area_id: Some(301),
+            our_reference: "wc-55".into(),
+            include_tax: false,
+            comment: None,
+            lines: vec![NewSaleLine {
+                item_id: Some(555),
+                item_code: None,
+                description: Some("free text".into()),
+                quantity: dec!(2.000),
+                unit_price: dec!(9.990),
+                discount_percent: dec!(0),
+                tax_key_id: 82875,
+            }],
+            shipping_charge: None,
+        }
+    }
+
+    #[test]
+    fn create_body_has_the_documented_shape() {
+        let xml = to_xml(&SaleBody::build(&new_sale()).unwrap()).unwrap();
+        assert_eq!(
+            xml,
+            "<Sale><Header><Document><DocumentDate>2024-05-31</DocumentDate>\
+             <Client><ClientID>116933</ClientID></Client></Document>\
+             <SaleType>sales_invoice</SaleType><Operation>sell_goods</Operation>\
+             <Currency>EUR</Currency><IncludeTax>false</IncludeTax><Comment>[ref:wc-55]</Comment>\
+             <ShippingData><ShippingType>1</ShippingType><Warehouse><WarehouseID>213</WarehouseID></Warehouse>\
+             <LoadingArea><LoadingAreaID>301</LoadingAreaID></LoadingArea></ShippingData></Header>\
+             <LineItems><LineItem><Item><ItemID>555</ItemID></Item><ItemDescription>free text</ItemDescription>\
+             <Qty>2</Qty><Price>9.99</Price><LineDiscount>0</LineDiscount>\
+             <TaxKey><TaxKeyID>82875</TaxKeyID></TaxKey></LineItem></LineItems></Sale>"
+        );
+    }
+
+    #[test]
+    fn invalid_sales_are_refused_before_sending() {
+        let mut s = new_sale();
+        s.lines[0].item_id = None;
+        assert!(matches!(SaleBody::build(&s), Err(PaytraqError::Invalid(_))));
+        let mut s = new_sale();
+        s.lines[0].quantity = dec!(0);
+        assert!(SaleBody::build(&s).is_err());
+        let mut s = new_sale();
+        s.our_reference = " ".into();
+        assert!(SaleBody::build(&s).is_err());
+    }
+
+    #[test]
+    fn sale_reply_is_read_tolerantly() {
+        let xml = "<Sale><Header><Document><DocumentID>9</DocumentID><DocumentRef>INV-7</DocumentRef>\
+                   <DocumentStatus>approved</DocumentStatus><Client><ClientID>3</ClientID><ClientName>A</ClientName></Client>\
+                   </Document><Total>12.10</Total><AmountDue/><IncludeTax>true</IncludeTax><Unknown>x</Unknown>\
+                   <Comment>note [ref:wc-1]</Comment></Header>\
+                   <LineItems><LineItem><Item><ItemID>5</ItemID></Item><Qty>1</Qty><Price>12.1</Price>\
+                   <LineTotal>12.10</LineTotal><TaxKey><TaxKeyID>1</TaxKeyID></TaxKey></LineItem></LineItems>\
+                   <Taxes><Tax><TaxKey><TaxKeyID>1</TaxKeyID></TaxKey><TaxAmount>2.10</TaxAmount></Tax></Taxes></Sale>";
+        let wire: SaleWire = from_xml(xml).unwrap();
+        assert!(wire.has_reference("wc-1"));
+        assert!(!wire.has_reference("wc-"));
+        let sale = wire.into_sale().unwrap();
+        assert_eq!(sale.document_id, 9);
+        assert_eq!(sale.document_number.as_deref(), Some("INV-7"));
+        assert!(sale.is_approved());
+        assert_eq!(sale.total, dec!(12.10));
+        assert_eq!(sale.amount_due, dec!(0));
+        assert_eq!(sale.include_tax, Some(true));
+        assert_eq!(sale.taxes[0].tax_amount, dec!(2.10));
+        assert_eq!(sale.lines[0].line_total, dec!(12.10));
+        let broken: SaleWire = from_xml("<Sale><Header/></Sale>").unwrap();
+        assert!(matches!(broken.into_sale(), Err(PaytraqError::Decode(_))));
     }
 }

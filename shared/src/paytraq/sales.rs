@@ -9,9 +9,7 @@
 //! payment we made, so the caller must decide (e.g. by `amount_due`).
 
 use super::client::PaytraqClient;
-use super::model::{
-    CreatedWire, NewPayment, NewPrepayment, NewSale, PaymentRef, Sale, SaleRef,
-};
+use super::model::{CreatedWire, NewPayment, NewPrepayment, NewSale, PaymentRef, Sale, SaleRef};
 use super::routes;
 use super::sale_xml::{PaymentBody, SaleBody, SaleListWire, SaleWire, SendBody};
 use super::xml::{from_xml, to_xml};
@@ -19,6 +17,8 @@ use super::PaytraqError;
 
 /// Pages of `GET /api/sales?query=` searched for our reference.
 const REFERENCE_SEARCH_PAGES: u32 = 5;
+/// List items without a `Comment` read in full while searching.
+const UNREADABLE_CANDIDATES: usize = 10;
 
 impl PaytraqClient {
     /// Creates a sales invoice or order as a draft.
@@ -57,18 +57,37 @@ impl PaytraqClient {
     }
 
     /// The newest sale carrying our order reference, read in full.
-    pub async fn find_sale_by_reference(&self, our_reference: &str) -> Result<Option<Sale>, PaytraqError> {
+    ///
+    /// Candidates come from `GET /api/sales?query=`; a list item whose
+    /// header has no `Comment` at all (the list may be leaner than the
+    /// single read) is read in full to check it, at most
+    /// `UNREADABLE_CANDIDATES` of them.
+    pub async fn find_sale_by_reference(
+        &self,
+        our_reference: &str,
+    ) -> Result<Option<Sale>, PaytraqError> {
         let reference = our_reference.trim();
         if reference.is_empty() {
             return Err(PaytraqError::Invalid("empty order reference".into()));
         }
+        let marker = routes::reference_marker(reference);
         let search = routes::search_sales(reference);
+        let mut read_in_full = 0;
         for page in 0..REFERENCE_SEARCH_PAGES {
             let list: SaleListWire = self.fetch(&search.clone().page(page)).await?;
             let short = list.items.len() < routes::PAGE_SIZE;
-            if let Some(hit) = list.items.into_iter().find(|s| s.has_reference(reference)) {
-                let id = hit.into_sale()?.document_id;
-                return self.get_sale(id).await.map(Some);
+            for item in list.items {
+                if item.has_reference(reference) {
+                    let id = item.into_sale()?.document_id;
+                    return self.get_sale(id).await.map(Some);
+                }
+                if item.comment_missing() && read_in_full < UNREADABLE_CANDIDATES {
+                    read_in_full += 1;
+                    let sale = self.get_sale(item.into_sale()?.document_id).await?;
+                    if sale.comment.as_deref().is_some_and(|c| c.contains(&marker)) {
+                        return Ok(Some(sale));
+                    }
+                }
             }
             if short {
                 break;
@@ -112,7 +131,10 @@ impl PaytraqClient {
     ) -> Result<PaymentRef, PaytraqError> {
         let body = to_xml(&PaymentBody::prepayment(client_id, prepayment)?)?;
         let reply = self
-            .execute(&routes::add_prepayment(prepayment.sales_order_id), Some(&body))
+            .execute(
+                &routes::add_prepayment(prepayment.sales_order_id),
+                Some(&body),
+            )
             .await?;
         payment_ref(&reply)
     }
@@ -123,7 +145,9 @@ impl PaytraqClient {
         if !to.contains('@') {
             return Err(PaytraqError::Invalid("not an e-mail address".into()));
         }
-        let body = to_xml(&SendBody { email: to.to_owned() })?;
+        let body = to_xml(&SendBody {
+            email: to.to_owned(),
+        })?;
         self.execute(&routes::send_sale(document_id), Some(&body))
             .await
             .map(|_| ())

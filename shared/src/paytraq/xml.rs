@@ -24,10 +24,10 @@ pub fn from_xml<T: DeserializeOwned>(body: &str) -> Result<T, PaytraqError> {
 pub fn error_message(body: &str) -> Option<String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(body);
-    reader.config_mut().trim_text(true);
     let mut depth = 0usize;
     let mut parts: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
+    let mut text = String::new();
     let mut saw_root = false;
     loop {
         match reader.read_event() {
@@ -40,31 +40,42 @@ pub fn error_message(body: &str) -> Option<String> {
                 }
                 if depth == 1 {
                     current = Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+                    text.clear();
                 }
                 depth += 1;
             }
-            Ok(Event::Empty(e)) => {
-                if depth == 0 {
-                    return (e.name().as_ref() == b"Error").then(String::new);
-                }
+            Ok(Event::Empty(e)) if depth == 0 => {
+                return (e.name().as_ref() == b"Error").then(String::new);
             }
-            Ok(Event::Text(t)) => {
-                let text = t.decode().map(|s| s.into_owned()).unwrap_or_default();
-                let text = quick_xml::escape::unescape(&text)
-                    .map(|s| s.into_owned())
-                    .unwrap_or(text);
-                match (depth, &current) {
-                    (1, _) => parts.push(text),
-                    (2, Some(name)) => parts.push(format!("{name}: {text}")),
-                    _ => {}
+            Ok(Event::Text(t)) if depth > 0 => {
+                text.push_str(&t.decode().unwrap_or_default());
+            }
+            Ok(Event::GeneralRef(r)) if depth > 0 => {
+                let name = r.decode().unwrap_or_default();
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) => text.push(c),
+                    _ => match quick_xml::escape::resolve_predefined_entity(&name) {
+                        Some(s) => text.push_str(s),
+                        None => {
+                            text.push('&');
+                            text.push_str(&name);
+                            text.push(';');
+                        }
+                    },
                 }
             }
             Ok(Event::End(_)) => {
                 depth = depth.saturating_sub(1);
                 if depth == 1 {
-                    current = None;
+                    if let Some(name) = current.take() {
+                        parts.push(format!("{name}: {}", text.trim()));
+                    }
+                    text.clear();
                 }
                 if depth == 0 {
+                    if !text.trim().is_empty() {
+                        parts.push(text.trim().to_owned());
+                    }
                     break;
                 }
             }
@@ -112,9 +123,13 @@ mod tests {
 
     #[test]
     fn error_body_children_are_joined() {
-        let msg = error_message("<Error><Code>400</Code><Message>Bad &amp; wrong</Message></Error>");
+        let msg =
+            error_message("<Error><Code>400</Code><Message>Bad &amp; wrong</Message></Error>");
         assert_eq!(msg.as_deref(), Some("Code: 400; Message: Bad & wrong"));
-        assert_eq!(error_message("<Error>plain</Error>").as_deref(), Some("plain"));
+        assert_eq!(
+            error_message("<Error>plain</Error>").as_deref(),
+            Some("plain")
+        );
         assert_eq!(error_message("<Error/>").as_deref(), Some(""));
         assert_eq!(error_message("<Response><A>1</A></Response>"), None);
         assert_eq!(error_message("not xml at all"), None);

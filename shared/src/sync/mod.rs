@@ -68,3 +68,6 @@ impl SyncOptions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

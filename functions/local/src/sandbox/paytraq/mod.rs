@@ -1,0 +1,382 @@
+//! A faithful, in-process sandbox of the PayTraq REST API: a real HTTP
+//! server on 127.0.0.1 serving the calls of `channel::paytraq` with the XML
+//! shapes of `reference/paytraq-api.md`, including the assumed calls
+//! (listed in `shared/src/paytraq/CALLS.md`).
+//!
+//! Behaviour:
+//! - companies, one per API key pair; 401 + `<Error>` for bad credentials;
+//! - clients, products with codes, warehouses and stock, price groups with
+//!   prices, tax keys with rates, money accounts;
+//! - sales invoices and orders, created as `draft`, approved to `approved`;
+//!   an approved sales order reserves its quantities (products listed with
+//!   `WarehouseID` show `InterimAvailable = Qty − reserved`), an approved
+//!   goods invoice takes its quantities out of the warehouse;
+//! - document totals computed by the sandbox itself, exactly as described
+//!   in [`totals`]: line amount rounded to cents, tax per tax key on the
+//!   document, half away from zero;
+//! - payments on invoices (reduce `AmountDue`), payments on sales orders
+//!   recorded as the client's prepayments (the order's `AmountDue` stays);
+//! - e-mails recorded, not sent;
+//! - `429` + `Retry-After` when a company exceeds its rate (default 1/s,
+//!   burst 5), configurable latency, fault injection and a crash switch
+//!   (see [`control`]); inspection under `/__sandbox/`.
+//!
+//! Choices where the reference is silent: document numbers (`INV-00001`,
+//! `SO-00001`) are assigned at creation; approving twice is a 400; a
+//! `query` matches, case-insensitively as a substring, client name/e-mail/
+//! reg. number, product code/name, and sale number/comment/client name.
+
+pub mod api;
+pub mod control;
+pub mod input;
+pub mod state;
+pub mod totals;
+pub mod xml_out;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::task::JoinHandle;
+
+use control::Settings;
+pub use control::{Fault, FaultKind, RequestLogEntry};
+pub use state::{ClientRec, EmailRec, PaymentRec, SaleRec};
+use state::{Company, MoneyAccountRec, PriceGroupRec, ProductRec, TaxKeyRec, World};
+
+/// Start-up settings of the sandbox.
+#[derive(Clone, Debug)]
+pub struct PaytraqSandboxConfig {
+    /// Requests per second per company before 429 (0 = unlimited).
+    pub rate_per_second: f64,
+    pub burst: u32,
+    /// Added to every API request.
+    pub latency: Duration,
+}
+
+impl Default for PaytraqSandboxConfig {
+    fn default() -> Self {
+        Self {
+            rate_per_second: 1.0,
+            burst: 5,
+            latency: Duration::ZERO,
+        }
+    }
+}
+
+/// State shared by the server's handlers and the test-facing handle.
+pub struct Shared {
+    world: Mutex<World>,
+    settings: Mutex<Settings>,
+    log: Mutex<Vec<RequestLogEntry>>,
+    crashed: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        lock(&self.world)
+    }
+    pub fn settings(&self) -> MutexGuard<'_, Settings> {
+        lock(&self.settings)
+    }
+    pub fn log(&self, entry: RequestLogEntry) {
+        lock(&self.log).push(entry);
+    }
+    pub fn requests(&self) -> Vec<RequestLogEntry> {
+        lock(&self.log).clone()
+    }
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        let mut counts = BTreeMap::new();
+        for e in lock(&self.log).iter() {
+            *counts.entry(e.route.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+    pub fn is_crashed(&self) -> bool {
+        self.crashed.load(Ordering::SeqCst)
+    }
+    pub fn set_crashed(&self) {
+        self.crashed.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The running sandbox.
+pub struct PaytraqSandbox {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl PaytraqSandbox {
+    /// Binds 127.0.0.1 on a free port and serves until [`Self::shutdown`].
+    pub async fn start(cfg: PaytraqSandboxConfig) -> anyhow::Result<Self> {
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::default()),
+            settings: Mutex::new(Settings {
+                rate_per_second: cfg.rate_per_second,
+                burst: cfg.burst,
+                latency: cfg.latency,
+                error_rate: 0.0,
+                faults: Vec::new(),
+            }),
+            log: Mutex::new(Vec::new()),
+            crashed: AtomicBool::new(false),
+        });
+        let app = api::router()
+            .route_layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                control::api_layer,
+            ))
+            .merge(control::router())
+            .fallback(|| async { api::ApiErr::not_found("route") })
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "paytraq sandbox stopped");
+            }
+        });
+        Ok(Self {
+            shared,
+            addr,
+            server,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (the API is under `/api/`).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Creates a company reachable with this key pair.
+    pub fn create_company(&self, api_key: &str, api_token: &str) -> SandboxCompany {
+        let mut world = self.shared.world();
+        world.companies_created += 1;
+        let id = world.companies_created;
+        world
+            .companies
+            .insert(api_key.to_owned(), Company::new(id, api_token.to_owned()));
+        SandboxCompany {
+            shared: self.shared.clone(),
+            key: api_key.to_owned(),
+            id,
+        }
+    }
+
+    pub fn set_rate_limit(&self, rate_per_second: f64, burst: u32) {
+        let mut s = self.shared.settings();
+        s.rate_per_second = rate_per_second;
+        s.burst = burst;
+    }
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.settings().latency = latency;
+    }
+    /// Share of API requests answered with a 500 (0.0–1.0).
+    pub fn set_error_rate(&self, rate: f64) {
+        self.shared.settings().error_rate = rate.clamp(0.0, 1.0);
+    }
+    pub fn inject_fault(&self, fault: Fault) {
+        self.shared.settings().faults.push(fault);
+    }
+    pub fn clear_faults(&self) {
+        self.shared.settings().faults.clear();
+    }
+
+    /// Every API request so far.
+    pub fn requests(&self) -> Vec<RequestLogEntry> {
+        self.shared.requests()
+    }
+    /// Requests per route (`"POST /api/sale"` → n).
+    pub fn request_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.request_counts()
+    }
+    pub fn request_count(&self, route: &str) -> u64 {
+        self.request_counts().get(route).copied().unwrap_or(0)
+    }
+
+    /// Crash switch: stops accepting connections, and every request on a
+    /// connection still open breaks off mid-reply.
+    pub fn crash(&self) {
+        self.shared.set_crashed();
+        self.server.abort();
+    }
+
+    pub async fn shutdown(self) {
+        self.server.abort();
+        let _ = self.server.await;
+    }
+}
+
+/// Seeding and inspection of one sandbox company.
+#[derive(Clone)]
+pub struct SandboxCompany {
+    shared: Arc<Shared>,
+    key: String,
+    id: u64,
+}
+
+impl SandboxCompany {
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Company) -> T) -> T {
+        let mut world = self.shared.world();
+        match world.companies.get_mut(&self.key) {
+            Some(c) => f(c),
+            // A handle exists only for a created company, and companies are never removed.
+            None => unreachable!("sandbox company handle without company"),
+        }
+    }
+
+    pub fn add_client(&self, name: &str, email: Option<&str>) -> u64 {
+        self.with(|c| {
+            let id = c.fresh_id();
+            c.clients.insert(
+                id,
+                ClientRec {
+                    id,
+                    name: name.to_owned(),
+                    email: email.map(str::to_owned),
+                    client_type: Some("1".into()),
+                    reg_number: None,
+                    vat_number: None,
+                    phone: None,
+                    address: None,
+                    zip: None,
+                    country: None,
+                },
+            );
+            id
+        })
+    }
+
+    pub fn add_warehouse(&self, name: &str) -> u64 {
+        self.with(|c| {
+            let id = c.fresh_id();
+            c.warehouses.insert(id, name.to_owned());
+            id
+        })
+    }
+
+    pub fn add_product(&self, code: &str, name: &str) -> u64 {
+        self.with(|c| {
+            let id = c.fresh_id();
+            c.products.insert(
+                id,
+                ProductRec {
+                    id,
+                    code: code.to_owned(),
+                    name: name.to_owned(),
+                    gross_price: None,
+                    tax_rate: None,
+                },
+            );
+            id
+        })
+    }
+
+    /// Sets the on-hand quantity of an item in a warehouse.
+    pub fn set_stock(&self, warehouse_id: u64, item_id: u64, qty: Decimal) {
+        self.with(|c| c.stock.insert((warehouse_id, item_id), qty));
+    }
+
+    pub fn add_tax_key(&self, name: &str, rate: Decimal) -> u64 {
+        self.with(|c| {
+            let id = c.fresh_id();
+            c.tax_keys.insert(
+                id,
+                TaxKeyRec {
+                    id,
+                    name: name.to_owned(),
+                    rate,
+                },
+            );
+            id
+        })
+    }
+
+    pub fn add_price_group(&self, name: &str, currency: &str) -> u64 {
+        self.with(|c| {
+            let id = c.fresh_id();
+            c.price_groups.insert(
+                id,
+                PriceGroupRec {
+                    id,
+                    name: name.to_owned(),
+                    currency: currency.to_owned(),
+                    prices: BTreeMap::new(),
+                },
+            );
+            id
+        })
+    }
+
+    /// Sets a product's price in a group (incl. and excl. tax). Returns
+    /// false when the group does not exist.
+    pub fn set_price(
+        &self,
+        group_id: u64,
+        item_id: u64,
+        incl_tax: Decimal,
+        excl_tax: Decimal,
+    ) -> bool {
+        self.with(|c| match c.price_groups.get_mut(&group_id) {
+            Some(g) => {
+                g.prices.insert(item_id, (incl_tax, excl_tax));
+                true
+            }
+            None => false,
+        })
+    }
+
+    pub fn add_money_account(&self, name: &str, currency: &str) -> u64 {
+        self.with(|c| {
+            let id = c.fresh_id();
+            c.money_accounts.insert(
+                id,
+                MoneyAccountRec {
+                    id,
+                    name: name.to_owned(),
+                    currency: currency.to_owned(),
+                },
+            );
+            id
+        })
+    }
+
+    // ------------------------------------------------------------ inspection
+
+    pub fn clients(&self) -> Vec<ClientRec> {
+        self.with(|c| c.clients.values().cloned().collect())
+    }
+    pub fn documents(&self) -> Vec<SaleRec> {
+        self.with(|c| c.sales.values().cloned().collect())
+    }
+    pub fn document(&self, id: u64) -> Option<SaleRec> {
+        self.with(|c| c.sales.get(&id).cloned())
+    }
+    pub fn payments(&self) -> Vec<PaymentRec> {
+        self.with(|c| c.payments.clone())
+    }
+    pub fn prepayments(&self) -> Vec<PaymentRec> {
+        self.with(|c| c.prepayments.clone())
+    }
+    pub fn emails(&self) -> Vec<EmailRec> {
+        self.with(|c| c.emails.clone())
+    }
+    pub fn on_hand(&self, warehouse_id: u64, item_id: u64) -> Decimal {
+        self.with(|c| c.on_hand(Some(warehouse_id), item_id))
+    }
+    pub fn reserved(&self, warehouse_id: u64, item_id: u64) -> Decimal {
+        self.with(|c| c.reserved(Some(warehouse_id), item_id))
+    }
+}

@@ -1,0 +1,234 @@
+//! The PayTraq sandbox's data: companies (one per API key pair) with their
+//! clients, products, warehouses and stock, price groups, tax keys, money
+//! accounts, sales documents, payments, prepayments and e-mails. Plain data
+//! behind one mutex; the HTTP layer locks it per request.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use super::totals::TaxRow;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClientRec {
+    pub id: u64,
+    pub name: String,
+    pub email: Option<String>,
+    pub client_type: Option<String>,
+    pub reg_number: Option<String>,
+    pub vat_number: Option<String>,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub zip: Option<String>,
+    pub country: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProductRec {
+    pub id: u64,
+    pub code: String,
+    pub name: String,
+    /// Default sale price, tax-inclusive, and its VAT %.
+    pub gross_price: Option<Decimal>,
+    pub tax_rate: Option<Decimal>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PriceGroupRec {
+    pub id: u64,
+    pub name: String,
+    pub currency: String,
+    /// item id → (price incl. tax, price excl. tax)
+    pub prices: BTreeMap<u64, (Decimal, Decimal)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TaxKeyRec {
+    pub id: u64,
+    pub name: String,
+    pub rate: Decimal,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MoneyAccountRec {
+    pub id: u64,
+    pub name: String,
+    pub currency: String,
+}
+
+/// `SaleType` values the sandbox accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaleKind {
+    SalesInvoice,
+    SalesOrder,
+}
+
+impl SaleKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "sales_invoice" => Some(Self::SalesInvoice),
+            "sales_order" => Some(Self::SalesOrder),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SalesInvoice => "sales_invoice",
+            Self::SalesOrder => "sales_order",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SaleLineRec {
+    pub item_id: Option<u64>,
+    pub item_code: Option<String>,
+    pub item_name: Option<String>,
+    pub description: Option<String>,
+    pub qty: Decimal,
+    pub price: Decimal,
+    pub discount_pct: Decimal,
+    pub line_total: Decimal,
+    pub tax_key_id: u64,
+}
+
+/// A sales document as the sandbox keeps it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SaleRec {
+    pub id: u64,
+    pub number: String,
+    pub date: NaiveDate,
+    pub client_id: u64,
+    pub client_name: String,
+    pub kind: SaleKind,
+    pub operation: String,
+    /// `draft` or `approved`.
+    pub status: String,
+    pub date_approved: Option<NaiveDate>,
+    pub currency: String,
+    pub include_tax: bool,
+    pub comment: Option<String>,
+    pub warehouse_id: Option<u64>,
+    pub lines: Vec<SaleLineRec>,
+    pub shipping: Option<(Decimal, u64)>,
+    #[serde(skip)]
+    pub taxes: Vec<TaxRow>,
+    pub net: Decimal,
+    pub tax: Decimal,
+    pub total: Decimal,
+    pub qty: Decimal,
+    /// Payments received on an invoice.
+    pub paid: Decimal,
+}
+
+impl SaleRec {
+    pub fn amount_due(&self) -> Decimal {
+        self.total - self.paid
+    }
+}
+
+/// A payment on an invoice or a prepayment (client overpayment) for an order.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaymentRec {
+    pub id: u64,
+    pub document_id: u64,
+    pub client_id: u64,
+    pub money_account_id: u64,
+    pub amount: Decimal,
+    pub currency: String,
+    pub date: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// An e-mail the sandbox "sent" (recorded only).
+#[derive(Clone, Debug, Serialize)]
+pub struct EmailRec {
+    pub document_id: u64,
+    pub to: String,
+}
+
+/// One company: everything reachable with one API key pair.
+#[derive(Debug)]
+pub struct Company {
+    pub id: u64,
+    pub api_token: String,
+    /// Rate limiter: theoretical arrival time of the next request.
+    pub next_slot: Option<Instant>,
+    pub clients: BTreeMap<u64, ClientRec>,
+    pub products: BTreeMap<u64, ProductRec>,
+    pub warehouses: BTreeMap<u64, String>,
+    /// (warehouse, item) → on hand.
+    pub stock: BTreeMap<(u64, u64), Decimal>,
+    pub price_groups: BTreeMap<u64, PriceGroupRec>,
+    pub tax_keys: BTreeMap<u64, TaxKeyRec>,
+    pub money_accounts: BTreeMap<u64, MoneyAccountRec>,
+    pub sales: BTreeMap<u64, SaleRec>,
+    pub payments: Vec<PaymentRec>,
+    pub prepayments: Vec<PaymentRec>,
+    pub emails: Vec<EmailRec>,
+    pub documents_numbered: u64,
+    last_id: u64,
+}
+
+impl Company {
+    pub fn new(id: u64, api_token: String) -> Self {
+        Self {
+            id,
+            api_token,
+            next_slot: None,
+            clients: BTreeMap::new(),
+            products: BTreeMap::new(),
+            warehouses: BTreeMap::new(),
+            stock: BTreeMap::new(),
+            price_groups: BTreeMap::new(),
+            tax_keys: BTreeMap::new(),
+            money_accounts: BTreeMap::new(),
+            sales: BTreeMap::new(),
+            payments: Vec::new(),
+            prepayments: Vec::new(),
+            emails: Vec::new(),
+            documents_numbered: 0,
+            last_id: 1000,
+        }
+    }
+
+    /// A fresh record id (ids look like PayTraq's: plain numbers).
+    pub fn fresh_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    /// Quantity of `item` in approved sales orders of `warehouse`
+    /// (`None` = all warehouses).
+    pub fn reserved(&self, warehouse: Option<u64>, item: u64) -> Decimal {
+        self.sales
+            .values()
+            .filter(|s| s.kind == SaleKind::SalesOrder && s.status == "approved")
+            .filter(|s| warehouse.is_none() || s.warehouse_id == warehouse)
+            .flat_map(|s| s.lines.iter())
+            .filter(|l| l.item_id == Some(item))
+            .map(|l| l.qty)
+            .sum()
+    }
+
+    /// On-hand quantity of `item` in `warehouse` (`None` = all warehouses).
+    pub fn on_hand(&self, warehouse: Option<u64>, item: u64) -> Decimal {
+        self.stock
+            .iter()
+            .filter(|((w, i), _)| *i == item && warehouse.is_none_or(|x| x == *w))
+            .map(|(_, q)| *q)
+            .sum()
+    }
+}
+
+/// Every company of the sandbox.
+#[derive(Debug, Default)]
+pub struct World {
+    /// API key → company.
+    pub companies: BTreeMap<String, Company>,
+    pub companies_created: u64,
+}
