@@ -7,6 +7,7 @@
 //! | [`read`]       | reads both sides into the planner's inputs                       |
 //! | [`execute`]    | sends the batches, isolates per-item errors, checkpoints         |
 //! | [`job`]        | runs: start, run/resume under a lease, daily fan-out             |
+//! | [`lambda`]     | the stock-sync function's events: schedule or SQS batch          |
 //! | [`checkpoint`] | the progress a resumed run continues from                        |
 //! | [`report`]     | the per-run report                                               |
 
@@ -14,6 +15,7 @@ pub mod checkpoint;
 pub mod execute;
 pub mod guard;
 pub mod job;
+pub mod lambda;
 pub mod plan;
 pub mod read;
 pub mod report;
