@@ -48,6 +48,8 @@ impl Default for BenchConfig {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MethodFigures {
     pub wall: Duration,
+    /// Of `wall`: reading PayTraq's lists (done once whatever the catalogue share).
+    pub read_time: Duration,
     /// By `side.endpoint`.
     pub requests: BTreeMap<String, u64>,
     pub items_written: u64,
@@ -238,6 +240,7 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
         .ok_or_else(|| anyhow::anyhow!("the run has no report"))?;
     let batched = MethodFigures {
         wall,
+        read_time: Duration::ZERO,
         requests: report.requests.clone(),
         items_written: report.updated as u64,
     };
@@ -260,7 +263,7 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
         let pt_requests: u64 = figures.requests.iter().filter(|(k, _)| k.starts_with("paytraq.")).map(|(_, v)| v).sum();
         let woo_requests = figures.total_requests() - pt_requests;
         out.per_item_extrapolated_requests = pt_requests + (woo_requests as f64 * scale).round() as u64;
-        out.per_item_extrapolated_wall = figures.wall.mul_f64(scale);
+        out.per_item_extrapolated_wall = figures.read_time + (figures.wall - figures.read_time).mul_f64(scale);
         out.per_item_items = subset;
         out.per_item = Some(figures);
     }
@@ -310,6 +313,7 @@ async fn per_item(world: &SyncWorld, layout: &Layout, subset: usize) -> anyhow::
         prices_include_tax: false,
     };
     let source = sync::read::read_source(&pt, query).await?;
+    let read_time = started.elapsed();
     let available: BTreeMap<&str, Decimal> = source.iter().map(|s| (s.sku.as_str(), s.available)).collect();
     let mut written = 0u64;
     for (_, _, sku, _) in layout.items().take(subset) {
@@ -344,6 +348,7 @@ async fn per_item(world: &SyncWorld, layout: &Layout, subset: usize) -> anyhow::
     requests.retain(|_, v| *v > 0);
     Ok(MethodFigures {
         wall,
+        read_time,
         requests,
         items_written: written,
     })
