@@ -35,11 +35,18 @@ async fn world(cfg: WorldConfig) -> SyncWorld {
 }
 
 async fn run(w: &SyncWorld, dry_run: bool, force: bool) -> SyncRun {
-    let queued = sync::start_run(&w.app, &w.channel_id, dry_run, force).await.unwrap();
-    assert_eq!(queued.status, SyncStatus::Queued);
-    sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &SyncOptions::default())
+    let queued = sync::start_run(&w.app, &w.channel_id, dry_run, force)
         .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(queued.status, SyncStatus::Queued);
+    sync::run_job_with(
+        &w.app,
+        &w.channel_id,
+        &queued.run_id,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap()
 }
 
 fn report(run: &SyncRun) -> Report {
@@ -53,7 +60,12 @@ fn stock(w: &SyncWorld, id: u64) -> Option<i64> {
 /// Item ids written by successful batch requests, with how often.
 fn writes(w: &SyncWorld) -> BTreeMap<u64, usize> {
     let mut out = BTreeMap::new();
-    for r in w.proxy.recorded().iter().filter(|r| r.is_batch_write() && r.status == 200) {
+    for r in w
+        .proxy
+        .recorded()
+        .iter()
+        .filter(|r| r.is_batch_write() && r.status == 200)
+    {
         let body: Value = serde_json::from_str(&r.body).unwrap();
         for item in body["update"].as_array().unwrap() {
             *out.entry(item["id"].as_u64().unwrap()).or_default() += 1;
@@ -101,9 +113,17 @@ async fn sync_matches_by_sku_and_touches_only_managed_items() {
     assert_eq!(stock(&w, 3), None, "unmanaged product untouched");
     assert_eq!(stock(&w, 4), Some(1), "SKU only in the shop untouched");
     assert_eq!(stock(&w, 5), Some(0), "negative availability written as 0");
-    assert_eq!(stock(&w, 6), Some(7), "10 on hand - 3 in an approved sales order");
+    assert_eq!(
+        stock(&w, 6),
+        Some(7),
+        "10 on hand - 3 in an approved sales order"
+    );
     assert_eq!(stock(&w, 10), Some(6), "parent with its own stock updated");
-    assert_eq!(stock(&w, 11), Some(2), "variation: whole units, rounded down");
+    assert_eq!(
+        stock(&w, 11),
+        Some(2),
+        "variation: whole units, rounded down"
+    );
     let r = report(&done);
     assert_eq!(r.counts.matched, 6, "managed items with a PayTraq SKU");
     assert_eq!(r.counts.updated, 5);
@@ -116,10 +136,19 @@ async fn sync_matches_by_sku_and_touches_only_managed_items() {
     assert_eq!(r.negative_availability, vec!["NEGATIVE".to_string()]);
     assert_eq!(
         sorted(r.updated_stock.clone()),
-        sorted(vec!["SIMPLE".into(), "NEGATIVE".into(), "RESERVED".into(), "PARENT".into(), "VAR-OWN".into()])
+        sorted(vec![
+            "SIMPLE".into(),
+            "NEGATIVE".into(),
+            "RESERVED".into(),
+            "PARENT".into(),
+            "VAR-OWN".into()
+        ])
     );
     assert!(r.updated_price.is_empty(), "price sync is off");
-    assert!(r.requests.get("woocommerce.products").is_some_and(|n| *n >= 2));
+    assert!(r
+        .requests
+        .get("woocommerce.products")
+        .is_some_and(|n| *n >= 2));
     assert!(r.requests.get("paytraq.list_products").is_some());
 
     // A second run finds nothing to do.
@@ -130,7 +159,13 @@ async fn sync_matches_by_sku_and_touches_only_managed_items() {
 }
 
 async fn approve_sales_order(w: &SyncWorld, item_id: u64, qty: Decimal) {
-    let channel = w.app.repo.get_channel(&w.channel_id).await.unwrap().unwrap();
+    let channel = w
+        .app
+        .repo
+        .get_channel(&w.channel_id)
+        .await
+        .unwrap()
+        .unwrap();
     let pt = w.app.paytraq(&channel).await.unwrap();
     let client_id = w.company.add_client("Buyer", Some("buyer@example.com"));
     let tax_key_id = w.company.add_tax_key("PVN 21%", dec!(21));
@@ -173,7 +208,8 @@ async fn price_world(include_tax: bool) -> SyncWorld {
         SyncWorld::simple_json(2, "P2", &managed(5)),
         SyncWorld::variable_json(10, "PARENT", &seed("no", None), &[11]),
     ]);
-    w.woo.seed_variations(vec![SyncWorld::variation_json(11, 10, "V1", &managed(5))]);
+    w.woo
+        .seed_variations(vec![SyncWorld::variation_json(11, 10, "V1", &managed(5))]);
     w.paytraq_item("P1", dec!(5), Some((dec!(12.1), dec!(10))));
     w.paytraq_item("P2", dec!(5), None);
     w.paytraq_item("V1", dec!(5), Some((dec!(6.0555), dec!(5.005))));
@@ -181,9 +217,19 @@ async fn price_world(include_tax: bool) -> SyncWorld {
 }
 
 async fn regular_price(w: &SyncWorld, sku: &str) -> Option<Decimal> {
-    let channel = w.app.repo.get_channel(&w.channel_id).await.unwrap().unwrap();
+    let channel = w
+        .app
+        .repo
+        .get_channel(&w.channel_id)
+        .await
+        .unwrap()
+        .unwrap();
     let woo = w.app.woo(&channel).await.unwrap();
-    woo.products_by_sku(&[sku]).await.unwrap().first().and_then(|p| p.regular_price)
+    woo.products_by_sku(&[sku])
+        .await
+        .unwrap()
+        .first()
+        .and_then(|p| p.regular_price)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -193,11 +239,29 @@ async fn sync_prices_tax_inclusive_shop_gets_gross_prices() {
     assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
     assert_eq!(regular_price(&w, "P1").await, Some(dec!(12.10)));
     assert_eq!(regular_price(&w, "V1").await, Some(dec!(6.06)));
-    assert_eq!(regular_price(&w, "P2").await, Some(dec!(10.00)), "no price in the group: untouched");
-    let bodies: Vec<String> = w.proxy.recorded().into_iter().filter(|r| r.is_batch_write()).map(|r| r.body).collect();
-    assert!(bodies.iter().any(|b| b.contains(r#""regular_price":"12.10""#)), "{bodies:?}");
+    assert_eq!(
+        regular_price(&w, "P2").await,
+        Some(dec!(10.00)),
+        "no price in the group: untouched"
+    );
+    let bodies: Vec<String> = w
+        .proxy
+        .recorded()
+        .into_iter()
+        .filter(|r| r.is_batch_write())
+        .map(|r| r.body)
+        .collect();
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b.contains(r#""regular_price":"12.10""#)),
+        "{bodies:?}"
+    );
     let r = report(&done);
-    assert_eq!(sorted(r.updated_price), vec!["P1".to_string(), "V1".to_string()]);
+    assert_eq!(
+        sorted(r.updated_price),
+        vec!["P1".to_string(), "V1".to_string()]
+    );
     assert_eq!(r.without_price, vec!["P2".to_string()]);
     assert!(r.updated_stock.is_empty());
 }
@@ -210,16 +274,32 @@ async fn sync_prices_tax_exclusive_shop_gets_net_prices() {
     assert_eq!(regular_price(&w, "P1").await, Some(dec!(10.00)));
     assert_eq!(regular_price(&w, "V1").await, Some(dec!(5.01)));
     let r = report(&done);
-    assert_eq!(r.updated_price, vec!["V1".to_string()], "P1 already costs 10.00");
+    assert_eq!(
+        r.updated_price,
+        vec!["V1".to_string()],
+        "P1 already costs 10.00"
+    );
 }
 
 /// 250 simple products and 130 variations of one parent, all changed.
 fn many_changes(w: &SyncWorld) -> Vec<u64> {
-    let mut products: Vec<Value> = (1..=250).map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(0))).collect();
+    let mut products: Vec<Value> = (1..=250)
+        .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(0)))
+        .collect();
     let var_ids: Vec<u64> = (1001..=1130).collect();
-    products.push(SyncWorld::variable_json(1000, "PARENT", &seed("no", None), &var_ids));
+    products.push(SyncWorld::variable_json(
+        1000,
+        "PARENT",
+        &seed("no", None),
+        &var_ids,
+    ));
     w.woo.seed_products(products);
-    w.woo.seed_variations(var_ids.iter().map(|id| SyncWorld::variation_json(*id, 1000, &format!("V{id}"), &managed(0))).collect());
+    w.woo.seed_variations(
+        var_ids
+            .iter()
+            .map(|id| SyncWorld::variation_json(*id, 1000, &format!("V{id}"), &managed(0)))
+            .collect(),
+    );
     for i in 1..=250 {
         w.paytraq_item(&format!("S{i}"), dec!(3), None);
     }
@@ -235,7 +315,12 @@ async fn sync_more_than_100_changes_goes_out_in_batches_of_at_most_100() {
     let ids = many_changes(&w);
     let done = run(&w, false, false).await;
     assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
-    let batches: Vec<_> = w.proxy.recorded().into_iter().filter(|r| r.is_batch_write()).collect();
+    let batches: Vec<_> = w
+        .proxy
+        .recorded()
+        .into_iter()
+        .filter(|r| r.is_batch_write())
+        .collect();
     assert_eq!(batches.len(), 5, "3 product batches + 2 variation batches");
     for b in &batches {
         assert_eq!(b.status, 200, "no 413");
@@ -255,18 +340,34 @@ async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
     let w = world(WorldConfig::default()).await;
     let ids = many_changes(&w);
     w.proxy.refuse_batches_after(2);
-    let queued = sync::start_run(&w.app, &w.channel_id, false, false).await.unwrap();
+    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
     let opts = SyncOptions::default();
     let first = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts).await;
-    assert!(first.is_err(), "a 503 on a batch stops the job to be resumed");
-    let stored = w.app.repo.get_sync_run(&w.channel_id, &queued.run_id).await.unwrap().unwrap();
+    assert!(
+        first.is_err(),
+        "a 503 on a batch stops the job to be resumed"
+    );
+    let stored = w
+        .app
+        .repo
+        .get_sync_run(&w.channel_id, &queued.run_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status, SyncStatus::Running);
     assert_eq!(stored.lease_until, None, "lease released for the next try");
-    assert_eq!(stored.checkpoint.as_ref().unwrap()["batches_done"], json!(2));
+    assert_eq!(
+        stored.checkpoint.as_ref().unwrap()["batches_done"],
+        json!(2)
+    );
     assert_eq!(writes(&w).len(), 200, "two batches got through");
 
     w.proxy.allow_all();
-    let resumed = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts).await.unwrap();
+    let resumed = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+        .await
+        .unwrap();
     assert_eq!(resumed.status, SyncStatus::Succeeded, "{:?}", resumed.error);
     let written = writes(&w);
     assert_eq!(written.len(), ids.len(), "none missed");
@@ -274,24 +375,41 @@ async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
     let r = report(&resumed);
     assert_eq!(r.counts.updated, 380);
     assert_eq!(r.counts.unchanged, 0);
-    assert_eq!(resumed.checkpoint.as_ref().unwrap()["invocations"], json!(2));
+    assert_eq!(
+        resumed.checkpoint.as_ref().unwrap()["invocations"],
+        json!(2)
+    );
 
     // A finished run is not run again.
-    let again = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts).await.unwrap();
+    let again = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+        .await
+        .unwrap();
     assert_eq!(again.version, resumed.version);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_mass_zero_guard_refuses_unless_forced() {
     let w = world(WorldConfig::default()).await;
-    w.woo.seed_products((1..=10).map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5))).collect());
+    w.woo.seed_products(
+        (1..=10)
+            .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+            .collect(),
+    );
     for i in 1..=10 {
-        w.paytraq_item(&format!("S{i}"), if i <= 6 { dec!(0) } else { dec!(5) }, None);
+        w.paytraq_item(
+            &format!("S{i}"),
+            if i <= 6 { dec!(0) } else { dec!(5) },
+            None,
+        );
     }
     let refused = run(&w, false, false).await;
     assert_eq!(refused.status, SyncStatus::Refused);
     let r = report(&refused);
-    assert!(r.refused.as_deref().unwrap().contains("6 of 10"), "{:?}", r.refused);
+    assert!(
+        r.refused.as_deref().unwrap().contains("6 of 10"),
+        "{:?}",
+        r.refused
+    );
     assert_eq!(r.planned.len(), 6, "the refused plan is shown");
     assert!(writes(&w).is_empty(), "nothing written");
     assert_eq!(stock(&w, 1), Some(5));
@@ -305,7 +423,8 @@ async fn sync_mass_zero_guard_refuses_unless_forced() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_empty_paytraq_catalogue_is_refused() {
     let w = world(WorldConfig::default()).await;
-    w.woo.seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    w.woo
+        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
     let refused = run(&w, false, false).await;
     assert_eq!(refused.status, SyncStatus::Refused);
     assert!(report(&refused).refused.unwrap().contains("no products"));
@@ -336,13 +455,23 @@ async fn sync_dry_run_returns_the_plan_and_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_run_leased_by_another_worker_is_left_alone() {
     let w = world(WorldConfig::default()).await;
-    w.woo.seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    w.woo
+        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
     w.paytraq_item("S1", dec!(9), None);
-    let mut queued = sync::start_run(&w.app, &w.channel_id, false, false).await.unwrap();
+    let mut queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
     queued.status = SyncStatus::Running;
     queued.lease_until = Some(chrono::Utc::now() + chrono::Duration::minutes(5));
     w.app.repo.save_sync_run(&mut queued).await.unwrap();
-    let seen = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &SyncOptions::default()).await.unwrap();
+    let seen = sync::run_job_with(
+        &w.app,
+        &w.channel_id,
+        &queued.run_id,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(seen.status, SyncStatus::Running);
     assert_eq!(seen.version, queued.version, "not touched");
     assert!(w.proxy.recorded().is_empty(), "no request sent");
@@ -350,7 +479,14 @@ async fn sync_run_leased_by_another_worker_is_left_alone() {
     // Once the lease has expired (the worker died), the run is taken over.
     queued.lease_until = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
     w.app.repo.save_sync_run(&mut queued).await.unwrap();
-    let taken = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &SyncOptions::default()).await.unwrap();
+    let taken = sync::run_job_with(
+        &w.app,
+        &w.channel_id,
+        &queued.run_id,
+        &SyncOptions::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(taken.status, SyncStatus::Succeeded);
     assert_eq!(stock(&w, 1), Some(9));
 }
@@ -358,15 +494,29 @@ async fn sync_run_leased_by_another_worker_is_left_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_sync_function_fans_out_daily_and_runs_sqs_jobs() {
     let w = world(WorldConfig::default()).await;
-    w.woo.seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    w.woo
+        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
     w.paytraq_item("S1", dec!(2), None);
 
-    let answer = lambda::handle(&w.app, &json!({"job": "daily_sync"})).await.unwrap();
+    let answer = lambda::handle(&w.app, &json!({"job": "daily_sync"}))
+        .await
+        .unwrap();
     assert_eq!(answer, json!({"queued": ["bench"]}));
-    let again = lambda::handle(&w.app, &json!({"job": "daily_sync"})).await.unwrap();
-    assert_eq!(again, json!({"queued": []}), "one daily run per channel and day");
+    let again = lambda::handle(&w.app, &json!({"job": "daily_sync"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        json!({"queued": []}),
+        "one daily run per channel and day"
+    );
 
-    let deliveries = w.app.sync_jobs.receive(10, std::time::Duration::from_millis(200)).await.unwrap();
+    let deliveries = w
+        .app
+        .sync_jobs
+        .receive(10, std::time::Duration::from_millis(200))
+        .await
+        .unwrap();
     assert_eq!(deliveries.len(), 1);
     let msg = &deliveries[0].message;
     assert_eq!(msg.group, "bench");
@@ -378,7 +528,13 @@ async fn stock_sync_function_fans_out_daily_and_runs_sqs_jobs() {
     ]});
     let answer = lambda::handle(&w.app, &event).await.unwrap();
     assert_eq!(answer, json!({"batchItemFailures": []}));
-    let run = w.app.repo.get_sync_run("bench", job["run_id"].as_str().unwrap()).await.unwrap().unwrap();
+    let run = w
+        .app
+        .repo
+        .get_sync_run("bench", job["run_id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(run.status, SyncStatus::Succeeded);
     assert_eq!(stock(&w, 1), Some(2));
 }
@@ -386,14 +542,20 @@ async fn stock_sync_function_fans_out_daily_and_runs_sqs_jobs() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_sync_function_reports_an_interrupted_job_as_a_batch_item_failure() {
     let w = world(WorldConfig::default()).await;
-    w.woo.seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    w.woo
+        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
     w.paytraq_item("S1", dec!(2), None);
-    let queued = sync::start_run(&w.app, &w.channel_id, false, false).await.unwrap();
+    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
     w.proxy.refuse_batches_after(0);
     let body = json!({"channel_id": "bench", "run_id": queued.run_id}).to_string();
     let event = json!({"Records": [{"messageId": "m1", "eventSource": "aws:sqs", "body": body}]});
     let answer = lambda::handle(&w.app, &event).await.unwrap();
-    assert_eq!(answer, json!({"batchItemFailures": [{"itemIdentifier": "m1"}]}));
+    assert_eq!(
+        answer,
+        json!({"batchItemFailures": [{"itemIdentifier": "m1"}]})
+    );
     w.proxy.allow_all();
     let answer = lambda::handle(&w.app, &event).await.unwrap();
     assert_eq!(answer, json!({"batchItemFailures": []}));

@@ -69,7 +69,10 @@ impl App {
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("paytraq-woocommerce-channel/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                "paytraq-woocommerce-channel/",
+                env!("CARGO_PKG_VERSION")
+            ))
             .build()
             .unwrap_or_default();
         Self {
@@ -88,9 +91,15 @@ impl App {
     pub async fn from_aws_env() -> Result<Self, crate::Error> {
         let cfg = AwsConfig::from_env()?;
         let sdk = aws_config::load_from_env().await;
-        let store = Arc::new(DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), cfg.table_name.clone()));
+        let store = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            cfg.table_name.clone(),
+        ));
         let secrets = Arc::new(Cached::new(
-            Arc::new(AwsSecrets::new(aws_sdk_secretsmanager::Client::new(&sdk), cfg.secret_prefix.clone())),
+            Arc::new(AwsSecrets::new(
+                aws_sdk_secretsmanager::Client::new(&sdk),
+                cfg.secret_prefix.clone(),
+            )),
             cfg.secret_cache_ttl,
         ));
         let sqs = aws_sdk_sqs::Client::new(&sdk);
@@ -134,7 +143,8 @@ impl App {
     ) -> Result<crate::paytraq::PaytraqClient, crate::Error> {
         use crate::paytraq::{PaytraqClient, PaytraqCredentials};
         let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
-        let (Some(api_key), Some(api_token)) = (secrets.paytraq_api_key, secrets.paytraq_api_token) else {
+        let (Some(api_key), Some(api_token)) = (secrets.paytraq_api_key, secrets.paytraq_api_token)
+        else {
             return Err(crate::Error::Config(format!(
                 "channel {} has no PayTraq API key",
                 channel.id
@@ -149,10 +159,15 @@ impl App {
     }
 
     /// A WooCommerce client for a channel, with its stored API key.
-    pub async fn woo(&self, channel: &crate::model::Channel) -> Result<crate::woocommerce::WooClient, crate::Error> {
+    pub async fn woo(
+        &self,
+        channel: &crate::model::Channel,
+    ) -> Result<crate::woocommerce::WooClient, crate::Error> {
         use crate::woocommerce::{WooClient, WooCredentials, WooOptions};
         let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
-        let (Some(consumer_key), Some(consumer_secret)) = (secrets.woo_consumer_key, secrets.woo_consumer_secret) else {
+        let (Some(consumer_key), Some(consumer_secret)) =
+            (secrets.woo_consumer_key, secrets.woo_consumer_secret)
+        else {
             return Err(crate::Error::Config(format!(
                 "channel {} has no WooCommerce API key (activate it first)",
                 channel.id

@@ -17,8 +17,8 @@
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
 
-mod aws_error;
 pub mod app;
+mod aws_error;
 pub mod config;
 pub mod error;
 pub mod intake;

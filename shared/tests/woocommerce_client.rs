@@ -54,7 +54,12 @@ impl Replay {
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| (h[0].as_str().unwrap().to_owned(), h[1].as_str().unwrap().to_owned()))
+            .map(|h| {
+                (
+                    h[0].as_str().unwrap().to_owned(),
+                    h[1].as_str().unwrap().to_owned(),
+                )
+            })
             .filter(|(k, _)| {
                 !["host", "connection", "content-length", "transfer-encoding"]
                     .contains(&k.to_ascii_lowercase().as_str())
@@ -177,7 +182,10 @@ fn client(running: &Running, opts: WooOptions) -> WooClient {
 
 fn basic_auth() -> String {
     let raw = format!("{KEY}:{SECRET}");
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 /// The captured products, cloned with new ids until there are `n`.
@@ -200,7 +208,12 @@ async fn client_pages_past_100_with_total_pages_header() {
     let running = start(move |req, _| {
         let page: usize = req.query["page"].parse().unwrap();
         let per_page: usize = req.query["per_page"].parse().unwrap();
-        let slice: Vec<Value> = products.iter().skip((page - 1) * per_page).take(per_page).cloned().collect();
+        let slice: Vec<Value> = products
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+            .cloned()
+            .collect();
         Replay::capture("catalog", "products")
             .with_header("X-WP-Total", "250")
             .with_header("X-WP-TotalPages", "3")
@@ -232,7 +245,12 @@ async fn client_paging_stops_on_an_empty_page_without_headers() {
     let products = many_products(200);
     let running = start(move |req, _| {
         let page: usize = req.query["page"].parse().unwrap();
-        let slice: Vec<Value> = products.iter().skip((page - 1) * 100).take(100).cloned().collect();
+        let slice: Vec<Value> = products
+            .iter()
+            .skip((page - 1) * 100)
+            .take(100)
+            .cloned()
+            .collect();
         let mut r = Replay::capture("catalog", "products").with_body(&Value::Array(slice));
         r.headers.retain(|(k, _)| !k.starts_with("X-WP-"));
         r
@@ -240,7 +258,11 @@ async fn client_paging_stops_on_an_empty_page_without_headers() {
     .await;
     let woo = client(&running, WooOptions::default());
     assert_eq!(woo.list_products(&[]).await.unwrap().len(), 200);
-    assert_eq!(running.seen().len(), 3, "two full pages, then the empty one");
+    assert_eq!(
+        running.seen().len(),
+        3,
+        "two full pages, then the empty one"
+    );
     assert!(!running.seen()[0].query.contains_key("_fields"));
 }
 
@@ -260,7 +282,11 @@ async fn client_batch_of_250_becomes_three_requests_with_per_item_errors() {
             .iter()
             .map(|u| {
                 let id = u["id"].as_u64().unwrap();
-                let mut item = if id == 999_999 { failed_item.clone() } else { ok_item.clone() };
+                let mut item = if id == 999_999 {
+                    failed_item.clone()
+                } else {
+                    ok_item.clone()
+                };
                 item["id"] = json!(id);
                 item
             })
@@ -291,10 +317,18 @@ async fn client_batch_of_250_becomes_three_requests_with_per_item_errors() {
     );
     let results = woo.batch_update_products(updates).await.unwrap();
     let seen = running.seen();
-    let sizes: Vec<usize> = seen.iter().map(|r| r.body["update"].as_array().unwrap().len()).collect();
+    let sizes: Vec<usize> = seen
+        .iter()
+        .map(|r| r.body["update"].as_array().unwrap().len())
+        .collect();
     assert_eq!(sizes, vec![100, 100, 50]);
-    assert!(seen.iter().all(|r| r.method == "POST" && r.path == "/wp-json/wc/v3/products/batch"));
-    assert_eq!(seen[2].body["update"][49], json!({"id": 999999, "stock_quantity": 7, "regular_price": "9.99"}));
+    assert!(seen
+        .iter()
+        .all(|r| r.method == "POST" && r.path == "/wp-json/wc/v3/products/batch"));
+    assert_eq!(
+        seen[2].body["update"][49],
+        json!({"id": 999999, "stock_quantity": 7, "regular_price": "9.99"})
+    );
     assert_eq!(results.len(), 250);
     let failed: Vec<_> = results
         .iter()
@@ -303,7 +337,14 @@ async fn client_batch_of_250_becomes_three_requests_with_per_item_errors() {
             BatchItemResult::Updated(_) => None,
         })
         .collect();
-    assert_eq!(failed, vec![(999_999, "woocommerce_rest_product_invalid_id".to_string(), Some(400))]);
+    assert_eq!(
+        failed,
+        vec![(
+            999_999,
+            "woocommerce_rest_product_invalid_id".to_string(),
+            Some(400)
+        )]
+    );
     assert_eq!(woo.calls().products, 3);
 }
 
@@ -312,23 +353,50 @@ async fn client_replays_real_variation_batch_verbatim() {
     let running = start(|_, _| Replay::capture("api", "variations-batch-stock-price")).await;
     let woo = client(&running, WooOptions::default());
     let updates = vec![
-        ProductUpdate { id: 53, stock_quantity: Some(17), regular_price: Some(Decimal::new(501, 2)), ..Default::default() },
-        ProductUpdate { id: 56, stock_quantity: Some(9), regular_price: Some(Decimal::new(355, 2)), ..Default::default() },
-        ProductUpdate { id: 999_998, stock_quantity: Some(1), regular_price: Some(Decimal::new(100, 2)), ..Default::default() },
+        ProductUpdate {
+            id: 53,
+            stock_quantity: Some(17),
+            regular_price: Some(Decimal::new(501, 2)),
+            ..Default::default()
+        },
+        ProductUpdate {
+            id: 56,
+            stock_quantity: Some(9),
+            regular_price: Some(Decimal::new(355, 2)),
+            ..Default::default()
+        },
+        ProductUpdate {
+            id: 999_998,
+            stock_quantity: Some(1),
+            regular_price: Some(Decimal::new(100, 2)),
+            ..Default::default()
+        },
     ];
     let results = woo.batch_update_variations(52, updates).await.unwrap();
     let seen = running.seen();
     assert_eq!(seen[0].path, "/wp-json/wc/v3/products/52/variations/batch");
-    assert_eq!(seen[0].body["update"][1], json!({"id": 56, "stock_quantity": 9, "regular_price": "3.55"}));
+    assert_eq!(
+        seen[0].body["update"][1],
+        json!({"id": 56, "stock_quantity": 9, "regular_price": "3.55"})
+    );
     assert_eq!(results.len(), 3);
     match &results[1] {
         BatchItemResult::Updated(v) => {
-            assert_eq!(v.manage_stock, channel::woocommerce::catalog::ManageStock::Parent);
-            assert_eq!(v.stock_quantity, Some(Decimal::new(36, 0)), "parent stock, not the 9 we sent");
+            assert_eq!(
+                v.manage_stock,
+                channel::woocommerce::catalog::ManageStock::Parent
+            );
+            assert_eq!(
+                v.stock_quantity,
+                Some(Decimal::new(36, 0)),
+                "parent stock, not the 9 we sent"
+            );
         }
         other => panic!("expected an update, got {other:?}"),
     }
-    assert!(matches!(&results[2], BatchItemResult::Failed { id: 999_998, error } if error.code == "woocommerce_rest_product_variation_invalid_id"));
+    assert!(
+        matches!(&results[2], BatchItemResult::Failed { id: 999_998, error } if error.code == "woocommerce_rest_product_variation_invalid_id")
+    );
     assert_eq!(woo.calls().variations, 1);
 }
 
@@ -337,15 +405,24 @@ async fn client_types_401_and_413_error_bodies() {
     let running = start(|req, _| match req.path.as_str() {
         "/wp-json/wc/v3/products/batch" => Replay::capture("api", "products-batch-101-items-413"),
         "/wp-json/wc/v3/orders" => Replay::capture("api", "auth-none-401"),
-        _ if req.query.get("page").map(String::as_str) == Some("1") => Replay::capture("api", "auth-wrong-secret-401"),
+        _ if req.query.get("page").map(String::as_str) == Some("1") => {
+            Replay::capture("api", "auth-wrong-secret-401")
+        }
         _ => Replay::capture("api", "auth-wrong-key-401"),
     })
     .await;
     let woo = client(&running, WooOptions::default());
     let err = woo.list_products(&[]).await.unwrap_err();
     match &err {
-        WooError::Unauthorized { status, code, message } => {
-            assert_eq!((*status, code.as_str()), (401, "woocommerce_rest_authentication_error"));
+        WooError::Unauthorized {
+            status,
+            code,
+            message,
+        } => {
+            assert_eq!(
+                (*status, code.as_str()),
+                (401, "woocommerce_rest_authentication_error")
+            );
             assert_eq!(message, "Consumer secret is invalid.");
         }
         other => panic!("expected Unauthorized, got {other:?}"),
@@ -354,20 +431,33 @@ async fn client_types_401_and_413_error_bodies() {
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(SECRET) && !shown.contains(KEY));
     let err = woo.get_webhook(2).await.unwrap_err();
-    assert!(matches!(&err, WooError::Unauthorized { code, .. } if code == "woocommerce_rest_cannot_view"));
+    assert!(
+        matches!(&err, WooError::Unauthorized { code, .. } if code == "woocommerce_rest_cannot_view")
+    );
     let err = woo.list_orders(&OrderQuery::default()).await.unwrap_err();
     assert!(matches!(&err, WooError::Unauthorized { status: 401, .. }));
     let err = woo
-        .batch_update_products(vec![ProductUpdate { id: 1, ..Default::default() }])
+        .batch_update_products(vec![ProductUpdate {
+            id: 1,
+            ..Default::default()
+        }])
         .await
         .unwrap_err();
-    assert!(matches!(&err, WooError::TooLarge { code, .. } if code == "woocommerce_rest_request_entity_too_large"));
+    assert!(
+        matches!(&err, WooError::TooLarge { code, .. } if code == "woocommerce_rest_request_entity_too_large")
+    );
 }
 
 #[tokio::test]
 async fn client_query_string_auth_fallback() {
     let running = start(|_, _| Replay::capture("catalog", "taxes")).await;
-    let woo = client(&running, WooOptions { query_string_auth: true, ..WooOptions::default() });
+    let woo = client(
+        &running,
+        WooOptions {
+            query_string_auth: true,
+            ..WooOptions::default()
+        },
+    );
     let taxes = woo.list_taxes().await.unwrap();
     assert_eq!(taxes.len(), 8);
     let seen = running.seen();
@@ -385,7 +475,13 @@ async fn client_times_out_and_says_so_without_secrets() {
         r
     })
     .await;
-    let woo = client(&running, WooOptions { timeout: Duration::from_millis(200), ..WooOptions::default() });
+    let woo = client(
+        &running,
+        WooOptions {
+            timeout: Duration::from_millis(200),
+            ..WooOptions::default()
+        },
+    );
     let err = woo.system_status().await.unwrap_err();
     assert!(matches!(err, WooError::Timeout), "{err:?}");
     assert!(err.is_retryable());
@@ -400,7 +496,10 @@ async fn client_transport_errors_carry_no_credentials() {
         &format!("http://{addr}/"),
         creds(),
         reqwest::Client::new(),
-        WooOptions { query_string_auth: true, ..WooOptions::default() },
+        WooOptions {
+            query_string_auth: true,
+            ..WooOptions::default()
+        },
     )
     .unwrap();
     let err = woo.get_order(1).await.unwrap_err();
@@ -415,25 +514,33 @@ async fn client_rate_limited_carries_retry_after() {
     let running = start(|_, _| {
         let mut r = Replay::capture("catalog", "payment-gateways").with_header("Retry-After", "7");
         r.status = 429;
-        r.body = br#"{"code":"too_many_requests","message":"Slow down.","data":{"status":429}}"#.to_vec();
+        r.body = br#"{"code":"too_many_requests","message":"Slow down.","data":{"status":429}}"#
+            .to_vec();
         r
     })
     .await;
     let woo = client(&running, WooOptions::default());
     let err = woo.list_payment_gateways().await.unwrap_err();
-    assert!(matches!(err, WooError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)), "{err:?}");
+    assert!(
+        matches!(err, WooError::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
 }
 
 #[tokio::test]
 async fn client_reads_orders_notes_settings_status_and_webhooks() {
-    let order_body = fs::read(woo_dir().join("cases/001-single-line-bacs-paid/order.json")).unwrap();
+    let order_body =
+        fs::read(woo_dir().join("cases/001-single-line-bacs-paid/order.json")).unwrap();
     let running = start(move |req, _| {
         let path = req.path.trim_start_matches("/wp-json/wc/v3/");
         match (req.method.as_str(), path) {
             ("GET", p) if p.starts_with("orders/") && !p.ends_with("/notes") => Replay {
                 status: 200,
-                headers: vec![("Content-Type".into(), "application/json; charset=UTF-8".into())],
+                headers: vec![(
+                    "Content-Type".into(),
+                    "application/json; charset=UTF-8".into(),
+                )],
                 body: order_body.clone(),
                 delay: Duration::ZERO,
             },
@@ -452,7 +559,9 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
             ("GET", "products/52/variations") => Replay::capture("catalog", "variations-LV-SOCKS"),
             ("POST", "webhooks") => Replay::capture("api", "webhook-create-order.created"),
             ("GET", "webhooks") => Replay::capture("catalog", "webhooks"),
-            (_, p) if p.starts_with("webhooks/") => Replay::capture("api", "webhook-create-order.created"),
+            (_, p) if p.starts_with("webhooks/") => {
+                Replay::capture("api", "webhook-create-order.created")
+            }
             _ => Replay::capture("api", "auth-none-401"),
         }
     })
@@ -460,9 +569,14 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     let woo = client(&running, WooOptions::default());
 
     let order = woo.get_order(61).await.unwrap();
-    assert_eq!((order.total, order.payment_method.as_str()), (Decimal::new(2419, 2), "bacs"));
+    assert_eq!(
+        (order.total, order.payment_method.as_str()),
+        (Decimal::new(2419, 2), "bacs")
+    );
 
-    let since = chrono::DateTime::parse_from_rfc3339("2026-11-28T08:00:00Z").unwrap().to_utc();
+    let since = chrono::DateTime::parse_from_rfc3339("2026-11-28T08:00:00Z")
+        .unwrap()
+        .to_utc();
     let query = OrderQuery {
         modified_after: Some(since),
         status: vec!["processing".into(), "completed".into()],
@@ -471,12 +585,18 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     let orders = woo.list_orders(&query).await.unwrap();
     assert_eq!(orders.len(), 1);
 
-    let note = woo.create_order_note(63, "Dokuments & <ok>", false).await.unwrap();
+    let note = woo
+        .create_order_note(63, "Dokuments & <ok>", false)
+        .await
+        .unwrap();
     assert_eq!(note, 115);
 
     let settings = woo.store_settings().await.unwrap();
     assert!(!settings.prices_include_tax && !settings.tax_round_at_subtotal);
-    assert_eq!((settings.currency.as_str(), settings.price_num_decimals), ("EUR", 2));
+    assert_eq!(
+        (settings.currency.as_str(), settings.price_num_decimals),
+        ("EUR", 2)
+    );
 
     let status = woo.system_status().await.unwrap();
     assert_eq!(status.wc_version, "8.9.1");
@@ -490,13 +610,20 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
 
     let secret = Secret::new("VrvNTS8wBLgSeVzOhyEaeCmRR2ZjldACXKiHFBho");
     let hook = woo
-        .create_webhook("order.created", "order.created", "https://hooks.example/x", &secret)
+        .create_webhook(
+            "order.created",
+            "order.created",
+            "https://hooks.example/x",
+            &secret,
+        )
         .await
         .unwrap();
     assert_eq!((hook.id, hook.status()), (2, Some(WebhookStatus::Active)));
     assert_eq!(woo.get_webhook(2).await.unwrap().topic, "order.created");
     assert_eq!(woo.list_webhooks().await.unwrap().len(), 2);
-    woo.update_webhook_status(2, WebhookStatus::Paused).await.unwrap();
+    woo.update_webhook_status(2, WebhookStatus::Paused)
+        .await
+        .unwrap();
     woo.delete_webhook(2).await.unwrap();
 
     let seen = running.seen();
@@ -511,8 +638,14 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     assert_eq!(list.query["dates_are_gmt"], "true");
     assert_eq!(list.query["status"], "processing,completed");
     assert_eq!(list.query["per_page"], "100");
-    assert_eq!(find("POST", "orders/63/notes").body, json!({"note": "Dokuments & <ok>", "customer_note": false}));
-    assert_eq!(find("GET", "system_status").query["_fields"], "environment,settings,security");
+    assert_eq!(
+        find("POST", "orders/63/notes").body,
+        json!({"note": "Dokuments & <ok>", "customer_note": false})
+    );
+    assert_eq!(
+        find("GET", "system_status").query["_fields"],
+        "environment,settings,security"
+    );
     let created = find("POST", "webhooks").body;
     assert_eq!(created["secret"], secret.expose());
     assert_eq!(created["topic"], "order.created");
@@ -520,6 +653,14 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     assert_eq!(find("DELETE", "webhooks/2").query["force"], "true");
 
     let calls = woo.calls();
-    assert_eq!((calls.orders, calls.order_notes, calls.settings, calls.webhooks), (2, 1, 2, 5));
+    assert_eq!(
+        (
+            calls.orders,
+            calls.order_notes,
+            calls.settings,
+            calls.webhooks
+        ),
+        (2, 1, 2, 5)
+    );
     assert_eq!(calls.total(), seen.len() as u64);
 }

@@ -66,7 +66,12 @@ fn headers(path: &Path) -> BTreeMap<String, String> {
     v.as_object()
         .unwrap()
         .iter()
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.as_str().unwrap_or_default().to_owned()))
+        .map(|(k, v)| {
+            (
+                k.to_ascii_lowercase(),
+                v.as_str().unwrap_or_default().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -101,16 +106,40 @@ fn fixture_case_orders_parse_and_reproduce_expected_totals() {
         assert_eq!(order.id, expected["order_id"].as_u64().unwrap(), "{name}");
         assert_eq!(order.number, expected["number"].as_str().unwrap(), "{name}");
         assert_eq!(order.status, expected["status"].as_str().unwrap(), "{name}");
-        assert_eq!(order.currency, expected["currency"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            order.currency,
+            expected["currency"].as_str().unwrap(),
+            "{name}"
+        );
         assert_eq!(order.total, dec(&must["total"]), "{name} total");
         assert_eq!(order.total_tax, dec(&must["total_tax"]), "{name} total_tax");
-        assert_eq!(order.shipping_total, dec(&must["shipping_total"]), "{name} shipping");
-        assert_eq!(order.shipping_tax, dec(&must["shipping_tax"]), "{name} shipping tax");
+        assert_eq!(
+            order.shipping_total,
+            dec(&must["shipping_total"]),
+            "{name} shipping"
+        );
+        assert_eq!(
+            order.shipping_tax,
+            dec(&must["shipping_tax"]),
+            "{name} shipping tax"
+        );
         assert_eq!(order.fee_total(), dec(&must["fee_total"]), "{name} fees");
         assert_eq!(order.fee_tax(), dec(&must["fee_tax"]), "{name} fee tax");
-        assert_eq!(order.discount_total, dec(&must["discount_total"]), "{name} discount");
-        assert_eq!(order.discount_tax, dec(&must["discount_tax"]), "{name} discount tax");
-        assert_eq!(order.is_paid(), must["paid"].as_bool().unwrap(), "{name} paid");
+        assert_eq!(
+            order.discount_total,
+            dec(&must["discount_total"]),
+            "{name} discount"
+        );
+        assert_eq!(
+            order.discount_tax,
+            dec(&must["discount_tax"]),
+            "{name} discount tax"
+        );
+        assert_eq!(
+            order.is_paid(),
+            must["paid"].as_bool().unwrap(),
+            "{name} paid"
+        );
         let by_rate: BTreeMap<u64, Decimal> = order.tax_by_rate_id().into_iter().collect();
         let expected_by_rate: BTreeMap<u64, Decimal> = must["tax_by_rate_id"]
             .as_object()
@@ -124,13 +153,23 @@ fn fixture_case_orders_parse_and_reproduce_expected_totals() {
             expected["order_prices_include_tax"].as_bool().unwrap(),
             "{name}"
         );
-        assert_eq!(order.billing.country, expected["billing_country"].as_str().unwrap(), "{name}");
-        assert!(order.date_created_gmt.is_some() && order.date_modified_gmt.is_some(), "{name}");
+        assert_eq!(
+            order.billing.country,
+            expected["billing_country"].as_str().unwrap(),
+            "{name}"
+        );
+        assert!(
+            order.date_created_gmt.is_some() && order.date_modified_gmt.is_some(),
+            "{name}"
+        );
         assert!(!order.is_draft(), "{name}");
         assert!(!order.line_items.is_empty(), "{name}");
         assert_total_identity(&order, &name);
         let summary = order.summary();
-        assert_eq!((summary.total, summary.number.as_str()), (order.total, order.number.as_str()));
+        assert_eq!(
+            (summary.total, summary.number.as_str()),
+            (order.total, order.number.as_str())
+        );
         checked += 1;
     }
     assert!(checked > 0);
@@ -145,7 +184,11 @@ fn fixture_case_dp6_orders_and_webhook_bodies_parse_as_the_same_order() {
             .unwrap_or_else(|e| panic!("{name}/order.dp6.json: {e}"));
         assert_eq!(dp6.id, order.id, "{name}");
         // dp=6 renders the unrounded amounts; rounded to cents they are the order's.
-        assert_eq!(channel::money::round_cents(dp6.total), order.total, "{name} dp6 total");
+        assert_eq!(
+            channel::money::round_cents(dp6.total),
+            order.total,
+            "{name} dp6 total"
+        );
         assert_eq!(dp6.line_items.len(), order.line_items.len(), "{name}");
         let bodies: Vec<PathBuf> = sorted_entries(&case)
             .into_iter()
@@ -189,12 +232,19 @@ fn fixture_samples_order_shaped_parse() {
         for item in candidates {
             let order = parse_order(item.to_string().as_bytes())
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert!(order.id > 0 && !order.currency.is_empty(), "{}", path.display());
+            assert!(
+                order.id > 0 && !order.currency.is_empty(),
+                "{}",
+                path.display()
+            );
             assert_total_identity(&order, &path.display().to_string());
             orders += 1;
         }
     }
-    assert!(orders >= 3, "expected the docs' orders and the 8.0.2 payload, got {orders}");
+    assert!(
+        orders >= 3,
+        "expected the docs' orders and the 8.0.2 payload, got {orders}"
+    );
 }
 
 #[test]
@@ -218,10 +268,22 @@ fn fixture_webhook_signatures_verify_and_pings_parse() {
                 assert_eq!(&webhook::sign(&body, secret), sig, "{what}: sign");
                 let mut changed = body.clone();
                 changed[body.len() / 2] ^= 0x01;
-                assert!(!webhook::verify(&changed, secret, sig), "{what}: one byte changed");
-                assert!(!webhook::verify(&body, b"wrong-secret", sig), "{what}: wrong secret");
-                assert!(!webhook::verify(&body, secret, "!!not base64!!"), "{what}: bad base64");
-                assert!(!webhook::verify(&body, secret, &sig[..sig.len() - 4]), "{what}: short");
+                assert!(
+                    !webhook::verify(&changed, secret, sig),
+                    "{what}: one byte changed"
+                );
+                assert!(
+                    !webhook::verify(&body, b"wrong-secret", sig),
+                    "{what}: wrong secret"
+                );
+                assert!(
+                    !webhook::verify(&body, secret, "!!not base64!!"),
+                    "{what}: bad base64"
+                );
+                assert!(
+                    !webhook::verify(&body, secret, &sig[..sig.len() - 4]),
+                    "{what}: short"
+                );
                 assert_eq!(webhook::ping_webhook_id(&body), None, "{what}");
                 let id: u64 = h["x-wc-webhook-id"].parse().unwrap();
                 assert!(id > 0, "{what}");
@@ -278,14 +340,18 @@ fn fixture_catalog_parses_into_catalogue_types() {
             "products" => {
                 let list: Vec<Product> = parse_as(&path);
                 check_list::<Product>(&path);
-                assert!(list.iter().any(|p| p.kind == "variable" && !p.variations.is_empty()));
+                assert!(list
+                    .iter()
+                    .any(|p| p.kind == "variable" && !p.variations.is_empty()));
                 assert!(list.iter().any(|p| p.sku.is_none()), "the no-SKU product");
             }
             s if s.starts_with("variations-") => {
                 let list: Vec<Variation> = parse_as(&path);
                 check_list::<Variation>(&path);
                 let parent_sku = s.trim_start_matches("variations-");
-                assert!(list.iter().all(|v| v.sku.as_deref().is_some_and(|k| k.starts_with(parent_sku))));
+                assert!(list
+                    .iter()
+                    .all(|v| v.sku.as_deref().is_some_and(|k| k.starts_with(parent_sku))));
             }
             "taxes" => {
                 let list: Vec<TaxRate> = parse_as(&path);
@@ -308,7 +374,9 @@ fn fixture_catalog_parses_into_catalogue_types() {
             "webhooks" => {
                 let list: Vec<Webhook> = parse_as(&path);
                 check_list::<Webhook>(&path);
-                assert!(list.iter().all(|w| w.status().is_some() && w.resource == "order"));
+                assert!(list
+                    .iter()
+                    .all(|w| w.status().is_some() && w.resource == "order"));
             }
             "coupons" => assert!(check_list::<Coupon>(&path) > 0),
             "shipping-zones" => assert!(check_list::<ShippingZone>(&path) > 0),
@@ -347,10 +415,20 @@ fn fixture_api_captures_parse() {
             assert_eq!(u64::from(err.status.unwrap()), status, "{name}");
         } else if url.contains("/variations/batch") {
             let items = parse_batch_updates::<Variation>(&value).unwrap();
-            assert!(items.iter().any(|i| matches!(i, BatchItemResult::Failed { .. })), "{name}");
+            assert!(
+                items
+                    .iter()
+                    .any(|i| matches!(i, BatchItemResult::Failed { .. })),
+                "{name}"
+            );
         } else if url.contains("/products/batch") {
             let items = parse_batch_updates::<Product>(&value).unwrap();
-            assert!(items.iter().any(|i| matches!(i, BatchItemResult::Failed { .. })), "{name}");
+            assert!(
+                items
+                    .iter()
+                    .any(|i| matches!(i, BatchItemResult::Failed { .. })),
+                "{name}"
+            );
         } else if url.contains("/notes") && value.is_array() {
             check_list::<OrderNote>(&path);
         } else if url.contains("/notes") {

@@ -57,7 +57,13 @@ impl Host {
         let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
         let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
         let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(900)));
-        let app = App::new(store, secrets, orders.clone(), sync_jobs, cfg.options.clone());
+        let app = App::new(
+            store,
+            secrets,
+            orders.clone(),
+            sync_jobs,
+            cfg.options.clone(),
+        );
 
         let listener = tokio::net::TcpListener::bind(cfg.listen)
             .await
@@ -72,15 +78,26 @@ impl Host {
             let shutdown = async move {
                 let _ = http_stop.wait_for(|s| *s).await;
             };
-            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
                 tracing::error!(error = %e, "http server stopped");
             }
         }));
 
         recover(&app).await?;
         let queue: Arc<dyn Queue> = orders.clone();
-        tasks.push(tokio::spawn(processing::run_worker(app.clone(), queue, stop_rx.clone())));
-        tasks.push(tokio::spawn(reconcile_loop(app.clone(), cfg.reconcile_every, stop_rx)));
+        tasks.push(tokio::spawn(processing::run_worker(
+            app.clone(),
+            queue,
+            stop_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(reconcile_loop(
+            app.clone(),
+            cfg.reconcile_every,
+            stop_rx,
+        )));
         tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "channel running");
         Ok(Self {
             app,
@@ -119,7 +136,10 @@ async fn recover(app: &App) -> anyhow::Result<()> {
         for status in unfinished {
             let mut cursor: Option<String> = None;
             loop {
-                let page = app.repo.list_orders(&channel.id, Some(status), cursor.as_deref(), 100).await?;
+                let page = app
+                    .repo
+                    .list_orders(&channel.id, Some(status), cursor.as_deref(), 100)
+                    .await?;
                 for order in page.items {
                     enqueue(app, order).await;
                     count += 1;

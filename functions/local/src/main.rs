@@ -8,7 +8,10 @@ use clap::{Parser, Subcommand};
 use local::host::{Host, HostConfig};
 
 #[derive(Parser)]
-#[command(name = "local", about = "The WooCommerce → PayTraq channel on one machine")]
+#[command(
+    name = "local",
+    about = "The WooCommerce → PayTraq channel on one machine"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

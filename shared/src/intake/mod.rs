@@ -64,7 +64,12 @@ pub async fn accept_order(
         notes_sent: Vec::new(),
         timeline: vec![TimelineEvent::now(
             "received",
-            format!("order #{} received ({}, status {})", order.number, source.as_str(), order.status),
+            format!(
+                "order #{} received ({}, status {})",
+                order.number,
+                source.as_str(),
+                order.status
+            ),
         )],
         pending_since: Some(now),
         received_at: now,
@@ -80,7 +85,12 @@ pub async fn accept_order(
 
 /// Keeps a correctly signed body that is not a readable order, as a failed
 /// inbox entry with the reason (the same body is stored once).
-pub async fn store_invalid(app: &App, channel_id: &str, body: &[u8], reason: String) -> Result<UpsertOutcome> {
+pub async fn store_invalid(
+    app: &App,
+    channel_id: &str,
+    body: &[u8],
+    reason: String,
+) -> Result<UpsertOutcome> {
     let digest = Sha256::digest(body);
     let key = format!("invalid-{}", hex(&digest[..12]));
     let now = Utc::now();

@@ -118,34 +118,49 @@ async fn repair_webhooks(
     report: &mut ChannelReport,
 ) -> Result<(Vec<WebhookRef>, Vec<TimelineEvent>, String)> {
     let Some(delivery_url) = channel.webhook_url.clone() else {
-        return Err(Error::Config(format!("channel {} has no webhook URL", channel.id)));
+        return Err(Error::Config(format!(
+            "channel {} has no webhook URL",
+            channel.id
+        )));
     };
     let in_shop = woo.list_webhooks().await?;
     let mut refs = Vec::new();
     let mut events = Vec::new();
     let mut status = "active".to_string();
     for topic in TOPICS {
-        let known = channel.webhooks.iter().find(|w| w.topic == topic).map(|w| w.id);
-        let found = in_shop
+        let known = channel
+            .webhooks
             .iter()
-            .find(|w| Some(w.id) == known)
-            .or_else(|| in_shop.iter().find(|w| w.topic == topic && w.delivery_url == delivery_url));
+            .find(|w| w.topic == topic)
+            .map(|w| w.id);
+        let found = in_shop.iter().find(|w| Some(w.id) == known).or_else(|| {
+            in_shop
+                .iter()
+                .find(|w| w.topic == topic && w.delivery_url == delivery_url)
+        });
         match found {
             Some(hook) if hook.status == WebhookStatus::Disabled.as_str() => {
-                woo.update_webhook_status(hook.id, WebhookStatus::Active).await?;
+                woo.update_webhook_status(hook.id, WebhookStatus::Active)
+                    .await?;
                 report.webhooks_reenabled.push(topic.to_string());
                 events.push(TimelineEvent::now(
                     "webhook_reenabled",
                     format!("webhook {topic} (id {}) was disabled by WooCommerce after failed deliveries; re-enabled", hook.id),
                 ));
-                refs.push(WebhookRef { id: hook.id, topic: topic.to_string() });
+                refs.push(WebhookRef {
+                    id: hook.id,
+                    topic: topic.to_string(),
+                });
             }
             Some(hook) => {
                 if hook.status != "active" {
                     // Paused by the shop owner: respected, reported.
                     status = hook.status.clone();
                 }
-                refs.push(WebhookRef { id: hook.id, topic: topic.to_string() });
+                refs.push(WebhookRef {
+                    id: hook.id,
+                    topic: topic.to_string(),
+                });
             }
             None => {
                 let secret = app
@@ -153,14 +168,24 @@ async fn repair_webhooks(
                     .get(&channel.id)
                     .await?
                     .and_then(|s| s.webhook_secret)
-                    .ok_or_else(|| Error::Config(format!("channel {} has no webhook secret", channel.id)))?;
-                let hook = woo.create_webhook(&webhook_name(topic), topic, &delivery_url, &secret).await?;
+                    .ok_or_else(|| {
+                        Error::Config(format!("channel {} has no webhook secret", channel.id))
+                    })?;
+                let hook = woo
+                    .create_webhook(&webhook_name(topic), topic, &delivery_url, &secret)
+                    .await?;
                 report.webhooks_recreated.push(topic.to_string());
                 events.push(TimelineEvent::now(
                     "webhook_recreated",
-                    format!("webhook {topic} was missing in the shop; created again (id {})", hook.id),
+                    format!(
+                        "webhook {topic} was missing in the shop; created again (id {})",
+                        hook.id
+                    ),
                 ));
-                refs.push(WebhookRef { id: hook.id, topic: topic.to_string() });
+                refs.push(WebhookRef {
+                    id: hook.id,
+                    topic: topic.to_string(),
+                });
             }
         }
     }
@@ -177,7 +202,8 @@ async fn catch_up(
     report: &mut ChannelReport,
 ) -> Result<Option<DateTime<Utc>>> {
     let listing_started = Utc::now();
-    let from = channel.checkpoint.unwrap_or(channel.created_at) - ChronoDuration::minutes(OVERLAP_MINUTES);
+    let from =
+        channel.checkpoint.unwrap_or(channel.created_at) - ChronoDuration::minutes(OVERLAP_MINUTES);
     let mut query = OrderQuery::default();
     if supports_modified_after(channel.wc_version.as_deref()) {
         query.modified_after = Some(from);
@@ -188,7 +214,10 @@ async fn catch_up(
     report.orders_listed = orders.len();
     for order in orders.iter().filter(|o| !o.is_draft()) {
         let raw = serde_json::to_string(order).map_err(|e| Error::Invalid(e.to_string()))?;
-        if accept_order(app, &channel.id, order, raw, Source::Reconciler).await?.changed() {
+        if accept_order(app, &channel.id, order, raw, Source::Reconciler)
+            .await?
+            .changed()
+        {
             report.orders_new_or_changed += 1;
         }
     }
@@ -207,7 +236,8 @@ fn supports_modified_after(version: Option<&str>) -> bool {
 }
 
 async fn sweep(app: &App, channel_id: &str, report: &mut ChannelReport) -> Result<()> {
-    let older_than = Utc::now() - ChronoDuration::from_std(app.options.sweep_after).unwrap_or_default();
+    let older_than =
+        Utc::now() - ChronoDuration::from_std(app.options.sweep_after).unwrap_or_default();
     for order in app.repo.list_pending(channel_id, older_than, 1000).await? {
         enqueue(app, order).await;
         report.orders_swept += 1;
@@ -216,7 +246,11 @@ async fn sweep(app: &App, channel_id: &str, report: &mut ChannelReport) -> Resul
 }
 
 /// Applies `change` to the freshest copy of a channel (retrying lost races).
-pub async fn update_channel(app: &App, channel_id: &str, change: impl Fn(&mut Channel)) -> Result<Channel> {
+pub async fn update_channel(
+    app: &App,
+    channel_id: &str,
+    change: impl Fn(&mut Channel),
+) -> Result<Channel> {
     for _ in 0..8 {
         let Some(mut channel) = app.repo.get_channel(channel_id).await? else {
             return Err(Error::NotFound(format!("channel {channel_id}")));

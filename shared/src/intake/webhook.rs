@@ -71,24 +71,42 @@ impl Outcome {
     }
 }
 
-async fn receive(State(app): State<App>, Path(channel_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn receive(
+    State(app): State<App>,
+    Path(channel_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match handle(&app, &channel_id, &headers, &body).await {
         Ok(outcome) => {
             let status = outcome.status();
-            let key = if status.is_success() { "result" } else { "error" };
+            let key = if status.is_success() {
+                "result"
+            } else {
+                "error"
+            };
             (status, Json(json!({ key: outcome.as_str() }))).into_response()
         }
         Err(e) => {
             // Only storage failures get here: WooCommerce may count a failure,
             // the reconciler's catch-up fetches the order later.
             tracing::error!(channel = %channel_id, error = %e, "webhook delivery could not be stored");
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({"error": "temporarily unavailable"}))).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"error": "temporarily unavailable"})),
+            )
+                .into_response()
         }
     }
 }
 
 /// The receiver's logic, independent of the HTTP framework.
-pub async fn handle(app: &App, channel_id: &str, headers: &HeaderMap, body: &[u8]) -> crate::Result<Outcome> {
+pub async fn handle(
+    app: &App,
+    channel_id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> crate::Result<Outcome> {
     let Some(channel) = app.repo.get_channel(channel_id).await? else {
         return Ok(Outcome::UnknownChannel);
     };
@@ -105,7 +123,11 @@ pub async fn handle(app: &App, channel_id: &str, headers: &HeaderMap, body: &[u8
         tracing::warn!(channel = %channel_id, "unsigned delivery refused");
         return Ok(Outcome::BadSignature);
     };
-    let secret = app.secrets.get(channel_id).await?.and_then(|s| s.webhook_secret);
+    let secret = app
+        .secrets
+        .get(channel_id)
+        .await?
+        .and_then(|s| s.webhook_secret);
     let Some(secret) = secret else {
         tracing::error!(channel = %channel_id, "active channel has no webhook secret");
         return Ok(Outcome::BadSignature);
@@ -120,7 +142,10 @@ pub async fn handle(app: &App, channel_id: &str, headers: &HeaderMap, body: &[u8
         .last_delivery_at
         .is_none_or(|t| (Utc::now() - t).num_seconds() >= HEALTH_WRITE_INTERVAL_SECS);
     if stale {
-        record_health(app, channel, |c| c.health.last_delivery_at = Some(Utc::now())).await;
+        record_health(app, channel, |c| {
+            c.health.last_delivery_at = Some(Utc::now())
+        })
+        .await;
     }
 
     let topic = delivery.topic.as_deref().unwrap_or("");

@@ -166,7 +166,11 @@ pub fn build(
         client_id,
         document_date: document_date(order),
         currency: order.currency.clone(),
-        warehouse_id: channel.settings.warehouse_id.as_deref().and_then(|w| w.trim().parse().ok()),
+        warehouse_id: channel
+            .settings
+            .warehouse_id
+            .as_deref()
+            .and_then(|w| w.trim().parse().ok()),
         loading_area_id: None,
         our_reference: our_reference(&channel.id, order),
         include_tax,
@@ -233,7 +237,12 @@ fn mapped_key(channel: &Channel, rate: u64, problems: &mut Vec<BuildProblem>) ->
     }
 }
 
-fn tax_key(channel: &Channel, name: &str, taxes: &[LineTax], problems: &mut Vec<BuildProblem>) -> Option<u64> {
+fn tax_key(
+    channel: &Channel,
+    name: &str,
+    taxes: &[LineTax],
+    problems: &mut Vec<BuildProblem>,
+) -> Option<u64> {
     line_rate(name, taxes, problems).and_then(|rate| mapped_key(channel, rate, problems))
 }
 
@@ -257,7 +266,11 @@ fn shipping(
         if let Some(rate) = line_rate(&line.method_title, &line.taxes, problems) {
             rates.insert(rate, ());
         }
-        amount += if include_tax { line.total + line.total_tax } else { line.total };
+        amount += if include_tax {
+            line.total + line.total_tax
+        } else {
+            line.total
+        };
     }
     if rates.len() > 1 {
         problems.push(BuildProblem::MixedShippingRates);
@@ -282,12 +295,18 @@ pub fn explain_mismatch(channel: &Channel, order: &Order, sale: &pt::Sale) -> St
     // WooCommerce tax per PayTraq tax key, through the channel's mapping.
     let mut woo_tax: BTreeMap<u64, Decimal> = BTreeMap::new();
     for line in &order.tax_lines {
-        if let Some(key) = channel.tax_map.get(&line.rate_id).and_then(|k| k.trim().parse::<u64>().ok()) {
+        if let Some(key) = channel
+            .tax_map
+            .get(&line.rate_id)
+            .and_then(|k| k.trim().parse::<u64>().ok())
+        {
             *woo_tax.entry(key).or_default() += line.tax_total + line.shipping_tax_total;
         }
     }
     for tax in &sale.taxes {
-        let Some(key) = tax.tax_key.as_ref().and_then(|k| k.tax_key_id) else { continue };
+        let Some(key) = tax.tax_key.as_ref().and_then(|k| k.tax_key_id) else {
+            continue;
+        };
         let theirs = woo_tax.remove(&key).unwrap_or_default();
         if theirs != tax.tax_amount {
             let name = tax.name.clone().unwrap_or_else(|| format!("tax key {key}"));
@@ -301,7 +320,9 @@ pub fn explain_mismatch(channel: &Channel, order: &Order, sale: &pt::Sale) -> St
     }
     for (key, amount) in woo_tax {
         if !amount.is_zero() {
-            parts.push(format!("tax key {key}: WooCommerce tax {amount} has no PayTraq tax line"));
+            parts.push(format!(
+                "tax key {key}: WooCommerce tax {amount} has no PayTraq tax line"
+            ));
         }
     }
     parts.join("; ")

@@ -22,9 +22,16 @@ pub use pipeline::{process, Outcome, Transient, Trigger};
 pub const MAX_ATTEMPTS: u32 = 5;
 
 /// Handles one queue message body; `receive_count` is 1 on first delivery.
-pub async fn handle_message(app: &App, body: &str, receive_count: u32) -> Result<Outcome, Transient> {
+pub async fn handle_message(
+    app: &App,
+    body: &str,
+    receive_count: u32,
+) -> Result<Outcome, Transient> {
     let Ok(msg) = serde_json::from_str::<OrderMessage>(body) else {
-        tracing::error!(body_len = body.len(), "order queue message is not an OrderMessage; dropped");
+        tracing::error!(
+            body_len = body.len(),
+            "order queue message is not an OrderMessage; dropped"
+        );
         return Ok(Outcome::Skipped("unreadable message"));
     };
     let mut outcome = process(app, &msg.channel_id, &msg.order_key, Trigger::Queue).await;
@@ -35,8 +42,12 @@ pub async fn handle_message(app: &App, body: &str, receive_count: u32) -> Result
         }
     }
     match &outcome {
-        Ok(o) => tracing::info!(channel = %msg.channel_id, order = %msg.order_key, outcome = ?o, "processed"),
-        Err(e) => tracing::warn!(channel = %msg.channel_id, order = %msg.order_key, error = %e, "will retry"),
+        Ok(o) => {
+            tracing::info!(channel = %msg.channel_id, order = %msg.order_key, outcome = ?o, "processed")
+        }
+        Err(e) => {
+            tracing::warn!(channel = %msg.channel_id, order = %msg.order_key, error = %e, "will retry")
+        }
     }
     outcome
 }
@@ -72,7 +83,11 @@ pub async fn handle_sqs_batch(app: &App, event: SqsEvent) -> SqsBatchResponse {
 /// `local`'s processor: pulls from the in-process queue until `stop` fires.
 /// A transient failure releases the message after a short pause (the
 /// visibility-timeout redelivery of SQS, sped up).
-pub async fn run_worker(app: App, queue: std::sync::Arc<dyn Queue>, stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_worker(
+    app: App,
+    queue: std::sync::Arc<dyn Queue>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) {
     loop {
         if *stop.borrow() {
             return;
@@ -94,7 +109,10 @@ pub async fn run_worker(app: App, queue: std::sync::Arc<dyn Queue>, stop: tokio:
                         let _ = queue.ack(&delivery.receipt).await;
                     }
                     Err(_) => {
-                        tokio::time::sleep(Duration::from_millis(200 * u64::from(delivery.receive_count))).await;
+                        tokio::time::sleep(Duration::from_millis(
+                            200 * u64::from(delivery.receive_count),
+                        ))
+                        .await;
                         let _ = queue.release(&delivery.receipt).await;
                     }
                 }

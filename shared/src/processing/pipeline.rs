@@ -47,22 +47,40 @@ pub enum Outcome {
 }
 
 /// Processes one inbox order as far as the channel's settings go.
-pub async fn process(app: &App, channel_id: &str, key: &str, trigger: Trigger) -> Result<Outcome, Transient> {
+pub async fn process(
+    app: &App,
+    channel_id: &str,
+    key: &str,
+    trigger: Trigger,
+) -> Result<Outcome, Transient> {
     let transient = |e: Error| Transient(e.to_string());
-    let Some(channel) = app.repo.get_channel(channel_id).await.map_err(|e| transient(e.into()))? else {
+    let Some(channel) = app
+        .repo
+        .get_channel(channel_id)
+        .await
+        .map_err(|e| transient(e.into()))?
+    else {
         return Ok(Outcome::Skipped("unknown channel"));
     };
     if !channel.is_active() {
         return Ok(Outcome::Skipped("channel not active"));
     }
-    let Some(order) = app.repo.get_order(channel_id, key).await.map_err(|e| transient(e.into()))? else {
+    let Some(order) = app
+        .repo
+        .get_order(channel_id, key)
+        .await
+        .map_err(|e| transient(e.into()))?
+    else {
         return Ok(Outcome::Skipped("unknown order"));
     };
     if trigger == Trigger::Queue {
         if !channel.settings.auto_process && order.paytraq.document_id.is_none() {
             return Ok(Outcome::Skipped("automatic processing is off"));
         }
-        if matches!(order.status, OrderStatus::Failed | OrderStatus::NeedsReview | OrderStatus::Handled) {
+        if matches!(
+            order.status,
+            OrderStatus::Failed | OrderStatus::NeedsReview | OrderStatus::Handled
+        ) {
             return Ok(Outcome::Status(order.status));
         }
     }
@@ -73,7 +91,8 @@ pub async fn process(app: &App, channel_id: &str, key: &str, trigger: Trigger) -
         Ok(wc) => wc,
         Err(e) => {
             let mut run = Run::new(app, channel, order, None, None);
-            run.fail(format!("the stored payload is not an order: {e}")).await?;
+            run.fail(format!("the stored payload is not an order: {e}"))
+                .await?;
             return Ok(Outcome::Status(run.order.status));
         }
     };
@@ -92,10 +111,19 @@ pub async fn process(app: &App, channel_id: &str, key: &str, trigger: Trigger) -
 
 /// Marks an order failed after its retries ran out (a lasting outage or a
 /// bug): the reason is kept and shown; an operator can reprocess it.
-pub async fn give_up(app: &App, channel_id: &str, key: &str, reason: String) -> Result<Outcome, Transient> {
+pub async fn give_up(
+    app: &App,
+    channel_id: &str,
+    key: &str,
+    reason: String,
+) -> Result<Outcome, Transient> {
     let transient = |e: StoreError| Transient(e.to_string());
     let channel = app.repo.get_channel(channel_id).await.map_err(transient)?;
-    let order = app.repo.get_order(channel_id, key).await.map_err(transient)?;
+    let order = app
+        .repo
+        .get_order(channel_id, key)
+        .await
+        .map_err(transient)?;
     let (Some(channel), Some(order)) = (channel, order) else {
         return Ok(Outcome::Skipped("unknown order"));
     };
@@ -183,7 +211,9 @@ impl<'a> Run<'a> {
         if self.order.paytraq.document_id.is_none() {
             self.create_document(wc).await?;
         }
-        if self.order.paytraq.document_total.is_none() || self.order.status == OrderStatus::NeedsReview {
+        if self.order.paytraq.document_total.is_none()
+            || self.order.status == OrderStatus::NeedsReview
+        {
             if !self.check_total(wc).await? {
                 return Ok(());
             }
@@ -192,19 +222,27 @@ impl<'a> Run<'a> {
         if settings.approve && !self.order.paytraq.approved {
             self.approve().await?;
         }
-        if settings.add_payment && !self.order.paytraq.paid && wc.date_paid_gmt.is_some() && !wc.total.is_zero() {
+        if settings.add_payment
+            && !self.order.paytraq.paid
+            && wc.date_paid_gmt.is_some()
+            && !wc.total.is_zero()
+        {
             self.pay(wc).await?;
         }
         if settings.send_email && !self.order.paytraq.emailed {
             self.email(wc).await?;
         }
-        let done = (!settings.add_payment || self.order.paytraq.paid || wc.date_paid_gmt.is_none() || wc.total.is_zero())
+        let done = (!settings.add_payment
+            || self.order.paytraq.paid
+            || wc.date_paid_gmt.is_none()
+            || wc.total.is_zero())
             && (!settings.approve || self.order.paytraq.approved)
             && (!settings.send_email || self.order.paytraq.emailed);
         if done && self.order.status != OrderStatus::Done {
             self.order.status = OrderStatus::Done;
             self.order.reason = None;
-            self.order.record(TimelineEvent::now("done", "processing complete"));
+            self.order
+                .record(TimelineEvent::now("done", "processing complete"));
             self.save().await?;
         }
         Ok(())
@@ -228,8 +266,9 @@ impl<'a> Run<'a> {
         }
         let items = self.items(wc).await?;
         let client_id = self.client(wc).await?;
-        let sale = document::build(&self.channel, wc, &items, client_id)
-            .map_err(|problems| Step::Permanent(format!("cannot build the document: {problems}")))?;
+        let sale = document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
+            Step::Permanent(format!("cannot build the document: {problems}"))
+        })?;
         self.order.effect_in_doubt = Some("create".into());
         self.save().await?;
         let created = self.pt()?.create_sale(&sale).await?;
@@ -242,7 +281,10 @@ impl<'a> Run<'a> {
         self.order.effect_in_doubt = None;
         self.order.status = OrderStatus::DocumentCreated;
         let label = self.document_label();
-        self.order.record(TimelineEvent::now("document_created", format!("{label} created in PayTraq")));
+        self.order.record(TimelineEvent::now(
+            "document_created",
+            format!("{label} created in PayTraq"),
+        ));
         self.save().await?;
         Ok(())
     }
@@ -260,9 +302,14 @@ impl<'a> Run<'a> {
             let why = explain_mismatch(&self.channel, wc, &sale);
             self.order.status = OrderStatus::NeedsReview;
             self.order.reason = Some(why.clone());
-            self.order.record(TimelineEvent::now("mismatch", why.clone()));
+            self.order
+                .record(TimelineEvent::now("mismatch", why.clone()));
             self.save().await?;
-            self.note("mismatch", &format!("PayTraq: {label} stays a draft, no payment added. {why}.")).await?;
+            self.note(
+                "mismatch",
+                &format!("PayTraq: {label} stays a draft, no payment added. {why}."),
+            )
+            .await?;
             return Ok(false);
         }
         if self.order.status == OrderStatus::NeedsReview {
@@ -272,7 +319,10 @@ impl<'a> Run<'a> {
         self.save().await?;
         self.note(
             "created",
-            &format!("PayTraq: {label} created, total {} {}.", sale.total, wc.currency),
+            &format!(
+                "PayTraq: {label} created, total {} {}.",
+                sale.total, wc.currency
+            ),
         )
         .await?;
         Ok(true)
@@ -284,9 +334,11 @@ impl<'a> Run<'a> {
         self.order.paytraq.approved = true;
         self.order.status = OrderStatus::Approved;
         let label = self.document_label();
-        self.order.record(TimelineEvent::now("approved", format!("{label} approved")));
+        self.order
+            .record(TimelineEvent::now("approved", format!("{label} approved")));
         self.save().await?;
-        self.note("approved", &format!("PayTraq: {label} approved.")).await
+        self.note("approved", &format!("PayTraq: {label} approved."))
+            .await
     }
 
     async fn pay(&mut self, wc: &Order) -> Result<(), Step> {
@@ -306,16 +358,20 @@ impl<'a> Run<'a> {
                     .into(),
             ));
         }
-        let date = wc.date_paid_gmt.map_or_else(|| Utc::now().date_naive(), |d| d.date_naive());
-        let comment = Some(format!("WooCommerce order #{} ({})", wc.number, wc.payment_method_title));
+        let date = wc
+            .date_paid_gmt
+            .map_or_else(|| Utc::now().date_naive(), |d| d.date_naive());
+        let comment = Some(format!(
+            "WooCommerce order #{} ({})",
+            wc.number, wc.payment_method_title
+        ));
         self.order.effect_in_doubt = Some("payment".into());
         self.save().await?;
         let reply = if sales_order {
-            let client_id = self
-                .order
-                .paytraq
-                .client_id
-                .ok_or_else(|| Step::Permanent("no PayTraq client for the prepayment".into()))?;
+            let client_id =
+                self.order.paytraq.client_id.ok_or_else(|| {
+                    Step::Permanent("no PayTraq client for the prepayment".into())
+                })?;
             let prepayment = NewPrepayment {
                 sales_order_id: id,
                 money_account_id: account,
@@ -348,7 +404,12 @@ impl<'a> Run<'a> {
         }
     }
 
-    async fn paid(&mut self, wc: &Order, account: u64, payment_id: Option<u64>) -> Result<(), Step> {
+    async fn paid(
+        &mut self,
+        wc: &Order,
+        account: u64,
+        payment_id: Option<u64>,
+    ) -> Result<(), Step> {
         self.order.effect_in_doubt = None;
         self.order.paytraq.paid = true;
         self.order.paytraq.payment_id = payment_id;
@@ -358,7 +419,10 @@ impl<'a> Run<'a> {
         } else {
             "payment"
         };
-        let text = format!("{what} of {} {} added on money account {account}", wc.total, wc.currency);
+        let text = format!(
+            "{what} of {} {} added on money account {account}",
+            wc.total, wc.currency
+        );
         self.order.record(TimelineEvent::now("paid", text.clone()));
         self.save().await?;
         self.note("paid", &format!("PayTraq: {text}.")).await
@@ -404,10 +468,14 @@ impl<'a> Run<'a> {
         self.order.effect_in_doubt = self.order.effect_in_doubt.take().filter(|e| e != "create");
         self.order.status = OrderStatus::Failed;
         self.order.reason = Some(reason.clone());
-        self.order.record(TimelineEvent::now("failed", reason.clone()));
+        self.order
+            .record(TimelineEvent::now("failed", reason.clone()));
         self.save().await.map_err(|e| Transient(e.to_string()))?;
         let key = format!("failed:{}", short_hash(&reason));
-        match self.note(&key, &format!("PayTraq: order not processed: {reason}.")).await {
+        match self
+            .note(&key, &format!("PayTraq: order not processed: {reason}."))
+            .await
+        {
             Ok(()) => Ok(()),
             Err(Step::Transient(m)) | Err(Step::Permanent(m)) => {
                 tracing::warn!(channel = %self.channel.id, order = %self.order.key, error = %m, "failure note not written");
@@ -437,13 +505,23 @@ impl<'a> Run<'a> {
 
     /// A note whose outcome is unknown: look for it before writing it again.
     async fn notes_in_doubt(&mut self, _wc: &Order) -> Result<(), Step> {
-        let Some(mark) = self.order.effect_in_doubt.clone() else { return Ok(()) };
-        let Some(rest) = mark.strip_prefix("note:") else { return Ok(()) };
-        let Some((key, text)) = rest.split_once('\u{1f}') else { return Ok(()) };
+        let Some(mark) = self.order.effect_in_doubt.clone() else {
+            return Ok(());
+        };
+        let Some(rest) = mark.strip_prefix("note:") else {
+            return Ok(());
+        };
+        let Some((key, text)) = rest.split_once('\u{1f}') else {
+            return Ok(());
+        };
         let (Some(woo), Some(order_id)) = (self.woo.clone(), self.order.order_id) else {
             return Ok(());
         };
-        let written = woo.list_order_notes(order_id).await?.iter().any(|n| n.note.trim() == text.trim());
+        let written = woo
+            .list_order_notes(order_id)
+            .await?
+            .iter()
+            .any(|n| n.note.trim() == text.trim());
         self.order.effect_in_doubt = None;
         if written {
             self.order.notes_sent.push(key.to_string());
@@ -466,7 +544,10 @@ impl<'a> Run<'a> {
             DocumentType::SalesInvoice => "sales invoice",
             DocumentType::SalesOrder => "sales order",
         };
-        match (&self.order.paytraq.document_number, self.order.paytraq.document_id) {
+        match (
+            &self.order.paytraq.document_number,
+            self.order.paytraq.document_id,
+        ) {
             (Some(n), _) => format!("{kind} {n}"),
             (None, Some(id)) => format!("{kind} (id {id})"),
             (None, None) => kind.to_string(),
@@ -477,7 +558,12 @@ impl<'a> Run<'a> {
     /// read again when a SKU of this order is missing.
     async fn items(&mut self, wc: &Order) -> Result<HashMap<String, u64>, Step> {
         let channel_id = self.channel.id.clone();
-        let cached: HashMap<String, u64> = self.app.repo.get_cached(&channel_id, "items").await?.unwrap_or_default();
+        let cached: HashMap<String, u64> = self
+            .app
+            .repo
+            .get_cached(&channel_id, "items")
+            .await?
+            .unwrap_or_default();
         let missing = wc
             .line_items
             .iter()
@@ -494,7 +580,10 @@ impl<'a> Run<'a> {
             .filter_map(|p| p.code.map(|c| (c.trim().to_string(), p.item_id)))
             .filter(|(c, _)| !c.is_empty())
             .collect();
-        self.app.repo.put_cached(&channel_id, "items", &fresh).await?;
+        self.app
+            .repo
+            .put_cached(&channel_id, "items", &fresh)
+            .await?;
         Ok(fresh)
     }
 
@@ -504,14 +593,28 @@ impl<'a> Run<'a> {
         if let Some(id) = self.order.paytraq.client_id {
             return Ok(id);
         }
-        let email = wc.billing.email.clone().unwrap_or_default().trim().to_lowercase();
+        let email = wc
+            .billing
+            .email
+            .clone()
+            .unwrap_or_default()
+            .trim()
+            .to_lowercase();
         let cache_key = format!("client:{email}");
         let channel_id = self.channel.id.clone();
         let mut id = None;
         if !email.is_empty() {
-            id = self.app.repo.get_cached::<u64>(&channel_id, &cache_key).await?;
+            id = self
+                .app
+                .repo
+                .get_cached::<u64>(&channel_id, &cache_key)
+                .await?;
             if id.is_none() {
-                id = self.pt()?.find_client_by_email(&email).await?.map(|c| c.client_id);
+                id = self
+                    .pt()?
+                    .find_client_by_email(&email)
+                    .await?
+                    .map(|c| c.client_id);
             }
         }
         let id = match id {
@@ -519,7 +622,10 @@ impl<'a> Run<'a> {
             None => self.pt()?.create_client(&new_client(wc)).await?,
         };
         if !email.is_empty() {
-            self.app.repo.put_cached(&channel_id, &cache_key, &id).await?;
+            self.app
+                .repo
+                .put_cached(&channel_id, &cache_key, &id)
+                .await?;
         }
         self.order.paytraq.client_id = Some(id);
         Ok(id)
@@ -529,10 +635,19 @@ impl<'a> Run<'a> {
 fn new_client(wc: &Order) -> NewClient {
     use crate::paytraq::model::{Address, ClientType};
     let b = &wc.billing;
-    let person = format!("{} {}", b.first_name.trim(), b.last_name.trim()).trim().to_string();
+    let person = format!("{} {}", b.first_name.trim(), b.last_name.trim())
+        .trim()
+        .to_string();
     let company = b.company.trim().to_string();
     let (name, client_type) = if company.is_empty() {
-        (if person.is_empty() { format!("WooCommerce order #{}", wc.number) } else { person }, ClientType::Person)
+        (
+            if person.is_empty() {
+                format!("WooCommerce order #{}", wc.number)
+            } else {
+                person
+            },
+            ClientType::Person,
+        )
     } else {
         (company, ClientType::Company)
     };

@@ -27,10 +27,17 @@ pub fn update_of(change: &Change) -> ProductUpdate {
 /// Sends one batch and records each item's outcome in `cp`. Returns the
 /// error only when the whole request failed in a way worth retrying; the
 /// batch is then not counted and nothing of it is recorded.
-pub async fn send_batch(woo: &WooClient, batch: &Batch, cp: &mut Checkpoint) -> Result<(), WooError> {
+pub async fn send_batch(
+    woo: &WooClient,
+    batch: &Batch,
+    cp: &mut Checkpoint,
+) -> Result<(), WooError> {
     let updates: Vec<ProductUpdate> = batch.changes.iter().map(update_of).collect();
     let outcomes = match batch.parent_id {
-        None => woo.batch_update_products(updates).await.map(|r| outcomes(&r)),
+        None => woo
+            .batch_update_products(updates)
+            .await
+            .map(|r| outcomes(&r)),
         Some(parent) => woo
             .batch_update_variations(parent, updates)
             .await
@@ -77,7 +84,8 @@ fn record(batch: &Batch, outcomes: &[Option<(u64, ApiErrorBody)>], cp: &mut Chec
                     .iter()
                     .find(|c| *id != 0 && c.target.id() == *id)
                     .unwrap_or(change);
-                cp.errors.push(item_error(failed, err.code.clone(), err.message.clone()));
+                cp.errors
+                    .push(item_error(failed, err.code.clone(), err.message.clone()));
             }
             None => cp.errors.push(item_error(
                 change,

@@ -57,7 +57,9 @@ pub async fn daily_fan_out(app: &App) -> Result<Vec<String>> {
         }
         let dedup = format!("{}-{today}", channel.id);
         queue_run(app, &channel, false, false, Some(dedup)).await?;
-        app.repo.put_cached(&channel.id, DAILY_MARKER, &today).await?;
+        app.repo
+            .put_cached(&channel.id, DAILY_MARKER, &today)
+            .await?;
         queued.push(channel.id);
     }
     Ok(queued)
@@ -72,7 +74,9 @@ async fn active_channel(app: &App, channel_id: &str) -> Result<Channel> {
         .await?
         .ok_or_else(|| Error::NotFound(format!("channel {channel_id}")))?;
     if !channel.is_active() {
-        return Err(Error::Invalid(format!("channel {channel_id} is not active")));
+        return Err(Error::Invalid(format!(
+            "channel {channel_id} is not active"
+        )));
     }
     Ok(channel)
 }
@@ -125,7 +129,12 @@ pub async fn run_job(app: &App, channel_id: &str, run_id: &str) -> Result<SyncRu
 ///   tries again later);
 /// - `Err` when the run stopped on something worth retrying; its checkpoint
 ///   is saved and the next call resumes it.
-pub async fn run_job_with(app: &App, channel_id: &str, run_id: &str, opts: &SyncOptions) -> Result<SyncRun> {
+pub async fn run_job_with(
+    app: &App,
+    channel_id: &str,
+    run_id: &str,
+    opts: &SyncOptions,
+) -> Result<SyncRun> {
     let mut run = app
         .repo
         .get_sync_run(channel_id, run_id)
@@ -199,7 +208,10 @@ async fn reread(app: &App, channel_id: &str, run_id: &str) -> Result<SyncRun> {
 }
 
 fn is_finished(status: SyncStatus) -> bool {
-    matches!(status, SyncStatus::Succeeded | SyncStatus::Refused | SyncStatus::Failed)
+    matches!(
+        status,
+        SyncStatus::Succeeded | SyncStatus::Refused | SyncStatus::Failed
+    )
 }
 
 fn leased_by_other(run: &SyncRun, now: DateTime<Utc>) -> bool {
@@ -207,7 +219,8 @@ fn leased_by_other(run: &SyncRun, now: DateTime<Utc>) -> bool {
 }
 
 fn lease_end(opts: &SyncOptions) -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(opts.lease).unwrap_or_else(|_| chrono::Duration::minutes(5))
+    Utc::now()
+        + chrono::Duration::from_std(opts.lease).unwrap_or_else(|_| chrono::Duration::minutes(5))
 }
 
 /// Whether the job should stop and be resumed rather than fail for good.
@@ -222,7 +235,12 @@ fn is_retryable(e: &Error) -> bool {
 }
 
 /// Reads, plans, guards and writes; returns the final report.
-async fn work(app: &App, run: &mut SyncRun, cp: &mut Checkpoint, opts: &SyncOptions) -> Result<Report> {
+async fn work(
+    app: &App,
+    run: &mut SyncRun,
+    cp: &mut Checkpoint,
+    opts: &SyncOptions,
+) -> Result<Report> {
     let channel = app
         .repo
         .get_channel(&run.channel_id)
@@ -269,7 +287,11 @@ async fn plan_and_apply(
     };
     let (source, shop) = tokio::try_join!(
         async { read_source(pt, query).await.map_err(Error::from) },
-        async { read_shop(woo, opts.read_concurrency).await.map_err(Error::from) },
+        async {
+            read_shop(woo, opts.read_concurrency)
+                .await
+                .map_err(Error::from)
+        },
     )?;
     let plan_opts = PlanOptions {
         sync_prices: price_group_id.is_some(),
@@ -321,7 +343,9 @@ fn parse_id(what: &str, value: Option<&str>) -> Result<u64> {
     let text = value
         .map(str::trim)
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| Error::Config(format!("no PayTraq {what} chosen in the channel settings")))?;
+        .ok_or_else(|| {
+            Error::Config(format!("no PayTraq {what} chosen in the channel settings"))
+        })?;
     text.parse()
         .map_err(|_| Error::Config(format!("PayTraq {what} id {text:?} is not a number")))
 }

@@ -30,7 +30,10 @@ pub fn classify(event: &Value) -> Result<SyncEvent> {
             if source != Some("aws:sqs") {
                 return Err(Error::Invalid("a record that is not from SQS".into()));
             }
-            let id = r.get("messageId").and_then(Value::as_str).unwrap_or_default();
+            let id = r
+                .get("messageId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let body = r.get("body").and_then(Value::as_str).unwrap_or_default();
             jobs.push((id.to_owned(), body.to_owned()));
         }
@@ -43,7 +46,9 @@ pub fn classify(event: &Value) -> Result<SyncEvent> {
     match job {
         Some("daily_sync") => Ok(SyncEvent::DailySync),
         Some(other) => Err(Error::Invalid(format!("unknown scheduled job {other:?}"))),
-        None => Err(Error::Invalid("neither a schedule event nor an SQS batch".into())),
+        None => Err(Error::Invalid(
+            "neither a schedule event nor an SQS batch".into(),
+        )),
     }
 }
 
@@ -104,15 +109,22 @@ mod tests {
 
     #[test]
     fn schedule_and_sqs_events_are_told_apart_by_shape() {
-        assert_eq!(classify(&json!({"job": "daily_sync"})).unwrap(), SyncEvent::DailySync);
         assert_eq!(
-            classify(&json!({"detail-type": "Scheduled Event", "detail": {"job": "daily_sync"}})).unwrap(),
+            classify(&json!({"job": "daily_sync"})).unwrap(),
+            SyncEvent::DailySync
+        );
+        assert_eq!(
+            classify(&json!({"detail-type": "Scheduled Event", "detail": {"job": "daily_sync"}}))
+                .unwrap(),
             SyncEvent::DailySync
         );
         let sqs = json!({"Records": [{"messageId": "m1", "eventSource": "aws:sqs", "body": "{\"channel_id\":\"c\",\"run_id\":\"r\"}"}]});
         assert_eq!(
             classify(&sqs).unwrap(),
-            SyncEvent::Jobs(vec![("m1".into(), "{\"channel_id\":\"c\",\"run_id\":\"r\"}".into())])
+            SyncEvent::Jobs(vec![(
+                "m1".into(),
+                "{\"channel_id\":\"c\",\"run_id\":\"r\"}".into()
+            )])
         );
         assert!(classify(&json!({"job": "other"})).is_err());
         assert!(classify(&json!({"hello": 1})).is_err());

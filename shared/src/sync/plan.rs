@@ -192,7 +192,9 @@ pub fn plan(
             report.unchanged += 1;
             continue;
         };
-        if change.stock_quantity == Some(0) && item.stock_quantity.is_some_and(|q| q > Decimal::ZERO) {
+        if change.stock_quantity == Some(0)
+            && item.stock_quantity.is_some_and(|q| q > Decimal::ZERO)
+        {
             drops_to_zero += 1;
         }
         if skip.contains(&item.target.id()) {
@@ -201,7 +203,9 @@ pub fn plan(
         }
         match item.target {
             Target::Product { .. } => products.push(change),
-            Target::Variation { parent_id, .. } => variations.entry(parent_id).or_default().push(change),
+            Target::Variation { parent_id, .. } => {
+                variations.entry(parent_id).or_default().push(change)
+            }
         }
     }
     report.only_in_paytraq = by_sku

@@ -37,7 +37,10 @@ pub struct SourceQuery {
 
 /// Every PayTraq product with a code, with its availability (warehouse
 /// stock minus approved sales orders) and, if asked, its price.
-pub async fn read_source(pt: &PaytraqClient, q: SourceQuery) -> Result<Vec<SourceItem>, PaytraqError> {
+pub async fn read_source(
+    pt: &PaytraqClient,
+    q: SourceQuery,
+) -> Result<Vec<SourceItem>, PaytraqError> {
     // Three (four) independent lists: read at once; the company's pacer
     // still spaces the requests out to PayTraq's rate.
     let (products, stock, reserved, prices) = tokio::try_join!(
@@ -51,7 +54,13 @@ pub async fn read_source(pt: &PaytraqClient, q: SourceQuery) -> Result<Vec<Sourc
             }
         },
     )?;
-    Ok(source_items(&products, &stock, &reserved, prices.as_deref(), q.prices_include_tax))
+    Ok(source_items(
+        &products,
+        &stock,
+        &reserved,
+        prices.as_deref(),
+        q.prices_include_tax,
+    ))
 }
 
 /// Joins the PayTraq lists by `ItemID`. Items without a code are not
@@ -136,7 +145,10 @@ pub fn shop_product(p: &Product) -> ShopItem {
 /// A variation of `parent_id` as a SKU index entry.
 pub fn shop_variation(v: &Variation, parent_id: u64) -> ShopItem {
     ShopItem {
-        target: Target::Variation { parent_id, id: v.id },
+        target: Target::Variation {
+            parent_id,
+            id: v.id,
+        },
         sku: v.sku.clone(),
         stock: stock_of(v.manage_stock),
         stock_quantity: v.stock_quantity,

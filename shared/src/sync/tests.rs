@@ -20,7 +20,13 @@ fn src(sku: &str, available: Decimal, price: Option<Decimal>) -> SourceItem {
     }
 }
 
-fn product(id: u64, sku: &str, stock: Stock, qty: Option<Decimal>, price: Option<Decimal>) -> ShopItem {
+fn product(
+    id: u64,
+    sku: &str,
+    stock: Stock,
+    qty: Option<Decimal>,
+    price: Option<Decimal>,
+) -> ShopItem {
     ShopItem {
         target: Target::Product { id },
         sku: Some(sku.into()),
@@ -66,7 +72,10 @@ fn simple_product_gets_new_stock_and_equal_one_is_unchanged() {
     assert_eq!(p.batches.len(), 1);
     assert_eq!(p.batches[0].parent_id, None);
     let c = &p.batches[0].changes[0];
-    assert_eq!((c.target, c.sku.as_str(), c.stock_quantity, c.regular_price), (Target::Product { id: 1 }, "A", Some(7), None));
+    assert_eq!(
+        (c.target, c.sku.as_str(), c.stock_quantity, c.regular_price),
+        (Target::Product { id: 1 }, "A", Some(7), None)
+    );
     assert_eq!(p.report.matched, 2);
     assert_eq!(p.report.unchanged, 1);
 }
@@ -78,7 +87,13 @@ fn variation_goes_to_its_parents_batch() {
     let p = plan(&source, &shop, STOCK_ONLY, &no_skip());
     assert_eq!(p.batches.len(), 1);
     assert_eq!(p.batches[0].parent_id, Some(10));
-    assert_eq!(p.batches[0].changes[0].target, Target::Variation { parent_id: 10, id: 11 });
+    assert_eq!(
+        p.batches[0].changes[0].target,
+        Target::Variation {
+            parent_id: 10,
+            id: 11
+        }
+    );
     assert_eq!(p.batches[0].changes[0].stock_quantity, Some(4));
 }
 
@@ -171,20 +186,52 @@ fn pt_product(item_id: u64, code: &str) -> PtProduct {
 
 #[test]
 fn reserved_quantities_are_subtracted_from_warehouse_stock() {
-    let products = [pt_product(1, "A"), pt_product(2, "B"), pt_product(3, "C"), PtProduct { item_id: 4, ..PtProduct::default() }];
+    let products = [
+        pt_product(1, "A"),
+        pt_product(2, "B"),
+        pt_product(3, "C"),
+        PtProduct {
+            item_id: 4,
+            ..PtProduct::default()
+        },
+    ];
     let stock = [
-        StockLine { item_id: 1, code: None, quantity: dec!(10) },
-        StockLine { item_id: 2, code: None, quantity: dec!(2) },
-        StockLine { item_id: 4, code: None, quantity: dec!(2) },
+        StockLine {
+            item_id: 1,
+            code: None,
+            quantity: dec!(10),
+        },
+        StockLine {
+            item_id: 2,
+            code: None,
+            quantity: dec!(2),
+        },
+        StockLine {
+            item_id: 4,
+            code: None,
+            quantity: dec!(2),
+        },
     ];
     let reserved = [
-        ReservedLine { item_id: 1, code: None, quantity: dec!(3) },
-        ReservedLine { item_id: 2, code: None, quantity: dec!(5) },
+        ReservedLine {
+            item_id: 1,
+            code: None,
+            quantity: dec!(3),
+        },
+        ReservedLine {
+            item_id: 2,
+            code: None,
+            quantity: dec!(5),
+        },
     ];
     let items = source_items(&products, &stock, &reserved, None, true);
     assert_eq!(
         items,
-        vec![src("A", dec!(7), None), src("B", dec!(-3), None), src("C", dec!(0), None)],
+        vec![
+            src("A", dec!(7), None),
+            src("B", dec!(-3), None),
+            src("C", dec!(0), None)
+        ],
         "no code = not matchable; no stock line = 0"
     );
 }
@@ -208,7 +255,13 @@ fn price_list_is_read_tax_inclusive_or_exclusive() {
 #[test]
 fn price_sync_off_never_writes_prices() {
     let source = [src("A", dec!(5), Some(dec!(99)))];
-    let shop = [product(1, "A", Stock::Managed, Some(dec!(5)), Some(dec!(10)))];
+    let shop = [product(
+        1,
+        "A",
+        Stock::Managed,
+        Some(dec!(5)),
+        Some(dec!(10)),
+    )];
     let p = plan(&source, &shop, STOCK_ONLY, &no_skip());
     assert_eq!(p.change_count(), 0);
     assert_eq!(p.report.unchanged, 1);
@@ -230,9 +283,15 @@ fn price_sync_on_writes_rounded_price_with_the_shops_decimals() {
     let changes: Vec<_> = p.changes().collect();
     assert_eq!(changes.len(), 1, "B agrees (10 == 10.00), C has no price");
     assert_eq!(changes[0].stock_quantity, None);
-    assert_eq!(changes[0].regular_price.map(|p| p.to_string()), Some("12.35".into()));
+    assert_eq!(
+        changes[0].regular_price.map(|p| p.to_string()),
+        Some("12.35".into())
+    );
     assert_eq!(p.report.without_price, vec!["C".to_string()]);
-    let three = PlanOptions { price_decimals: 3, ..WITH_PRICES };
+    let three = PlanOptions {
+        price_decimals: 3,
+        ..WITH_PRICES
+    };
     let p = plan(&source[1..2], &shop[1..2], three, &no_skip());
     assert_eq!(p.change_count(), 0, "10.000 equals 10.00");
     assert_eq!(shop_price(dec!(10), 3).to_string(), "10.000");
@@ -242,15 +301,24 @@ fn price_sync_on_writes_rounded_price_with_the_shops_decimals() {
 #[test]
 fn update_sends_stock_with_manage_stock_and_price_as_string() {
     let change = Change {
-        target: Target::Variation { parent_id: 1, id: 2 },
+        target: Target::Variation {
+            parent_id: 1,
+            id: 2,
+        },
         sku: "V".into(),
         stock_quantity: Some(4),
         regular_price: Some(shop_price(dec!(3.5), 2)),
         old_stock: None,
     };
     let json = serde_json::to_value(update_of(&change)).unwrap();
-    assert_eq!(json, serde_json::json!({"id": 2, "manage_stock": true, "stock_quantity": 4, "regular_price": "3.50"}));
-    let price_only = Change { stock_quantity: None, ..change };
+    assert_eq!(
+        json,
+        serde_json::json!({"id": 2, "manage_stock": true, "stock_quantity": 4, "regular_price": "3.50"})
+    );
+    let price_only = Change {
+        stock_quantity: None,
+        ..change
+    };
     let json = serde_json::to_value(update_of(&price_only)).unwrap();
     assert_eq!(json, serde_json::json!({"id": 2, "regular_price": "3.50"}));
 }
@@ -258,12 +326,37 @@ fn update_sends_stock_with_manage_stock_and_price_as_string() {
 #[test]
 fn more_than_100_changes_are_cut_into_batches_of_at_most_100() {
     let n = 250;
-    let source: Vec<_> = (0..n).map(|i| src(&format!("S{i}"), dec!(1), None)).collect();
-    let mut shop: Vec<_> = (0..n).map(|i| product(i + 1, &format!("S{i}"), Stock::Managed, Some(dec!(0)), None)).collect();
-    shop.extend((0..130).map(|i| variation(9000, 9001 + i, &format!("S{i}"), Stock::Managed, Some(dec!(0)))));
+    let source: Vec<_> = (0..n)
+        .map(|i| src(&format!("S{i}"), dec!(1), None))
+        .collect();
+    let mut shop: Vec<_> = (0..n)
+        .map(|i| product(i + 1, &format!("S{i}"), Stock::Managed, Some(dec!(0)), None))
+        .collect();
+    shop.extend((0..130).map(|i| {
+        variation(
+            9000,
+            9001 + i,
+            &format!("S{i}"),
+            Stock::Managed,
+            Some(dec!(0)),
+        )
+    }));
     let p = plan(&source, &shop, STOCK_ONLY, &no_skip());
-    let sizes: Vec<_> = p.batches.iter().map(|b| (b.parent_id, b.changes.len())).collect();
-    assert_eq!(sizes, vec![(None, 100), (None, 100), (None, 50), (Some(9000), 100), (Some(9000), 30)]);
+    let sizes: Vec<_> = p
+        .batches
+        .iter()
+        .map(|b| (b.parent_id, b.changes.len()))
+        .collect();
+    assert_eq!(
+        sizes,
+        vec![
+            (None, 100),
+            (None, 100),
+            (None, 50),
+            (Some(9000), 100),
+            (Some(9000), 30)
+        ]
+    );
     assert_eq!(p.change_count(), 380);
 }
 
@@ -281,18 +374,45 @@ fn failed_items_of_a_resumed_run_are_not_planned_again() {
 
 #[test]
 fn mass_zero_guard_trips_above_the_share_only() {
-    let source: Vec<_> = (0..10).map(|i| src(&format!("S{i}"), if i < 5 { dec!(0) } else { dec!(3) }, None)).collect();
-    let shop: Vec<_> = (0..10).map(|i| product(i + 1, &format!("S{i}"), Stock::Managed, Some(dec!(3)), None)).collect();
+    let source: Vec<_> = (0..10)
+        .map(|i| {
+            src(
+                &format!("S{i}"),
+                if i < 5 { dec!(0) } else { dec!(3) },
+                None,
+            )
+        })
+        .collect();
+    let shop: Vec<_> = (0..10)
+        .map(|i| product(i + 1, &format!("S{i}"), Stock::Managed, Some(dec!(3)), None))
+        .collect();
     let p = plan(&source, &shop, STOCK_ONLY, &no_skip());
     assert_eq!(p.drops_to_zero, 5);
     assert_eq!(check(&p, 0.5), Ok(()), "exactly 50% is allowed");
     assert_eq!(
         check(&p, 0.4),
-        Err(Refusal::MassZero { drops: 5, managed: 10, limit_percent: 40 })
+        Err(Refusal::MassZero {
+            drops: 5,
+            managed: 10,
+            limit_percent: 40
+        })
     );
-    let six: Vec<_> = source.iter().enumerate().map(|(i, s)| if i == 5 { src("S5", dec!(0), None) } else { s.clone() }).collect();
+    let six: Vec<_> = source
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            if i == 5 {
+                src("S5", dec!(0), None)
+            } else {
+                s.clone()
+            }
+        })
+        .collect();
     let p = plan(&six, &shop, STOCK_ONLY, &no_skip());
-    assert!(matches!(check(&p, 0.5), Err(Refusal::MassZero { drops: 6, .. })));
+    assert!(matches!(
+        check(&p, 0.5),
+        Err(Refusal::MassZero { drops: 6, .. })
+    ));
 }
 
 #[test]

@@ -544,9 +544,10 @@ mod tests {
 
     #[test]
     fn manage_stock_reads_parent_and_flags() {
-        let v: Variation =
-            serde_json::from_value(json!({"id": 1, "manage_stock": "parent", "stock_quantity": 36}))
-                .unwrap();
+        let v: Variation = serde_json::from_value(
+            json!({"id": 1, "manage_stock": "parent", "stock_quantity": 36}),
+        )
+        .unwrap();
         assert_eq!(v.manage_stock, ManageStock::Parent);
         assert_eq!(v.stock_quantity, Some(dec!(36)));
         let p: Product =

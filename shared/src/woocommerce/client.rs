@@ -252,7 +252,13 @@ impl WooClient {
     /// `GET /orders/{id}`.
     pub async fn get_order(&self, id: u64) -> Result<Order, WooError> {
         let reply = self
-            .send(Endpoint::Orders, Method::GET, &format!("orders/{id}"), &[], None)
+            .send(
+                Endpoint::Orders,
+                Method::GET,
+                &format!("orders/{id}"),
+                &[],
+                None,
+            )
             .await?;
         parse_order(&reply.body)
     }
@@ -392,7 +398,11 @@ impl WooClient {
 
     /// `GET /settings/{group}` (`general`, `tax`, ...).
     pub async fn settings_group(&self, group: &str) -> Result<Vec<Setting>, WooError> {
-        if group.is_empty() || !group.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        if group.is_empty()
+            || !group
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
             return Err(WooError::InvalidInput(format!("settings group {group:?}")));
         }
         let path = format!("settings/{group}");
@@ -410,8 +420,14 @@ impl WooClient {
     /// `GET /system_status?_fields=environment,settings,security` (needs a manager's key).
     pub async fn system_status(&self) -> Result<SystemStatus, WooError> {
         let q = [("_fields", "environment,settings,security".to_string())];
-        self.send_json(Endpoint::SystemStatus, Method::GET, "system_status", &q, None)
-            .await
+        self.send_json(
+            Endpoint::SystemStatus,
+            Method::GET,
+            "system_status",
+            &q,
+            None,
+        )
+        .await
     }
 
     // ---- webhooks -------------------------------------------------------
@@ -431,8 +447,14 @@ impl WooClient {
             "delivery_url": delivery_url,
             "secret": secret.expose(),
         });
-        self.send_json(Endpoint::Webhooks, Method::POST, "webhooks", &[], Some(&body))
-            .await
+        self.send_json(
+            Endpoint::Webhooks,
+            Method::POST,
+            "webhooks",
+            &[],
+            Some(&body),
+        )
+        .await
     }
 
     /// `GET /webhooks/{id}`.
@@ -585,7 +607,12 @@ impl WooClient {
         let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
         if !status.is_success() {
             let err = WooError::from_response(status.as_u16(), retry_after(&headers), &bytes);
-            tracing::debug!(path, status = status.as_u16(), code = err.code(), "woocommerce error");
+            tracing::debug!(
+                path,
+                status = status.as_u16(),
+                code = err.code(),
+                "woocommerce error"
+            );
             return Err(err);
         }
         Ok(Reply {
@@ -608,7 +635,10 @@ impl WooClient {
             text.push_str(&s.to_string());
             source = s.source();
         }
-        for secret in [&self.inner.creds.consumer_key, &self.inner.creds.consumer_secret] {
+        for secret in [
+            &self.inner.creds.consumer_key,
+            &self.inner.creds.consumer_secret,
+        ] {
             if !secret.expose().is_empty() {
                 text = text.replace(secret.expose(), "***");
             }
@@ -677,9 +707,18 @@ mod tests {
     #[test]
     fn api_root_from_shop_urls() {
         let root = |s: &str| api_root(s).map(|u| u.to_string());
-        assert_eq!(root("https://shop.example.com").unwrap(), "https://shop.example.com/wp-json/wc/v3/");
-        assert_eq!(root("https://shop.example.com/blog/").unwrap(), "https://shop.example.com/blog/wp-json/wc/v3/");
-        assert_eq!(root("http://127.0.0.1:9/wp-json/wc/v3").unwrap(), "http://127.0.0.1:9/wp-json/wc/v3/");
+        assert_eq!(
+            root("https://shop.example.com").unwrap(),
+            "https://shop.example.com/wp-json/wc/v3/"
+        );
+        assert_eq!(
+            root("https://shop.example.com/blog/").unwrap(),
+            "https://shop.example.com/blog/wp-json/wc/v3/"
+        );
+        assert_eq!(
+            root("http://127.0.0.1:9/wp-json/wc/v3").unwrap(),
+            "http://127.0.0.1:9/wp-json/wc/v3/"
+        );
         assert!(root("ftp://x").is_err());
         assert!(root("https://x/?a=1").is_err());
         assert!(root("not a url").is_err());
@@ -688,7 +727,10 @@ mod tests {
     #[test]
     fn fields_always_include_id() {
         assert_eq!(fields_param(&[]), None);
-        assert_eq!(fields_param(&["sku".into(), "id".into()]).as_deref(), Some("id,sku"));
+        assert_eq!(
+            fields_param(&["sku".into(), "id".into()]).as_deref(),
+            Some("id,sku")
+        );
     }
 
     #[test]
@@ -696,7 +738,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(RETRY_AFTER, "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);

@@ -237,12 +237,21 @@ mod tests {
 
     #[test]
     fn decimals_from_strings_and_numbers() {
-        assert_eq!(decimal_from_value(&json!("4.1979")).unwrap(), Some(dec!(4.1979)));
-        assert_eq!(decimal_from_value(&json!(16.520661157024794)).unwrap(), Some(dec!(16.520661157024794)));
+        assert_eq!(
+            decimal_from_value(&json!("4.1979")).unwrap(),
+            Some(dec!(4.1979))
+        );
+        assert_eq!(
+            decimal_from_value(&json!(16.520661157024794)).unwrap(),
+            Some(dec!(16.520661157024794))
+        );
         assert_eq!(decimal_from_value(&json!(0.1)).unwrap(), Some(dec!(0.1)));
         assert_eq!(decimal_from_value(&json!(21)).unwrap(), Some(dec!(21)));
         assert_eq!(decimal_from_value(&json!("")).unwrap(), None);
-        assert_eq!(decimal_from_value(&json!("-0.227375")).unwrap(), Some(dec!(-0.227375)));
+        assert_eq!(
+            decimal_from_value(&json!("-0.227375")).unwrap(),
+            Some(dec!(-0.227375))
+        );
         assert!(decimal_from_value(&json!("abc")).is_err());
         assert!(decimal_from_value(&json!([1])).is_err());
     }

@@ -163,7 +163,9 @@ mod tests {
     fn error_body_maps_to_typed_errors() {
         let body = br#"{"code":"woocommerce_rest_request_entity_too_large","message":"Unable to accept more than 100 items for this request.","data":{"status":413}}"#;
         let err = WooError::from_response(413, None, body);
-        assert!(matches!(&err, WooError::TooLarge { code, .. } if code == "woocommerce_rest_request_entity_too_large"));
+        assert!(
+            matches!(&err, WooError::TooLarge { code, .. } if code == "woocommerce_rest_request_entity_too_large")
+        );
         assert!(!err.is_retryable());
         let err = WooError::from_response(502, None, b"<html>Bad gateway</html>");
         assert!(matches!(&err, WooError::Api { status: 502, code, .. } if code == "http_502"));

@@ -456,18 +456,26 @@ mod tests {
     #[test]
     fn error_body_in_place_of_an_order() {
         let err = parse_order(br#"{"code":"woocommerce_rest_shop_order_invalid_id","message":"Invalid ID.","data":{"status":404}}"#).unwrap_err();
-        assert!(matches!(err, WooError::Api { status: 404, ref code, .. } if code == "woocommerce_rest_shop_order_invalid_id"));
+        assert!(
+            matches!(err, WooError::Api { status: 404, ref code, .. } if code == "woocommerce_rest_shop_order_invalid_id")
+        );
         assert!(matches!(parse_order(b"[1]"), Err(WooError::Decode(_))));
         assert!(matches!(parse_order(b"{}"), Err(WooError::Decode(_))));
-        assert!(matches!(parse_order(b"webhook_id=3"), Err(WooError::Decode(_))));
+        assert!(matches!(
+            parse_order(b"webhook_id=3"),
+            Err(WooError::Decode(_))
+        ));
     }
 
     #[test]
     fn drafts_vat_and_registration_numbers() {
-        let o = parse_order(br#"{"id":1,"status":"checkout-draft","meta_data":[
+        let o = parse_order(
+            br#"{"id":1,"status":"checkout-draft","meta_data":[
             {"id":1,"key":"is_vat_exempt","value":"yes"},
             {"id":2,"key":"VAT_NUMBER","value":" LV40003000000 "},
-            {"id":3,"key":"billing_registration_number","value":40003000000}]}"#).unwrap();
+            {"id":3,"key":"billing_registration_number","value":40003000000}]}"#,
+        )
+        .unwrap();
         assert!(o.is_draft());
         assert!(o.is_vat_exempt());
         assert_eq!(o.vat_number().as_deref(), Some("LV40003000000"));

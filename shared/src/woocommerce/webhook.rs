@@ -115,7 +115,11 @@ mod tests {
         assert!(!verify(b"{\"id\":2}", b"s3cret", &sig));
         assert!(!verify(b"{\"id\":1}", b"other", &sig));
         assert!(!verify(b"{\"id\":1}", b"s3cret", "not base64!"));
-        assert!(!verify(b"{\"id\":1}", b"s3cret", &STANDARD.encode([0u8; 16])));
+        assert!(!verify(
+            b"{\"id\":1}",
+            b"s3cret",
+            &STANDARD.encode([0u8; 16])
+        ));
         assert!(!verify(b"{\"id\":1}", b"s3cret", ""));
     }
 
@@ -133,7 +137,10 @@ mod tests {
     #[test]
     fn headers_are_read_case_insensitively() {
         let mut h = http::HeaderMap::new();
-        h.insert("X-WC-Webhook-Topic", http::HeaderValue::from_static("order.created"));
+        h.insert(
+            "X-WC-Webhook-Topic",
+            http::HeaderValue::from_static("order.created"),
+        );
         h.insert("X-WC-Webhook-ID", http::HeaderValue::from_static("2"));
         let d = DeliveryHeaders::from_headers(&h);
         assert_eq!(d.topic.as_deref(), Some("order.created"));

@@ -26,7 +26,12 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn is_batch_write(&self) -> bool {
-        self.method == "POST" && self.uri.split('?').next().is_some_and(|p| p.ends_with("/batch"))
+        self.method == "POST"
+            && self
+                .uri
+                .split('?')
+                .next()
+                .is_some_and(|p| p.ends_with("/batch"))
     }
 }
 
@@ -62,7 +67,11 @@ impl Proxy {
                 tracing::warn!(error = %e, "proxy stopped");
             }
         });
-        Ok(Self { inner, base_url, server })
+        Ok(Self {
+            inner,
+            base_url,
+            server,
+        })
     }
 
     pub fn base_url(&self) -> String {
@@ -80,11 +89,19 @@ impl Proxy {
     }
 
     pub fn recorded(&self) -> Vec<Recorded> {
-        self.inner.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn clear(&self) {
-        self.inner.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.inner
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     pub fn stop(self) {
@@ -94,7 +111,11 @@ impl Proxy {
 
 async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let uri = parts.uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let uri = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let body = to_bytes(body, 64 * 1024 * 1024).await.unwrap_or_default();
     let mut rec = Recorded {
         method: parts.method.to_string(),
@@ -104,10 +125,19 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     };
     if rec.is_batch_write() && !take_batch_slot(&inner.batches_allowed) {
         rec.status = 503;
-        inner.log.lock().unwrap_or_else(|e| e.into_inner()).push(rec);
-        return plain(StatusCode::SERVICE_UNAVAILABLE, r#"{"code":"proxy_refused","message":"refused by the test proxy","data":{"status":503}}"#);
+        inner
+            .log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(rec);
+        return plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            r#"{"code":"proxy_refused","message":"refused by the test proxy","data":{"status":503}}"#,
+        );
     }
-    let mut out = inner.http.request(parts.method.clone(), format!("{}{uri}", inner.target));
+    let mut out = inner
+        .http
+        .request(parts.method.clone(), format!("{}{uri}", inner.target));
     for (name, value) in &parts.headers {
         if !is_hop_by_hop(name) {
             out = out.header(name, value);
@@ -115,13 +145,22 @@ async fn forward(State(inner): State<Arc<Inner>>, req: Request) -> Response {
     }
     let response = match out.body(body).send().await {
         Ok(r) => r,
-        Err(_) => return plain(StatusCode::BAD_GATEWAY, r#"{"code":"proxy_upstream","message":"upstream failed"}"#),
+        Err(_) => {
+            return plain(
+                StatusCode::BAD_GATEWAY,
+                r#"{"code":"proxy_upstream","message":"upstream failed"}"#,
+            )
+        }
     };
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.unwrap_or_default();
     rec.status = status.as_u16();
-    inner.log.lock().unwrap_or_else(|e| e.into_inner()).push(rec);
+    inner
+        .log
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(rec);
     let mut reply = Response::new(Body::from(bytes));
     *reply.status_mut() = status;
     for (name, value) in &headers {
@@ -145,14 +184,21 @@ fn take_batch_slot(allowed: &AtomicU64) -> bool {
 fn is_hop_by_hop(name: &HeaderName) -> bool {
     matches!(
         name.as_str(),
-        "connection" | "transfer-encoding" | "content-length" | "content-encoding" | "host" | "keep-alive"
+        "connection"
+            | "transfer-encoding"
+            | "content-length"
+            | "content-encoding"
+            | "host"
+            | "keep-alive"
     )
 }
 
 fn plain(status: StatusCode, body: &'static str) -> Response {
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
-    r.headers_mut()
-        .insert("content-type", axum::http::HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        "content-type",
+        axum::http::HeaderValue::from_static("application/json"),
+    );
     r
 }

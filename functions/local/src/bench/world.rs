@@ -151,7 +151,12 @@ impl SyncWorld {
     }
 
     /// Adds a PayTraq product with on-hand stock and (incl., excl.) prices.
-    pub fn paytraq_item(&self, sku: &str, stock: Decimal, price: Option<(Decimal, Decimal)>) -> u64 {
+    pub fn paytraq_item(
+        &self,
+        sku: &str,
+        stock: Decimal,
+        price: Option<(Decimal, Decimal)>,
+    ) -> u64 {
         let id = self.company.add_product(sku, sku);
         self.company.set_stock(self.warehouse_id, id, stock);
         if let Some((incl, excl)) = price {
