@@ -12,7 +12,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let app = App::from_aws_env().await?;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        lambda::handle(app, &event.payload).await
+        lambda::handle(app, &event.payload)
+            .await
+            .map_err(lambda_runtime::Error::from)
     }))
     .await
 }

@@ -161,11 +161,14 @@ impl fmt::Display for BenchReport {
     }
 }
 
+/// One item of the layout: id, SKU, whether PayTraq differs from the shop.
+type LaidOut = (u64, String, bool);
+
 /// The catalogue's layout: ids and SKUs, which items changed.
 struct Layout {
-    simple: Vec<(u64, String, bool)>,
-    /// (parent id, parent sku, variations (id, sku, changed)).
-    variable: Vec<(u64, String, Vec<(u64, String, bool)>)>,
+    simple: Vec<LaidOut>,
+    /// (parent id, parent sku, its variations).
+    variable: Vec<(u64, String, Vec<LaidOut>)>,
 }
 
 impl Layout {
@@ -174,7 +177,7 @@ impl Layout {
         let mut n = 0usize;
         let mut changed = || {
             n += 1;
-            n % every == 0
+            n.is_multiple_of(every)
         };
         let simple = (0..cfg.simple_products)
             .map(|i| (1 + i as u64, format!("SKU-S{i:06}"), changed()))
