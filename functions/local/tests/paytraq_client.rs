@@ -161,8 +161,21 @@ async fn products_are_paged_past_100_and_found_by_exact_code() {
     for n in 1..=250 {
         co.add_product(&format!("P-{n}"), &format!("Product {n}"));
     }
+    let p7 = co.add_product("PRICED", "Priced product");
+    assert!(co.set_product_price(p7, dec!(12.10), dec!(21)));
     let all = client.list_products().await.unwrap();
-    assert_eq!(all.len(), 250);
+    assert_eq!(all.len(), 251);
+    let priced = all
+        .iter()
+        .find(|p| p.item_id == p7)
+        .unwrap()
+        .price
+        .clone()
+        .unwrap();
+    assert_eq!(
+        (priced.gross_amount, priced.tax_rate),
+        (Some(dec!(12.10)), Some(dec!(21)))
+    );
     assert_eq!(sb.request_count("GET /api/products"), 3);
     assert_eq!(client.calls().requests("list_products"), 3);
     // "P-12" also matches P-120..P-129 as a search; only the exact code counts.

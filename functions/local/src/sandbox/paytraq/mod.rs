@@ -284,6 +284,19 @@ impl SandboxCompany {
         })
     }
 
+    /// Sets a product's default sale price (tax-inclusive) and VAT %, shown
+    /// as `Product/Price/GrossAmount` and `TaxRate`. False if no such product.
+    pub fn set_product_price(&self, item_id: u64, gross: Decimal, tax_rate: Decimal) -> bool {
+        self.with(|c| match c.products.get_mut(&item_id) {
+            Some(p) => {
+                p.gross_price = Some(gross);
+                p.tax_rate = Some(tax_rate);
+                true
+            }
+            None => false,
+        })
+    }
+
     /// Sets the on-hand quantity of an item in a warehouse.
     pub fn set_stock(&self, warehouse_id: u64, item_id: u64, qty: Decimal) {
         self.with(|c| c.stock.insert((warehouse_id, item_id), qty));
