@@ -468,7 +468,7 @@ async fn client_query_string_auth_fallback() {
 }
 
 #[tokio::test]
-async fn client_times_out_and_says_so_without_secrets() {
+async fn client_times_out_per_request() {
     let running = start(|_, _| {
         let mut r = Replay::capture("catalog", "system-status");
         r.delay = Duration::from_secs(3);
@@ -555,6 +555,9 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
             ("GET", "settings/general") => Replay::capture("catalog", "settings-general"),
             ("GET", "settings/tax") => Replay::capture("catalog", "settings-tax"),
             ("GET", "system_status") => Replay::capture("catalog", "system-status"),
+            ("GET", "products") if req.query.contains_key("sku") => {
+                Replay::capture("api", "products-by-sku-variation")
+            }
             ("GET", "payment_gateways") => Replay::capture("catalog", "payment-gateways"),
             ("GET", "products/52/variations") => Replay::capture("catalog", "variations-LV-SOCKS"),
             ("POST", "webhooks") => Replay::capture("api", "webhook-create-order.created"),
@@ -585,6 +588,12 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     let orders = woo.list_orders(&query).await.unwrap();
     assert_eq!(orders.len(), 1);
 
+    let page = woo.list_orders_page(&query, 1).await.unwrap();
+    assert_eq!(
+        (page.orders.len(), page.total_pages, page.is_last),
+        (1, Some(1), true)
+    );
+
     let note = woo
         .create_order_note(63, "Dokuments & <ok>", false)
         .await
@@ -600,6 +609,12 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
 
     let status = woo.system_status().await.unwrap();
     assert_eq!(status.wc_version, "8.9.1");
+
+    let by_sku = woo.products_by_sku(&["LV-SOCKS-RED"]).await.unwrap();
+    assert_eq!(
+        (by_sku[0].kind.as_str(), by_sku[0].parent_id),
+        ("variation", 52)
+    );
 
     let gateways = woo.list_payment_gateways().await.unwrap();
     assert_eq!(gateways.iter().filter(|g| g.enabled).count(), 3);
@@ -633,6 +648,7 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
             .unwrap_or_else(|| panic!("no {method} {path}"))
             .clone()
     };
+    assert_eq!(find("GET", "products").query["sku"], "LV-SOCKS-RED");
     let list = find("GET", "orders");
     assert_eq!(list.query["modified_after"], "2026-11-28T08:00:00");
     assert_eq!(list.query["dates_are_gmt"], "true");
@@ -660,7 +676,7 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
             calls.settings,
             calls.webhooks
         ),
-        (2, 1, 2, 5)
+        (3, 1, 2, 5)
     );
     assert_eq!(calls.total(), seen.len() as u64);
 }

@@ -256,6 +256,20 @@ mod tests {
         assert!(decimal_from_value(&json!([1])).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn decimal_strings_read_exactly(mantissa in proptest::num::i64::ANY, scale in 0u32..12) {
+            let d = Decimal::new(mantissa, scale);
+            proptest::prop_assert_eq!(decimal_from_value(&json!(d.to_string())).unwrap(), Some(d));
+        }
+
+        #[test]
+        fn floats_read_as_their_shortest_text(f in -1.0e9f64..1.0e9) {
+            let expected = Decimal::from_str(&f.to_string()).unwrap();
+            proptest::prop_assert_eq!(decimal_from_value(&json!(f)).unwrap(), Some(expected));
+        }
+    }
+
     #[test]
     fn ids_flags_and_dates() {
         assert_eq!(u64_from_value(&json!("12")).unwrap(), Some(12));

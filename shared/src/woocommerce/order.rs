@@ -454,6 +454,62 @@ mod tests {
     }
 
     #[test]
+    fn inconsistent_types_read() {
+        let o = parse_order(
+            br#"{"id":9,"number":9,"customer_id":"3","shipping":[],"billing":null,
+            "line_items":[{"id":"1","product_id":"26","quantity":"2","price":"16.520661",
+                "sku":"","taxes":[{"id":"4","total":0.5,"subtotal":""}]}],
+            "tax_lines":[{"id":2,"rate_id":"4","compound":"no","tax_total":"1","rate_percent":"21.0000"},
+                {"id":3,"rate_id":5}],
+            "coupon_lines":[{"id":4,"code":"fix5","discount":5,"discount_tax":"0.75"}],
+            "meta_data":[{"id":1,"key":"blob","value":{"a":[1,2]}}],
+            "date_paid_gmt":"","date_created_gmt":"2019-01-02T03:04:05"}"#,
+        )
+        .unwrap();
+        assert_eq!((o.number.as_str(), o.customer_id), ("9", 3));
+        assert_eq!(o.shipping, Address::default());
+        let line = &o.line_items[0];
+        assert_eq!(
+            (line.product_id, line.quantity, line.sku.as_deref()),
+            (26, dec!(2), None)
+        );
+        assert_eq!(line.price, Some(dec!(16.520661)));
+        assert_eq!(
+            (
+                line.taxes[0].id,
+                line.taxes[0].total,
+                line.taxes[0].subtotal
+            ),
+            (4, dec!(0.5), dec!(0))
+        );
+        assert_eq!(o.tax_lines[0].rate_percent, Some(dec!(21.0000)));
+        assert!(!o.tax_lines[0].compound);
+        assert_eq!(o.tax_lines[1].rate_percent, None);
+        assert_eq!(o.coupon_lines[0].discount, dec!(5));
+        assert_eq!(o.date_paid_gmt, None);
+        assert!(!o.is_paid());
+        assert!(o.date_created_gmt.is_some());
+        assert_eq!(o.tax_by_rate_id(), vec![(4, dec!(1)), (5, dec!(0))]);
+    }
+
+    #[test]
+    fn wrong_types_are_decode_errors_not_panics() {
+        for body in [
+            &br#"{"id":1,"total":"12,50"}"#[..],
+            br#"{"id":1,"line_items":"none"}"#,
+            br#"{"id":-4}"#,
+            br#"{"id":1,"date_created_gmt":"soon"}"#,
+            br#"{"id":1,"billing":"x"}"#,
+        ] {
+            assert!(
+                matches!(parse_order(body), Err(WooError::Decode(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
     fn error_body_in_place_of_an_order() {
         let err = parse_order(br#"{"code":"woocommerce_rest_shop_order_invalid_id","message":"Invalid ID.","data":{"status":404}}"#).unwrap_err();
         assert!(
