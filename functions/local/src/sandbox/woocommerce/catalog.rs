@@ -23,15 +23,21 @@ pub async fn list_products(AxState(s): AxState<Arc<Shared>>, Query(q): Q) -> Api
         Some(skus) => {
             let mut wanted: Vec<&str> = skus.split(',').map(str::trim).collect();
             wanted.push(skus.as_str());
+            let has_sku = |p: &&Value| {
+                p.get("sku")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| !s.is_empty() && wanted.contains(&s))
+            };
             st.products
                 .values()
-                .chain(st.variations.values())
-                .filter(|p| {
-                    p.get("sku")
-                        .and_then(Value::as_str)
-                        .is_some_and(|s| !s.is_empty() && wanted.contains(&s))
-                })
+                .filter(has_sku)
                 .cloned()
+                .chain(
+                    st.variations
+                        .values()
+                        .filter(has_sku)
+                        .map(variation_as_product),
+                )
                 .collect()
         }
         None => st.products.values().cloned().collect(),
@@ -66,10 +72,12 @@ pub async fn get_product(
     Query(q): Q,
 ) -> ApiResult {
     let st = s.lock();
-    let p = st
-        .any_product(id)
-        .ok_or_else(|| ApiError::invalid_id("woocommerce_rest_product_invalid_id"))?;
-    rest::ok_fields(&q, p)
+    let p = match (st.products.get(&id), st.variations.get(&id)) {
+        (Some(p), _) => p.clone(),
+        (None, Some(v)) => variation_as_product(v),
+        (None, None) => return Err(ApiError::invalid_id("woocommerce_rest_product_invalid_id")),
+    };
+    rest::ok_fields(&q, &p)
 }
 
 pub async fn update_product(
@@ -159,7 +167,7 @@ fn create_product(st: &mut State, given: &Value) -> Value {
         "meta_data": [], "date_created": now, "date_created_gmt": now,
         "date_modified": now, "date_modified_gmt": now,
     });
-    apply_changes(&mut p, given, None);
+    apply_changes(&mut p, given);
     if let Some(obj) = p.as_object_mut() {
         obj.insert(
             "_links".into(),
@@ -176,7 +184,7 @@ fn create_product(st: &mut State, given: &Value) -> Value {
 
 fn update_one_product(st: &mut State, id: u64, changes: &Value) -> Result<Value, ApiError> {
     if let Some(p) = st.products.get_mut(&id) {
-        apply_changes(p, changes, None);
+        apply_changes(p, changes);
         let p = p.clone();
         sync_parent_stock_children(st, id);
         return Ok(p);
@@ -193,7 +201,7 @@ fn update_one_product(st: &mut State, id: u64, changes: &Value) -> Result<Value,
 }
 
 /// Variations with `manage_stock: "parent"` show the parent's stock.
-fn sync_parent_stock_children(st: &mut State, parent: u64) {
+pub(super) fn sync_parent_stock_children(st: &mut State, parent: u64) {
     let Some(p) = st.products.get(&parent) else {
         return;
     };
@@ -214,7 +222,7 @@ fn sync_parent_stock_children(st: &mut State, parent: u64) {
 /// Applies a product/variation update the way the REST controller does: price follows
 /// regular/sale price, `stock_quantity` only counts when the object manages its own stock, and
 /// stock status is recomputed for managed stock.
-fn apply_changes(obj: &mut Value, changes: &Value, _parent: Option<&Value>) {
+fn apply_changes(obj: &mut Value, changes: &Value) {
     let Some(o) = obj.as_object_mut() else { return };
     let Some(ch) = changes.as_object() else {
         return;
@@ -381,7 +389,7 @@ fn update_variation(
             }
         }
     }
-    apply_changes(v, &changes, parent_obj.as_ref());
+    apply_changes(v, &changes);
     if parent_managed && v.get("manage_stock").and_then(Value::as_str) == Some("parent") {
         if let (Some(o), Some(p)) = (v.as_object_mut(), parent_obj.as_ref()) {
             o.insert(
@@ -722,4 +730,40 @@ fn currency_symbol(currency: &str) -> &'static str {
         "USD" => "&#36;",
         _ => "",
     }
+}
+
+/// A variation rendered by the products controller (`GET /products?sku=` or `/products/{id}`): the
+/// product fields with `type: "variation"` and no `image`.
+pub fn variation_as_product(v: &Value) -> Value {
+    let mut out = v.clone();
+    let Some(o) = out.as_object_mut() else {
+        return out;
+    };
+    o.remove("image");
+    let price = o
+        .get("price")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let name = o
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let defaults = json!({
+        "type": "variation", "slug": name.to_lowercase().replace(' ', "-"), "featured": false,
+        "catalog_visibility": "visible", "short_description": "", "total_sales": "0",
+        "external_url": "", "button_text": "", "sold_individually": false, "shipping_required": true,
+        "shipping_taxable": true, "reviews_allowed": false, "average_rating": "0.00", "rating_count": 0,
+        "upsell_ids": [], "cross_sell_ids": [], "purchase_note": "", "categories": [], "tags": [],
+        "images": [], "default_attributes": [], "variations": [], "grouped_products": [],
+        "price_html": format!("<span class=\"woocommerce-Price-amount amount\"><bdi>{price}</bdi></span>"),
+        "related_ids": [], "has_options": false, "post_password": "",
+    });
+    if let Some(d) = defaults.as_object() {
+        for (k, val) in d {
+            o.entry(k.clone()).or_insert_with(|| val.clone());
+        }
+    }
+    out
 }

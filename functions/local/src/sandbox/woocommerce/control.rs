@@ -1,5 +1,5 @@
 //! Control and inspection API under `/__sandbox/` (a path WordPress never serves; no auth): seed the
-//! catalogue, create/replay/update orders, mark paid, list deliveries, notes, webhooks and wc-auth
+//! catalogue, change store settings, create/replay/update orders, mark paid, list deliveries, notes, webhooks and wc-auth
 //! callbacks, set/clear faults and the crash switch, reset.
 
 use super::config::{CrashMode, Faults};
@@ -20,6 +20,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sandbox/reset", post(reset))
         .route("/__sandbox/seed", post(seed_json))
         .route("/__sandbox/seed/demo", post(seed_demo))
+        .route("/__sandbox/settings", get(get_settings).put(set_settings))
         .route("/__sandbox/orders", post(create_order).get(list_orders))
         .route("/__sandbox/orders/raw", post(store_raw))
         .route("/__sandbox/orders/{id}", post(update_order))
@@ -83,6 +84,41 @@ async fn seed_demo(AxState(s): AxState<Arc<Shared>>) -> ApiResult {
     let mut st = s.lock();
     seed::demo(&mut st);
     ok(&json!({"products": st.products.len(), "variations": st.variations.len()}))
+}
+
+async fn get_settings(AxState(s): AxState<Arc<Shared>>) -> ApiResult {
+    ok(&s.lock().settings)
+}
+
+/// Body (all optional): `{"prices_include_tax":true,"tax_round_at_subtotal":false,"wc_version":"9.0.0",
+/// "currency":"EUR","decimals":2,"base_country":"LV"}`.
+async fn set_settings(AxState(s): AxState<Arc<Shared>>, body: Bytes) -> ApiResult {
+    let b = rest::parse_body(&body)?;
+    let mut st = s.lock();
+    let set = &mut st.settings;
+    if let Some(v) = b.get("prices_include_tax").and_then(Value::as_bool) {
+        set.prices_include_tax = v;
+    }
+    if let Some(v) = b.get("tax_round_at_subtotal").and_then(Value::as_bool) {
+        set.tax_round_at_subtotal = v;
+    }
+    if let Some(v) = b.get("wc_version").and_then(Value::as_str) {
+        set.wc_version = v.to_string();
+    }
+    if let Some(v) = b.get("currency").and_then(Value::as_str) {
+        set.currency = v.to_string();
+    }
+    if let Some(v) = b
+        .get("decimals")
+        .and_then(Value::as_u64)
+        .and_then(|d| u32::try_from(d).ok())
+    {
+        set.decimals = v.min(6);
+    }
+    if let Some(v) = b.get("base_country").and_then(Value::as_str) {
+        set.base_country = v.to_string();
+    }
+    ok(&st.settings)
 }
 
 async fn create_order(AxState(s): AxState<Arc<Shared>>, body: Bytes) -> ApiResult {

@@ -5,6 +5,26 @@
 //!
 //! It is an independent implementation (plain JSON values and its own structs, its own signing) so that
 //! the channel's WooCommerce client can be tested against it.
+//!
+//! Routes (all under `/wp-json/wc/v3`, Basic auth or `?consumer_key=&consumer_secret=`):
+//! `orders` (GET list: `page`, `per_page` ≤ 100, `status`, `after`, `before`, `modified_after`,
+//! `modified_before`, `orderby` date|id|modified, `order`; POST create), `orders/{id}` (GET, PUT),
+//! `orders/{id}/notes` (GET, POST), `products` (GET: `sku` incl. comma lists and variation SKUs, `type`,
+//! `status`), `products/{id}` (GET, PUT), `products/batch`, `products/{id}/variations` (GET),
+//! `products/{id}/variations/{vid}` (GET), `products/{id}/variations/batch`, `taxes`, `taxes/classes`,
+//! `payment_gateways[/{id}]`, `settings/{general|tax}[/{id}]`, `system_status`, `webhooks[/{id}]`
+//! (GET, POST, PUT, DELETE `?force=true`). Every response supports `_fields`.
+//!
+//! Outside the API: `GET /wc-auth/v1/authorize`, `POST|GET /wc-auth/v1/access_granted`,
+//! `GET /wc-auth/v1/access_denied`; control under `/__sandbox/` (see `control.rs`): `reset`, `seed`,
+//! `seed/demo`, `settings`, `orders` (create / list), `orders/raw` (store as given), `orders/{id}` (update),
+//! `orders/{id}/paid`, `deliveries`, `notes/{id}`, `webhooks`, `auth-callbacks`, `faults` (GET/PUT/DELETE).
+//!
+//! Known simplifications: one shop user (the API keys all act as an administrator); editing the items
+//! of a paid order does not adjust stock; `coupon_lines` in a `PUT` replace the coupons; refunds,
+//! customers and coupons have no REST routes; webhook topics other than `order.created` /
+//! `order.updated` are accepted but never fire; delivery URLs on loopback are allowed (WordPress'
+//! `wp_safe_remote_post` would refuse them).
 
 mod auth;
 mod catalog;
@@ -155,6 +175,13 @@ impl WooSandbox {
         })
     }
 
+    /// Starts a sandbox with the default configuration and the built-in demo catalogue.
+    pub async fn start_demo() -> anyhow::Result<WooSandbox> {
+        let sb = Self::start(WooSandboxConfig::default()).await?;
+        sb.seed_demo();
+        Ok(sb)
+    }
+
     /// `http://127.0.0.1:PORT` (the shop's home URL, no trailing slash).
     pub fn base_url(&self) -> String {
         self.base_url.clone()
@@ -220,6 +247,10 @@ impl WooSandbox {
     /// Replaces the coupons (`{id, code, amount, discount_type, free_shipping}`).
     pub fn seed_coupons(&self, coupons: Vec<Value>) {
         self.shared.lock().coupons = coupons;
+    }
+    /// Changes the WooCommerce version reported by `system_status`, new orders and webhook headers.
+    pub fn set_wc_version(&self, version: &str) {
+        self.shared.lock().settings.wc_version = version.to_string();
     }
     /// Changes store options for later orders.
     pub fn set_tax_options(&self, prices_include_tax: bool, tax_round_at_subtotal: bool) {
@@ -348,6 +379,23 @@ async fn require_auth(AxState(s): AxState<Arc<Shared>>, req: Request, next: Next
     }
 }
 
+/// axum's own rejections (wrong method, a non-numeric id) become WordPress' `rest_no_route`, as the
+/// real routes only match numeric ids and registered methods.
+async fn wordpress_rejections(resp: Response) -> Response {
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let status = resp.status();
+    if status == axum::http::StatusCode::METHOD_NOT_ALLOWED
+        || (status == axum::http::StatusCode::BAD_REQUEST && plain)
+    {
+        return ApiError::not_found_route().into_response();
+    }
+    resp
+}
+
 async fn no_route() -> Response {
     ApiError::not_found_route().into_response()
 }
@@ -420,6 +468,7 @@ fn api_routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             require_auth,
         ))
         .fallback(no_route)
+        .layer(middleware::map_response(wordpress_rejections))
 }
 
 fn router(shared: Arc<Shared>) -> Router {

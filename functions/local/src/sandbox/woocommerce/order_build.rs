@@ -3,39 +3,16 @@
 //! (`payment_complete`, `date_paid`/`date_completed`, stock reduction with `_reduced_stock` meta).
 
 use super::money::{fmt_dp, fmt_trim, json_number, parse_value};
-use super::order_model::{CouponLine, FeeLine, ItemTax, LineItem, OrderDoc, ShippingLine, TaxLine};
+use super::order_model::{
+    Address, CouponLine, FeeLine, Href, Image, ItemTax, LineItem, Links, Meta, OrderDoc,
+    ShippingLine, TaxLine,
+};
 use super::rest::ApiError;
 use super::state::{now_wc, random_alnum, OrderRecord, State};
 use super::tax::{Location, TaxRate};
 use super::totals::{self, CouponDef, LineInput, OrderInput, PricedFee, PricedLine, TotalsInput};
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
-
-const BILLING_KEYS: [&str; 11] = [
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "state",
-    "postcode",
-    "country",
-    "email",
-    "phone",
-];
-const SHIPPING_KEYS: [&str; 10] = [
-    "first_name",
-    "last_name",
-    "company",
-    "address_1",
-    "address_2",
-    "city",
-    "state",
-    "postcode",
-    "country",
-    "phone",
-];
 
 /// Catalogue facts of one line.
 struct ResolvedLine {
@@ -74,8 +51,8 @@ pub fn create_order(st: &mut State, body: &Value) -> Result<u64, ApiError> {
         date_created_gmt: Some(now.clone()),
         date_modified_gmt: Some(now),
         order_key: format!("wc_order_{}", random_alnum(13)),
-        billing: address(body.get("billing"), &BILLING_KEYS),
-        shipping: address(body.get("shipping"), &SHIPPING_KEYS),
+        billing: merge_address(&Address::default(), body.get("billing"), true),
+        shipping: merge_address(&Address::default(), body.get("shipping"), false),
         created_via: "rest-api".into(),
         number: id.to_string(),
         needs_processing: true,
@@ -84,19 +61,19 @@ pub fn create_order(st: &mut State, body: &Value) -> Result<u64, ApiError> {
     doc.customer_id = body.get("customer_id").and_then(Value::as_u64).unwrap_or(0);
     apply_simple_fields(st, &mut doc, body);
     doc.currency_symbol = currency_symbol(&doc.currency).to_string();
-    let mut links = Map::new();
-    links.insert(
-        "self".into(),
-        json!([{"href": format!("{}/wp-json/wc/v3/orders/{id}", st.base_url)}]),
-    );
-    links.insert(
-        "collection".into(),
-        json!([{"href": format!("{}/wp-json/wc/v3/orders", st.base_url)}]),
-    );
-    if doc.customer_id > 0 {
-        links.insert("customer".into(), json!([{"href": format!("{}/wp-json/wc/v3/customers/{}", st.base_url, doc.customer_id)}]));
-    }
-    doc.links = Value::Object(links);
+    doc.links = Links {
+        self_: Href::new(format!("{}/wp-json/wc/v3/orders/{id}", st.base_url)),
+        collection: Href::new(format!("{}/wp-json/wc/v3/orders", st.base_url)),
+        customer: if doc.customer_id > 0 {
+            Href::new(format!(
+                "{}/wp-json/wc/v3/customers/{}",
+                st.base_url, doc.customer_id
+            ))
+        } else {
+            Vec::new()
+        },
+        ..Links::default()
+    };
     recalculate(st, &mut doc, &input)?;
     if let Some(status) = body.get("status").and_then(Value::as_str) {
         set_status(st, &mut doc, status)?;
@@ -128,10 +105,10 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
         .ok_or_else(|| ApiError::invalid_id("woocommerce_rest_shop_order_invalid_id"))?;
     let mut doc = record.doc;
     if let Some(b) = body.get("billing") {
-        doc.billing = merge_address(&doc.billing, b, &BILLING_KEYS);
+        doc.billing = merge_address(&doc.billing, Some(b), true);
     }
     if let Some(s) = body.get("shipping") {
-        doc.shipping = merge_address(&doc.shipping, s, &SHIPPING_KEYS);
+        doc.shipping = merge_address(&doc.shipping, Some(s), false);
     }
     apply_simple_fields(st, &mut doc, body);
     let line_keys = ["line_items", "shipping_lines", "fee_lines", "coupon_lines"];
@@ -140,23 +117,35 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
         || (body.get("billing").is_some() && input.is_some())
     {
         let mut merged = input.clone().unwrap_or_default();
-        let given: OrderInput = serde_json::from_value(body.clone()).map_err(|e| {
-            ApiError::new(
-                400,
-                "rest_invalid_param",
-                &format!("Invalid parameter(s): {e}"),
-            )
-        })?;
-        if body.get("line_items").is_some() {
-            merged.line_items = given.line_items;
+        if let Some(given) = body.get("line_items") {
+            let current: Vec<u64> = doc.line_items.iter().map(|l| l.id).collect();
+            merged.line_items = merge_items(&merged.line_items, &current, given, |g| {
+                g.get("quantity").and_then(Value::as_f64) == Some(0.0)
+            })?;
         }
-        if body.get("shipping_lines").is_some() {
-            merged.shipping_lines = given.shipping_lines;
+        if let Some(given) = body.get("shipping_lines") {
+            let current: Vec<u64> = doc.shipping_lines.iter().map(|l| l.id).collect();
+            merged.shipping_lines = merge_items(&merged.shipping_lines, &current, given, |g| {
+                g.get("method_id").is_some_and(Value::is_null)
+            })?;
         }
-        if body.get("fee_lines").is_some() {
-            merged.fee_lines = given.fee_lines;
+        if let Some(given) = body.get("fee_lines") {
+            let current: Vec<u64> = doc.fee_lines.iter().map(|l| l.id).collect();
+            merged.fee_lines = merge_items(&merged.fee_lines, &current, given, |g| {
+                g.get("name").is_some_and(Value::is_null)
+            })?;
         }
         if body.get("coupon_lines").is_some() {
+            let given: OrderInput = serde_json::from_value(
+                json!({"coupon_lines": body["coupon_lines"]}),
+            )
+            .map_err(|e| {
+                ApiError::new(
+                    400,
+                    "rest_invalid_param",
+                    &format!("Invalid parameter(s): {e}"),
+                )
+            })?;
             merged.coupon_lines = given.coupon_lines;
         }
         recalculate(st, &mut doc, &merged)?;
@@ -176,6 +165,62 @@ pub fn update_order(st: &mut State, id: u64, body: &Value) -> Result<(), ApiErro
     refresh_flags(st, &mut doc);
     st.orders.insert(id, OrderRecord { doc, input });
     Ok(())
+}
+
+/// WooCommerce's item update rules for `PUT /orders/{id}`: an entry with the `id` of an existing item
+/// patches it (or removes it when `remove` says so), an entry without `id` adds an item, items not
+/// mentioned stay. `current_ids[i]` is the id of `current[i]`.
+fn merge_items<T>(
+    current: &[T],
+    current_ids: &[u64],
+    given: &Value,
+    remove: impl Fn(&Value) -> bool,
+) -> Result<Vec<T>, ApiError>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    let invalid = |m: String| {
+        ApiError::new(
+            400,
+            "rest_invalid_param",
+            &format!("Invalid parameter(s): {m}"),
+        )
+    };
+    let given = given
+        .as_array()
+        .ok_or_else(|| invalid("items must be an array".into()))?;
+    let mut items: Vec<Option<Value>> = current
+        .iter()
+        .map(|c| serde_json::to_value(c).ok())
+        .collect();
+    for g in given {
+        match g.get("id").and_then(Value::as_u64).filter(|id| *id > 0) {
+            Some(id) => {
+                let i = current_ids.iter().position(|c| *c == id).ok_or_else(|| {
+                    ApiError::new(
+                        400,
+                        "woocommerce_rest_invalid_item_id",
+                        "Order item ID provided is not associated with order.",
+                    )
+                })?;
+                if remove(g) {
+                    items[i] = None;
+                } else if let (Some(Value::Object(target)), Some(patch)) =
+                    (items[i].as_mut(), g.as_object())
+                {
+                    for (k, v) in patch.iter().filter(|(k, _)| k.as_str() != "id") {
+                        target.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            None => items.push(Some(g.clone())),
+        }
+    }
+    items
+        .into_iter()
+        .flatten()
+        .map(|v| serde_json::from_value(v).map_err(|e| invalid(e.to_string())))
+        .collect()
 }
 
 /// Bumps `date_modified`.
@@ -208,32 +253,23 @@ fn apply_simple_fields(st: &State, doc: &mut OrderDoc, body: &Value) {
                 continue;
             };
             let value = m.get("value").cloned().unwrap_or(Value::Null);
-            let existing = doc
-                .meta_data
-                .iter_mut()
-                .find(|e| e.get("key").and_then(Value::as_str) == Some(key));
-            match existing {
-                Some(e) => {
-                    if let Some(o) = e.as_object_mut() {
-                        o.insert("value".into(), value);
-                    }
-                }
-                None => doc
-                    .meta_data
-                    .push(json!({"id": st_meta_placeholder(doc), "key": key, "value": value})),
+            let next_id = next_order_meta_id(doc);
+            match doc.meta_data.iter_mut().find(|e| e.key == key) {
+                Some(e) => e.value = value,
+                None => doc.meta_data.push(Meta {
+                    id: next_id,
+                    key: key.to_string(),
+                    value,
+                    ..Meta::default()
+                }),
             }
         }
     }
 }
 
 /// Order meta ids are local to the order here (WooCommerce uses a table-wide sequence).
-fn st_meta_placeholder(doc: &OrderDoc) -> u64 {
-    doc.meta_data
-        .iter()
-        .filter_map(|m| m.get("id").and_then(Value::as_u64))
-        .max()
-        .unwrap_or(0)
-        + 1
+fn next_order_meta_id(doc: &OrderDoc) -> u64 {
+    doc.meta_data.iter().map(|m| m.id).max().unwrap_or(0) + 1
 }
 
 fn gateway_title(st: &State, id: &str) -> String {
@@ -245,21 +281,29 @@ fn gateway_title(st: &State, id: &str) -> String {
         .to_string()
 }
 
-fn address(given: Option<&Value>, keys: &[&str]) -> Value {
-    merge_address(&Value::Null, given.unwrap_or(&Value::Null), keys)
-}
-
-fn merge_address(current: &Value, given: &Value, keys: &[&str]) -> Value {
-    let mut out = Map::new();
-    for k in keys {
-        let v = given
-            .get(*k)
+/// Address fields from a request over the current ones (`email` exists on billing only).
+fn merge_address(current: &Address, given: Option<&Value>, billing: bool) -> Address {
+    let pick = |k: &str, cur: &str| -> String {
+        given
+            .and_then(|g| g.get(k))
             .and_then(Value::as_str)
-            .or_else(|| current.get(*k).and_then(Value::as_str))
-            .unwrap_or_default();
-        out.insert((*k).to_string(), Value::from(v));
+            .unwrap_or(cur)
+            .to_string()
+    };
+    Address {
+        first_name: pick("first_name", &current.first_name),
+        last_name: pick("last_name", &current.last_name),
+        company: pick("company", &current.company),
+        address_1: pick("address_1", &current.address_1),
+        address_2: pick("address_2", &current.address_2),
+        city: pick("city", &current.city),
+        state: pick("state", &current.state),
+        postcode: pick("postcode", &current.postcode),
+        country: pick("country", &current.country),
+        email: billing.then(|| pick("email", current.email.as_deref().unwrap_or_default())),
+        phone: Some(pick("phone", current.phone.as_deref().unwrap_or_default())),
+        extra: current.extra.clone(),
     }
-    Value::Object(out)
 }
 
 fn currency_symbol(currency: &str) -> &'static str {
@@ -272,25 +316,18 @@ fn currency_symbol(currency: &str) -> &'static str {
 }
 
 fn is_vat_exempt(doc: &OrderDoc) -> bool {
-    doc.meta_data.iter().any(|m| {
-        m.get("key").and_then(Value::as_str) == Some("is_vat_exempt")
-            && m.get("value").and_then(Value::as_str) == Some("yes")
-    })
+    doc.meta_data
+        .iter()
+        .any(|m| m.key == "is_vat_exempt" && m.value.as_str() == Some("yes"))
 }
 
 fn tax_location(st: &State, doc: &OrderDoc) -> Location {
-    let field = |a: &Value, k: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let from = if !field(&doc.billing, "country").is_empty() {
+    let from = if !doc.billing.country.is_empty() {
         &doc.billing
     } else {
         &doc.shipping
     };
-    let country = field(from, "country");
+    let country = from.country.clone();
     if country.is_empty() {
         return Location {
             country: st.settings.base_country.clone(),
@@ -299,8 +336,8 @@ fn tax_location(st: &State, doc: &OrderDoc) -> Location {
     }
     Location {
         country,
-        state: field(from, "state"),
-        postcode: field(from, "postcode"),
+        state: from.state.clone(),
+        postcode: from.postcode.clone(),
     }
 }
 
@@ -527,14 +564,29 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             .collect()
     };
     let mut line_items = Vec::with_capacity(resolved.len());
-    for (r, t) in resolved.iter().zip(&calc.lines) {
-        let id = st.next_item_id();
-        let meta = r
+    // Item ids stay stable across recalculations (index by index), like WooCommerce's saved items.
+    let old_lines = std::mem::take(&mut doc.line_items);
+    let old_shipping: Vec<u64> = doc.shipping_lines.iter().map(|l| l.id).collect();
+    let old_fees: Vec<u64> = doc.fee_lines.iter().map(|l| l.id).collect();
+    let old_tax: Vec<u64> = doc.tax_lines.iter().map(|l| l.id).collect();
+    let old_coupons: Vec<u64> = doc.coupon_lines.iter().map(|l| l.id).collect();
+    for (i, (r, t)) in resolved.iter().zip(&calc.lines).enumerate() {
+        let previous = old_lines.get(i);
+        let id = reuse_id(st, previous.map(|l| l.id));
+        let kept_stock_meta: Vec<Meta> = previous
+            .filter(|l| l.product_id == r.product_id && l.variation_id == r.variation_id)
+            .map(|l| {
+                l.meta_data
+                    .iter()
+                    .filter(|m| m.key == "_reduced_stock")
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        let meta: Vec<Meta> = r
             .attributes
             .iter()
-            .map(|(slug, name, option)| {
-                json!({"id": st.next_meta_id(), "key": slug, "value": option, "display_key": name, "display_value": option})
-            })
+            .map(|(slug, name, option)| Meta::item(st.next_meta_id(), slug, name, option))
             .collect();
         line_items.push(LineItem {
             id,
@@ -548,10 +600,17 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
             total: fmt_dp(t.total, dp),
             total_tax: fmt_dp(t.total_tax, dp),
             taxes: item_taxes(&t.taxes),
-            meta_data: meta,
+            meta_data: meta.into_iter().chain(kept_stock_meta).collect(),
             sku: Some(r.sku.clone()),
             price: php_price(t.total, r.priced.quantity),
-            image: json!({"id": if r.variation_id > 0 { json!(0) } else { json!("") }, "src": ""}),
+            image: Image {
+                id: if r.variation_id > 0 {
+                    json!(0)
+                } else {
+                    json!("")
+                },
+                ..Image::default()
+            },
             parent_name: r.parent_name.clone(),
             extra: Map::new(),
         });
@@ -560,8 +619,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .shipping_lines
         .iter()
         .zip(&calc.shipping)
-        .map(|(s, t)| ShippingLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, (s, t))| ShippingLine {
+            id: reuse_id(st, old_shipping.get(i).copied()),
             method_title: strip_tags(&s.method_title),
             method_id: s.method_id.clone(),
             instance_id: s.instance_id.as_ref().map(value_text).unwrap_or_default(),
@@ -576,8 +636,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
         .fee_lines
         .iter()
         .zip(&calc.fees)
-        .map(|(f, t)| FeeLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, (f, t))| FeeLine {
+            id: reuse_id(st, old_fees.get(i).copied()),
             name: f.name.clone(),
             tax_class: f.tax_class.clone().unwrap_or_default(),
             tax_status: f.tax_status.clone().unwrap_or_else(|| "taxable".into()),
@@ -592,8 +653,9 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     let tax_lines = calc
         .tax_lines
         .iter()
-        .map(|r| TaxLine {
-            id: st.next_item_id(),
+        .enumerate()
+        .map(|(i, r)| TaxLine {
+            id: reuse_id(st, old_tax.get(i).copied()),
             rate_code: r.rate.rate_code(),
             rate_id: r.rate.id,
             label: r.rate.name.clone(),
@@ -608,15 +670,27 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     let coupon_lines = coupons
         .iter()
         .zip(&calc.coupons)
-        .map(|((def, coupon_id, free_shipping), t)| {
-            let kind = if def.discount_type == "fixed_cart" { Value::Null } else { Value::from(def.discount_type.clone()) };
-            let info = serde_json::to_string(&json!([coupon_id, def.code, kind, json_number(def.amount)])).unwrap_or_default();
+        .enumerate()
+        .map(|(i, ((def, coupon_id, free_shipping), t))| {
+            let kind = if def.discount_type == "fixed_cart" {
+                Value::Null
+            } else {
+                Value::from(def.discount_type.clone())
+            };
+            let info =
+                serde_json::to_string(&json!([coupon_id, def.code, kind, json_number(def.amount)]))
+                    .unwrap_or_default();
             CouponLine {
-                id: st.next_item_id(),
+                id: reuse_id(st, old_coupons.get(i).copied()),
                 code: def.code.clone(),
                 discount: fmt_trim(t.discount),
-                discount_tax: fmt_dp(t.discount_tax, dp),
-                meta_data: vec![json!({"id": st.next_meta_id(), "key": "coupon_info", "value": info, "display_key": "coupon_info", "display_value": info})],
+                discount_tax: fmt_trim(t.discount_tax),
+                meta_data: vec![Meta::item(
+                    st.next_meta_id(),
+                    "coupon_info",
+                    "coupon_info",
+                    &info,
+                )],
                 discount_type: def.discount_type.clone(),
                 nominal_amount: json_number(def.amount),
                 free_shipping: *free_shipping,
@@ -637,6 +711,10 @@ pub fn recalculate(st: &mut State, doc: &mut OrderDoc, input: &OrderInput) -> Re
     doc.total_tax = fmt_dp(calc.total_tax, dp);
     doc.total = fmt_dp(calc.total, dp);
     Ok(())
+}
+
+fn reuse_id(st: &mut State, previous: Option<u64>) -> u64 {
+    previous.unwrap_or_else(|| st.next_item_id())
 }
 
 fn value_text(v: &Value) -> String {
@@ -710,7 +788,7 @@ const STATUSES: [&str; 8] = [
 pub fn set_status(st: &mut State, doc: &mut OrderDoc, status: &str) -> Result<(), ApiError> {
     let status = status.strip_prefix("wc-").unwrap_or(status);
     if !STATUSES.contains(&status) {
-        return Err(crate::sandbox::woocommerce::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
+        return Err(super::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
     }
     doc.status = status.to_string();
     let now = now_wc();
@@ -751,19 +829,20 @@ fn payment_complete(st: &mut State, doc: &mut OrderDoc, transaction_id: Option<&
 
 /// `wc_maybe_reduce_stock_levels`: once per order, for items whose stock is managed.
 fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
-    let already = doc
-        .meta_data
-        .iter()
-        .any(|m| m.get("key").and_then(Value::as_str) == Some("_order_stock_reduced"));
+    let already = doc.stock_reduced
+        || doc
+            .meta_data
+            .iter()
+            .any(|m| m.key == "_order_stock_reduced");
     if already
-        || doc.line_items.iter().any(|l| {
-            l.meta_data
-                .iter()
-                .any(|m| m.get("key").and_then(Value::as_str) == Some("_reduced_stock"))
-        })
+        || doc
+            .line_items
+            .iter()
+            .any(|l| l.meta_data.iter().any(|m| m.key == "_reduced_stock"))
     {
         return;
     }
+    doc.stock_reduced = true;
     for line in &mut doc.line_items {
         let target = if line.variation_id > 0 {
             line.variation_id
@@ -794,29 +873,13 @@ fn reduce_stock(st: &mut State, doc: &mut OrderDoc) {
             );
         }
         let meta_id = st.next_meta_id();
-        line.meta_data.push(json!({
-            "id": meta_id, "key": "_reduced_stock", "value": qty.to_string(),
-            "display_key": "_reduced_stock", "display_value": qty.to_string(),
-        }));
-        sync_parent_managed(st, stock_owner);
-    }
-}
-
-fn sync_parent_managed(st: &mut State, owner: u64) {
-    let Some(p) = st.products.get(&owner) else {
-        return;
-    };
-    let qty = p.get("stock_quantity").cloned().unwrap_or(Value::Null);
-    let status = p.get("stock_status").cloned().unwrap_or(Value::Null);
-    for v in st.variations.values_mut() {
-        if v.get("parent_id").and_then(Value::as_u64) == Some(owner)
-            && v.get("manage_stock").and_then(Value::as_str) == Some("parent")
-        {
-            if let Some(o) = v.as_object_mut() {
-                o.insert("stock_quantity".into(), qty.clone());
-                o.insert("stock_status".into(), status.clone());
-            }
-        }
+        line.meta_data.push(Meta::item(
+            meta_id,
+            "_reduced_stock",
+            "_reduced_stock",
+            &qty.to_string(),
+        ));
+        super::catalog::sync_parent_stock_children(st, stock_owner);
     }
 }
 
@@ -859,6 +922,10 @@ pub fn store_raw(st: &mut State, body: Value) -> Result<u64, ApiError> {
         doc.id = st.next_post_id();
         doc.number = doc.id.to_string();
     }
+    doc.stock_reduced = doc
+        .line_items
+        .iter()
+        .any(|l| l.meta_data.iter().any(|m| m.key == "_reduced_stock"));
     let id = doc.id;
     st.orders.insert(id, OrderRecord { doc, input: None });
     Ok(id)

@@ -26,8 +26,8 @@ pub struct OrderDoc {
     pub total_tax: String,
     pub customer_id: u64,
     pub order_key: String,
-    pub billing: Value,
-    pub shipping: Value,
+    pub billing: Address,
+    pub shipping: Address,
     pub payment_method: String,
     pub payment_method_title: String,
     pub transaction_id: String,
@@ -39,7 +39,7 @@ pub struct OrderDoc {
     pub date_paid: Option<String>,
     pub cart_hash: String,
     pub number: String,
-    pub meta_data: Vec<Value>,
+    pub meta_data: Vec<Meta>,
     pub line_items: Vec<LineItem>,
     pub tax_lines: Vec<TaxLine>,
     pub shipping_lines: Vec<ShippingLine>,
@@ -56,9 +56,12 @@ pub struct OrderDoc {
     pub date_paid_gmt: Option<String>,
     pub currency_symbol: String,
     #[serde(rename = "_links")]
-    pub links: Value,
+    pub links: Links,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// Hidden `_order_stock_reduced` flag (never rendered).
+    #[serde(skip)]
+    pub stock_reduced: bool,
 }
 
 /// `taxes[]` entry of a line, shipping or fee item (unrounded amounts as strings).
@@ -84,10 +87,10 @@ pub struct LineItem {
     pub total: String,
     pub total_tax: String,
     pub taxes: Vec<ItemTax>,
-    pub meta_data: Vec<Value>,
+    pub meta_data: Vec<Meta>,
     pub sku: Option<String>,
     pub price: Value,
-    pub image: Value,
+    pub image: Image,
     pub parent_name: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -104,7 +107,7 @@ pub struct TaxLine {
     pub tax_total: String,
     pub shipping_tax_total: String,
     pub rate_percent: Value,
-    pub meta_data: Vec<Value>,
+    pub meta_data: Vec<Meta>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -119,7 +122,7 @@ pub struct ShippingLine {
     pub total: String,
     pub total_tax: String,
     pub taxes: Vec<ItemTax>,
-    pub meta_data: Vec<Value>,
+    pub meta_data: Vec<Meta>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -135,7 +138,7 @@ pub struct FeeLine {
     pub total: String,
     pub total_tax: String,
     pub taxes: Vec<ItemTax>,
-    pub meta_data: Vec<Value>,
+    pub meta_data: Vec<Meta>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -147,10 +150,102 @@ pub struct CouponLine {
     pub code: String,
     pub discount: String,
     pub discount_tax: String,
-    pub meta_data: Vec<Value>,
+    pub meta_data: Vec<Meta>,
     pub discount_type: String,
     pub nominal_amount: Value,
     pub free_shipping: bool,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Billing or shipping address in WooCommerce's member order (`email` only on billing).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Address {
+    pub first_name: String,
+    pub last_name: String,
+    pub company: String,
+    pub address_1: String,
+    pub address_2: String,
+    pub city: String,
+    pub state: String,
+    pub postcode: String,
+    pub country: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A `meta_data[]` entry (`display_key`/`display_value` on order items only).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Meta {
+    pub id: u64,
+    pub key: String,
+    pub value: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_key: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_value: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Meta {
+    /// Order-item meta, shown with its key and value.
+    pub fn item(id: u64, key: &str, display_key: &str, value: &str) -> Self {
+        Self {
+            id,
+            key: key.to_string(),
+            value: Value::from(value),
+            display_key: Some(Value::from(display_key)),
+            display_value: Some(Value::from(value)),
+            extra: Map::new(),
+        }
+    }
+}
+
+/// `_links` of an order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Links {
+    #[serde(rename = "self")]
+    pub self_: Vec<Href>,
+    pub collection: Vec<Href>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub customer: Vec<Href>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub up: Vec<Href>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Href {
+    pub href: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Href {
+    pub fn new(href: String) -> Vec<Href> {
+        vec![Href {
+            href,
+            extra: Map::new(),
+        }]
+    }
+}
+
+/// `line_items[].image` (`id` is `""` or an integer, as WooCommerce renders it).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Image {
+    pub id: Value,
+    pub src: String,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

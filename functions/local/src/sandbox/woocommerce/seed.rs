@@ -124,16 +124,11 @@ pub fn simple_product(
     })
 }
 
-fn variation(
-    base: &str,
-    parent: u64,
-    id: u64,
-    sku: &str,
-    price: &str,
-    option: &str,
-    manage: Value,
-    stock: Option<i64>,
-) -> Value {
+/// `(id, sku, price, colour option, manage_stock, stock_quantity)` of a demo variation.
+type VariationSpec<'a> = (u64, &'a str, &'a str, &'a str, Value, Option<i64>);
+
+fn variation(base: &str, parent: u64, spec: VariationSpec<'_>) -> Value {
+    let (id, sku, price, option, manage, stock) = spec;
     json!({
         "id": id, "sku": sku, "price": price, "regular_price": price, "sale_price": "", "on_sale": false,
         "status": "publish", "tax_status": "taxable", "tax_class": "parent", "manage_stock": manage,
@@ -280,8 +275,10 @@ pub fn demo(st: &mut State) {
             Some(40),
         ),
     ] {
-        st.variations
-            .insert(id, variation(&b, 52, id, sku, price, option, manage, stock));
+        st.variations.insert(
+            id,
+            variation(&b, 52, (id, sku, price, option, manage, stock)),
+        );
     }
     st.coupons = vec![
         json!({"id": 57, "code": "lv10", "amount": "10.00", "discount_type": "percent", "free_shipping": false}),

@@ -152,6 +152,8 @@ pub struct State {
     pub webhooks: BTreeMap<u64, Webhook>,
     pub keys: Vec<ApiKey>,
     pub deliveries: Vec<Delivery>,
+    /// Queued, not yet started deliveries: `(webhook id, order id)`.
+    pub queued: std::collections::BTreeSet<(u64, u64)>,
     pub auth_callbacks: Vec<AuthCallback>,
     pub faults: Faults,
 }
@@ -179,6 +181,7 @@ impl State {
             webhooks: BTreeMap::new(),
             keys: Vec::new(),
             deliveries: Vec::new(),
+            queued: std::collections::BTreeSet::new(),
             auth_callbacks: Vec::new(),
             faults: cfg.faults.clone(),
         }

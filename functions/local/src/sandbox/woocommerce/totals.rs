@@ -1,18 +1,19 @@
 //! Order totals the way WooCommerce's `calculate_totals()` / `WC_Discounts` compute them (§4.4 of the
 //! reference): per-line tax from the matching rates, coupons in cents (percent, fixed_cart,
 //! fixed_product, with the one-cent remainder spread from the most expensive item), tax-inclusive
-//! prices (net derived with the base-country rate), shipping and fee tax, and rounding either per line
+//! prices (net derived with the base-country rate), shipping and fee tax (negative fees apportioned
+//! over the tax classes), and rounding either per line
 //! or once at subtotal (`woocommerce_tax_round_at_subtotal`). Tax rounds half-down when prices include
 //! tax, half-up otherwise.
 
 use super::money::{round_half_down, round_half_up};
 use super::tax::{calc_tax, find_rates, Location, TaxRate};
 use rust_decimal::Decimal;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The parts of a REST order body that drive the totals (kept to recompute after an update).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OrderInput {
     pub line_items: Vec<LineInput>,
@@ -21,7 +22,7 @@ pub struct OrderInput {
     pub coupon_lines: Vec<CouponInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LineInput {
     pub product_id: Option<u64>,
@@ -33,7 +34,7 @@ pub struct LineInput {
     pub name: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ShippingInput {
     pub method_id: String,
@@ -42,7 +43,7 @@ pub struct ShippingInput {
     pub total: Option<Value>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FeeInput {
     pub name: String,
@@ -51,7 +52,7 @@ pub struct FeeInput {
     pub tax_class: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CouponInput {
     pub code: String,
@@ -310,7 +311,13 @@ pub fn compute(inp: &TotalsInput<'_>) -> OrderTotals {
     let fees: Vec<ChargeTotals> = inp
         .fees
         .iter()
-        .map(|f| charge(inp, f.total, &inp.customer_rates(&f.tax_class, f.taxable)))
+        .map(|f| {
+            if f.total < Decimal::ZERO && f.taxable && !inp.vat_exempt {
+                negative_fee(inp, f.total, &lines)
+            } else {
+                charge(inp, f.total, &inp.customer_rates(&f.tax_class, f.taxable))
+            }
+        })
         .collect();
 
     // 6. Per-rate sums (`update_taxes`), in first-appearance order.
@@ -348,13 +355,14 @@ pub fn compute(inp: &TotalsInput<'_>) -> OrderTotals {
     // 7. Order totals.
     let cart_subtotal: Decimal = lines.iter().map(|l| inp.round_item(l.subtotal)).sum();
     let cart_total: Decimal = lines.iter().map(|l| inp.round_item(l.total)).sum();
+    // The discount's tax comes from the unrounded item taxes (021: 0.4918 → 0.49, not 2.62 − 2.12).
     let subtotal_tax: Decimal = lines
         .iter()
-        .flat_map(|l| l.taxes.iter().map(|(_, _, s)| inp.round_line_tax(*s)))
+        .flat_map(|l| l.taxes.iter().map(|(_, _, s)| *s))
         .sum();
     let items_tax: Decimal = lines
         .iter()
-        .flat_map(|l| l.taxes.iter().map(|(_, t, _)| inp.round_line_tax(*t)))
+        .flat_map(|l| l.taxes.iter().map(|(_, t, _)| *t))
         .sum();
     let fees_total: Decimal = fees.iter().map(|f| f.total).sum();
     let shipping_total = round_half_up(shipping.iter().map(|s| s.total).sum(), inp.decimals);
@@ -389,6 +397,63 @@ fn charge(inp: &TotalsInput<'_>, total: Decimal, rates: &[&TaxRate]) -> ChargeTo
     }
 }
 
+/// `WC_Order_Item_Fee::calculate_taxes` for a negative fee: the fee is apportioned over the tax
+/// classes by the order's positive costs (items after discount, positive fees, shipping in the
+/// standard class, non-taxable items counted but untaxed) and taxed per class.
+fn negative_fee(inp: &TotalsInput<'_>, total: Decimal, lines: &[LineTotals]) -> ChargeTotals {
+    const NON_TAXABLE: &str = "\u{0}non-taxable";
+    let mut costs: Vec<(String, Decimal)> = Vec::new();
+    for (line, t) in inp.lines.iter().zip(lines) {
+        let class = if line.taxable {
+            normalise(&line.tax_class)
+        } else {
+            NON_TAXABLE.to_string()
+        };
+        add_cost(&mut costs, class, t.total);
+    }
+    for f in inp.fees.iter().filter(|f| f.total >= Decimal::ZERO) {
+        let class = if f.taxable {
+            normalise(&f.tax_class)
+        } else {
+            NON_TAXABLE.to_string()
+        };
+        add_cost(&mut costs, class, f.total);
+    }
+    for s in inp.shipping.iter().filter(|s| **s >= Decimal::ZERO) {
+        add_cost(&mut costs, normalise(""), *s);
+    }
+    costs.retain(|(_, c)| !c.is_zero());
+    let all: Decimal = costs.iter().map(|(_, c)| *c).sum();
+    let mut taxes: Vec<(u64, Decimal)> = Vec::new();
+    if !all.is_zero() {
+        for (class, cost) in costs.iter().filter(|(c, _)| c != NON_TAXABLE) {
+            let share = total * (*cost / all);
+            for (id, t) in calc_tax(share, &inp.customer_rates(class, true), false) {
+                add_to(&mut taxes, id, t);
+            }
+        }
+    }
+    ChargeTotals {
+        total,
+        total_tax: taxes.iter().map(|(_, t)| inp.round_line_tax(*t)).sum(),
+        taxes,
+    }
+}
+
+fn normalise(class: &str) -> String {
+    super::tax::normalise_class(class)
+}
+
+fn add_cost(costs: &mut Vec<(String, Decimal)>, class: String, v: Decimal) {
+    if v < Decimal::ZERO {
+        return;
+    }
+    match costs.iter_mut().find(|(c, _)| *c == class) {
+        Some((_, s)) => *s += v,
+        None => costs.push((class, v)),
+    }
+}
+
 fn add_to(sums: &mut Vec<(u64, Decimal)>, id: u64, v: Decimal) {
     match sums.iter_mut().find(|(i, _)| *i == id) {
         Some((_, s)) => *s += v,
@@ -410,14 +475,15 @@ struct Discounts {
     quantities: Vec<Decimal>,
     /// Total discount per item so far (all coupons).
     applied: Vec<Decimal>,
-    /// Item indexes, most expensive first (stable).
+    /// Item indexes, largest price × quantity first (stable).
     sorted: Vec<usize>,
 }
 
 impl Discounts {
     fn new(prices: Vec<Decimal>, quantities: Vec<Decimal>) -> Self {
         let mut sorted: Vec<usize> = (0..prices.len()).collect();
-        sorted.sort_by(|a, b| prices[*b].cmp(&prices[*a]));
+        // `WC_Discounts::sort_by_price` weighs the line price by quantity once more.
+        sorted.sort_by(|a, b| (prices[*b] * quantities[*b]).cmp(&(prices[*a] * quantities[*a])));
         Self {
             applied: vec![Decimal::ZERO; prices.len()],
             prices,
@@ -521,5 +587,74 @@ impl Discounts {
             }
         }
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn rate(id: u64, pct: Decimal, class: &str) -> TaxRate {
+        TaxRate {
+            id,
+            country: "LV".into(),
+            state: String::new(),
+            postcodes: vec![],
+            rate: pct,
+            name: format!("PVN {pct}%"),
+            priority: 1,
+            compound: false,
+            shipping: true,
+            order: 0,
+            class: class.into(),
+        }
+    }
+
+    fn line(price: Decimal, class: &str) -> PricedLine {
+        PricedLine {
+            unit_price: price,
+            quantity: Decimal::ONE,
+            tax_class: class.into(),
+            taxable: true,
+            given_subtotal: None,
+            given_total: None,
+        }
+    }
+
+    #[test]
+    fn negative_fee_tax_is_split_by_class_costs() {
+        let rates = [
+            rate(4, dec!(21), "standard"),
+            rate(5, dec!(12), "reduced-rate"),
+        ];
+        let lv = Location {
+            country: "LV".into(),
+            ..Location::default()
+        };
+        let inp = TotalsInput {
+            rates: &rates,
+            location: lv.clone(),
+            base_location: lv,
+            prices_include_tax: false,
+            round_at_subtotal: false,
+            vat_exempt: false,
+            decimals: 2,
+            lines: vec![line(dec!(30), ""), line(dec!(10), "reduced-rate")],
+            shipping: vec![],
+            fees: vec![PricedFee {
+                total: dec!(-4),
+                tax_class: String::new(),
+                taxable: true,
+            }],
+            coupons: vec![],
+        };
+        let t = compute(&inp);
+        // 3/4 of -4.00 at 21 %, 1/4 at 12 %.
+        assert_eq!(t.fees[0].taxes, vec![(4, dec!(-0.63)), (5, dec!(-0.12))]);
+        assert_eq!(
+            t.total,
+            dec!(40) + dec!(6.30) + dec!(1.20) - dec!(4) - dec!(0.75)
+        );
     }
 }

@@ -382,26 +382,48 @@ fn log(
     });
 }
 
-/// Queues deliveries of `topics` for an order; they run after the configured delay and render the
-/// order as it is then.
+/// Queues deliveries of `topics` for an order to the active webhooks; they run after the configured
+/// delay and render the order as it is then. Like Action Scheduler's uniqueness rule, an event for a
+/// (webhook, order) that already has a queued job adds nothing (bursts collapse into one delivery).
 pub fn order_event(s: &Arc<Shared>, order_id: u64, topics: &[&str]) {
+    let jobs: Vec<(String, u64)> = {
+        let mut st = s.lock();
+        // `should_deliver()`: draft orders are never delivered.
+        let draft = st.orders.get(&order_id).is_some_and(|r| {
+            matches!(
+                r.doc.status.as_str(),
+                "draft" | "auto-draft" | "new" | "checkout-draft"
+            )
+        });
+        if draft {
+            return;
+        }
+        let mut jobs = Vec::new();
+        for topic in topics {
+            let ids: Vec<u64> = st
+                .webhooks
+                .values()
+                .filter(|w| w.topic == *topic && w.status == "active")
+                .map(|w| w.id)
+                .collect();
+            for id in ids {
+                if st.queued.insert((id, order_id)) {
+                    jobs.push(((*topic).to_string(), id));
+                }
+            }
+        }
+        jobs
+    };
+    if jobs.is_empty() {
+        return;
+    }
     let shared = Arc::clone(s);
-    let topics: Vec<String> = topics.iter().map(|t| (*t).to_string()).collect();
     let delay = s.cfg.webhook_delay;
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
-        for topic in topics {
-            let ids: Vec<u64> = {
-                let st = shared.lock();
-                st.webhooks
-                    .values()
-                    .filter(|w| w.topic == topic && w.status == "active")
-                    .map(|w| w.id)
-                    .collect()
-            };
-            for id in ids {
-                deliver(&shared, id, &topic, order_id).await;
-            }
+        for (topic, id) in jobs {
+            shared.lock().queued.remove(&(id, order_id));
+            deliver(&shared, id, &topic, order_id).await;
         }
     });
 }
