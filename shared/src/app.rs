@@ -5,7 +5,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rust_decimal::Decimal;
+
 use crate::config::AwsConfig;
+use crate::paytraq::{Pacer, PacerConfig, PaytraqClient, PaytraqCredentials};
 use crate::queue::{sqs::SqsQueue, Queue};
 use crate::secrets::{aws::AwsSecrets, Cached, SecretStore};
 use crate::store::{dynamodb::DynamoStore, RecordStore, Repo};
@@ -52,8 +55,10 @@ pub struct App {
     pub sync_jobs: Arc<dyn Queue>,
     /// One HTTP client (connection pool) for WooCommerce and PayTraq.
     pub http: reqwest::Client,
-    /// PayTraq's per-company request pacing, shared by every client of the process.
-    pub paytraq_pacer: Arc<crate::paytraq::Pacer>,
+    /// PayTraq pacing per company, shared by every call of this process.
+    pub pacer: Arc<Pacer>,
+    /// Crash points for exactly-once tests (never armed in production).
+    pub crash: Arc<crate::faults::CrashPlan>,
     pub options: Options,
 }
 
@@ -75,13 +80,24 @@ impl App {
             ))
             .build()
             .unwrap_or_default();
+        let rate = Decimal::from_f64_retain(options.paytraq_rate_per_second)
+            .filter(|r| *r > Decimal::ZERO)
+            .unwrap_or(Decimal::ONE);
+        let pacer = Pacer::new(PacerConfig {
+            rate_per_second: rate,
+            burst: options.paytraq_burst.max(1),
+        })
+        .or_else(|_| Pacer::new(PacerConfig::default()))
+        .map(Arc::new)
+        .unwrap_or_else(|_| unreachable!("the default pacer configuration is valid"));
         Self {
             repo: Repo::new(store),
             secrets,
             orders,
             sync_jobs,
             http,
-            paytraq_pacer: Arc::new(pacer_for(&options)),
+            pacer,
+            crash: Arc::default(),
             options,
         }
     }
@@ -116,48 +132,7 @@ impl App {
     }
 }
 
-/// The pacer of the configured rate; a rate or burst it cannot use (zero,
-/// negative, not finite) falls back to PayTraq's one request per second.
-fn pacer_for(options: &Options) -> crate::paytraq::Pacer {
-    use crate::paytraq::{Pacer, PacerConfig};
-    let configured = rust_decimal::Decimal::try_from(options.paytraq_rate_per_second)
-        .ok()
-        .map(|rate| PacerConfig {
-            rate_per_second: rate,
-            burst: options.paytraq_burst,
-        });
-    match configured.map(Pacer::new) {
-        Some(Ok(pacer)) => pacer,
-        // The default config is valid by construction (rate 1, burst 5).
-        _ => Pacer::new(PacerConfig::default())
-            .unwrap_or_else(|e| panic!("default PayTraq pacer: {e}")),
-    }
-}
-
 impl App {
-    /// A PayTraq client for a channel's company, with its stored API key,
-    /// paced by the process-wide pacer.
-    pub async fn paytraq(
-        &self,
-        channel: &crate::model::Channel,
-    ) -> Result<crate::paytraq::PaytraqClient, crate::Error> {
-        use crate::paytraq::{PaytraqClient, PaytraqCredentials};
-        let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
-        let (Some(api_key), Some(api_token)) = (secrets.paytraq_api_key, secrets.paytraq_api_token)
-        else {
-            return Err(crate::Error::Config(format!(
-                "channel {} has no PayTraq API key",
-                channel.id
-            )));
-        };
-        Ok(PaytraqClient::new(
-            &self.options.paytraq_base_url,
-            PaytraqCredentials { api_key, api_token },
-            self.http.clone(),
-            self.paytraq_pacer.clone(),
-        )?)
-    }
-
     /// A WooCommerce client for a channel, with its stored API key.
     pub async fn woo(
         &self,
@@ -181,6 +156,30 @@ impl App {
             },
             self.http.clone(),
             WooOptions::default(),
+        )?)
+    }
+}
+
+impl App {
+    /// A PayTraq client for a channel's company, paced with every other
+    /// client of this process.
+    pub async fn paytraq(
+        &self,
+        channel: &crate::model::Channel,
+    ) -> Result<PaytraqClient, crate::Error> {
+        let secrets = self.secrets.get(&channel.id).await?.unwrap_or_default();
+        let (Some(api_key), Some(api_token)) = (secrets.paytraq_api_key, secrets.paytraq_api_token)
+        else {
+            return Err(crate::Error::Config(format!(
+                "channel {} has no PayTraq API key",
+                channel.id
+            )));
+        };
+        Ok(PaytraqClient::new(
+            &self.options.paytraq_base_url,
+            PaytraqCredentials { api_key, api_token },
+            self.http.clone(),
+            self.pacer.clone(),
         )?)
     }
 }

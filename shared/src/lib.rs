@@ -21,6 +21,7 @@ pub mod app;
 mod aws_error;
 pub mod config;
 pub mod error;
+pub mod faults;
 pub mod intake;
 pub mod model;
 pub mod money;

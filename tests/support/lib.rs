@@ -89,3 +89,71 @@ pub fn shared_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("../shared"))
 }
+
+/// An [`channel::App`] on embedded backends (temporary store, in-process
+/// queues), as `local` wires it.
+pub fn embedded_app() -> (channel::App, Arc<MemoryQueue>) {
+    let store: Arc<dyn RecordStore> =
+        Arc::new(EmbeddedStore::temporary().expect("temporary store"));
+    let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
+    let orders = Arc::new(MemoryQueue::new(Duration::from_secs(30)));
+    let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(30)));
+    let app = channel::App::new(
+        store,
+        secrets,
+        orders.clone(),
+        sync_jobs,
+        channel::Options::default(),
+    );
+    (app, orders)
+}
+
+/// Stores an active channel with the given webhook secret.
+pub async fn active_channel(
+    app: &channel::App,
+    id: &str,
+    shop_url: &str,
+    webhook_secret: &str,
+) -> channel::model::Channel {
+    use channel::model::*;
+    use channel::secrets::{ChannelSecrets, Secret};
+    let now = chrono::Utc::now();
+    let mut ch = Channel {
+        id: id.to_string(),
+        name: format!("shop {id}"),
+        shop_url: shop_url.to_string(),
+        state: ChannelState::Active,
+        settings: Settings::default(),
+        tax_map: Default::default(),
+        payment_map: Default::default(),
+        webhook_url: Some(format!("http://127.0.0.1/webhooks/woocommerce/{id}")),
+        wc_version: Some("8.9.1".into()),
+        webhooks: Vec::new(),
+        health: Health::default(),
+        checkpoint: None,
+        timeline: Vec::new(),
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    };
+    app.repo.save_channel(&mut ch).await.expect("save channel");
+    app.secrets
+        .put(
+            id,
+            &ChannelSecrets {
+                webhook_secret: Some(Secret::new(webhook_secret)),
+                woo_consumer_key: Some(Secret::new("ck_test")),
+                woo_consumer_secret: Some(Secret::new("cs_test")),
+                paytraq_api_key: Some(Secret::new("pt-key")),
+                paytraq_api_token: Some(Secret::new("pt-token")),
+            },
+        )
+        .await
+        .expect("put secrets");
+    ch
+}
+
+/// The real WooCommerce 8.9.1 captures.
+pub fn fixtures_dir() -> PathBuf {
+    shared_dir().join("fixtures/woocommerce-8.9.1")
+}

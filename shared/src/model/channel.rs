@@ -133,6 +133,10 @@ pub struct Settings {
     /// Local hour (0–23, in the deployment's schedule time zone) of the daily sync.
     pub daily_sync_hour: u8,
     pub rounding: RoundingPolicy,
+    /// PayTraq product code used for WooCommerce fee lines (PayTraq needs an
+    /// item on every line of a goods or services document).
+    #[serde(default)]
+    pub fee_item_code: Option<String>,
 }
 
 impl Default for Settings {
@@ -150,6 +154,7 @@ impl Default for Settings {
             daily_sync: false,
             daily_sync_hour: 6,
             rounding: RoundingPolicy::Strict,
+            fee_item_code: None,
         }
     }
 }

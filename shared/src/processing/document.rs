@@ -3,18 +3,29 @@
 //! item map and the client: no I/O, so every rule here is unit-tested and
 //! the fixture test walks real orders through it.
 //!
-//! Amounts follow the shop's own tax mode, so that PayTraq's arithmetic
-//! (tax per tax key on the document, rounded to cents) lands on the shop's
-//! total:
-//! - prices **include** tax: lines carry gross amounts (`IncludeTax`), the
-//!   document total is the sum of WooCommerce's gross lines by construction;
-//! - prices **exclude** tax: lines carry WooCommerce's net line totals (after
-//!   coupons); PayTraq adds the tax per tax key.
+//! PayTraq computes a document's tax per tax key on the sum of that key's
+//! lines, rounded to cents. WooCommerce rounds tax per line (or per rate at
+//! the subtotal), and its `total` can even differ from the sum of its own
+//! `tax_lines`. The builder therefore targets WooCommerce's figures:
 //!
-//! A line's unit price is its line total divided by its quantity (exact
-//! when it divides, else to 6 decimals); coupon discounts are already in
-//! WooCommerce's line totals. Shipping becomes the document's shipping
-//! charge, fees become free-text lines (negative fees too).
+//! 1. Every item, fee and shipping line gets its net amount (after coupons)
+//!    and its tax key. The tax WooCommerce charged per key is taken from the
+//!    order's `tax_lines`; a residual between that and the order total (the
+//!    "tax lines do not add up to total_tax" case) goes to the key with the
+//!    most net amount.
+//! 2. **Net document** (`IncludeTax = false`) when PayTraq's arithmetic,
+//!    round2(Σ net × rate) per key, gives exactly WooCommerce's tax per key:
+//!    prices on the document are then the shop's net prices.
+//! 3. Otherwise a **gross document** (`IncludeTax = true`): lines carry
+//!    net + tax, and each key's cent of rounding difference is put on its
+//!    largest line, so each key's gross sum (and so the document total) is
+//!    exactly WooCommerce's. PayTraq then splits the tax out of the gross
+//!    itself.
+//!
+//! A line's unit price is its amount divided by its quantity (exact when it
+//! divides to 4 decimals, else to 6 decimals: PayTraq rounds quantity ×
+//! price to cents). Shipping becomes the document's shipping charge; fees
+//! become lines of the channel's fee product (negative fees too).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -52,6 +63,8 @@ pub enum BuildProblem {
     BadQuantity(String),
     #[error("shipping lines use different tax rates")]
     MixedShippingRates,
+    #[error("fee \"{0}\" needs a PayTraq product for fees (setting fee_item_code)")]
+    NoFeeProduct(String),
 }
 
 /// All problems of an order at once, so one note tells the operator everything.
@@ -83,6 +96,17 @@ pub fn money_account(channel: &Channel, order: &Order) -> Result<Option<u64>, Bu
         .ok_or_else(|| BuildProblem::UnmappedPaymentMethod(order.payment_method.clone()))
 }
 
+/// One amount-bearing line before the tax mode is chosen.
+struct Amount {
+    item_id: Option<u64>,
+    description: String,
+    quantity: Decimal,
+    net: Decimal,
+    tax: Decimal,
+    key: u64,
+    shipping: bool,
+}
+
 /// Builds the document. `items` maps SKU → PayTraq item id.
 pub fn build(
     channel: &Channel,
@@ -91,10 +115,8 @@ pub fn build(
     client_id: u64,
 ) -> Result<NewSale, BuildProblems> {
     let mut problems = Vec::new();
-    let include_tax = order.prices_include_tax;
     let needs_items = channel.settings.operation != Operation::OtherIncome;
-    let amount = |net: Decimal, tax: Decimal| if include_tax { net + tax } else { net };
-    let mut lines = Vec::new();
+    let mut amounts = Vec::new();
 
     for item in &order.line_items {
         if item.quantity <= Decimal::ZERO {
@@ -102,49 +124,74 @@ pub fn build(
             continue;
         }
         let item_id = if needs_items {
-            match item.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            item_id(items, item.sku.as_deref(), &item.name, &mut problems)
+        } else {
+            None
+        };
+        let key = tax_key(channel, &item.name, &item.taxes, &mut problems);
+        amounts.push(Amount {
+            item_id,
+            description: item.name.clone(),
+            quantity: item.quantity,
+            net: item.total,
+            tax: item.total_tax,
+            key: key.unwrap_or_default(),
+            shipping: false,
+        });
+    }
+    for fee in &order.fee_lines {
+        let item_id = if needs_items {
+            match channel
+                .settings
+                .fee_item_code
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                Some(code) => item_id(items, Some(code), &fee.name, &mut problems),
                 None => {
-                    problems.push(BuildProblem::MissingSku(item.name.clone()));
+                    problems.push(BuildProblem::NoFeeProduct(fee.name.clone()));
                     None
                 }
-                Some(sku) => match items.get(sku) {
-                    Some(id) => Some(*id),
-                    None => {
-                        problems.push(BuildProblem::UnknownSku(sku.to_string()));
-                        None
-                    }
-                },
             }
         } else {
             None
         };
-        let tax_key = tax_key(channel, &item.name, &item.taxes, &mut problems);
-        let total = amount(item.total, item.total_tax);
-        lines.push(NewSaleLine {
+        let key = tax_key(channel, &fee.name, &fee.taxes, &mut problems);
+        amounts.push(Amount {
             item_id,
-            item_code: None,
-            description: Some(item.name.clone()),
-            quantity: item.quantity,
-            unit_price: unit_price(total, item.quantity),
-            discount_percent: Decimal::ZERO,
-            tax_key_id: tax_key.unwrap_or_default(),
-        });
-    }
-
-    for fee in &order.fee_lines {
-        let tax_key = tax_key(channel, &fee.name, &fee.taxes, &mut problems);
-        lines.push(NewSaleLine {
-            item_id: None,
-            item_code: None,
-            description: Some(fee.name.clone()),
+            description: fee.name.clone(),
             quantity: Decimal::ONE,
-            unit_price: amount(fee.total, fee.total_tax),
-            discount_percent: Decimal::ZERO,
-            tax_key_id: tax_key.unwrap_or_default(),
+            net: fee.total,
+            tax: fee.total_tax,
+            key: key.unwrap_or_default(),
+            shipping: false,
         });
     }
-
-    let shipping_charge = shipping(channel, order, include_tax, &mut problems);
+    let shipping_lines: Vec<_> = order
+        .shipping_lines
+        .iter()
+        .filter(|s| !s.total.is_zero() || !s.total_tax.is_zero())
+        .collect();
+    let mut shipping_keys = BTreeMap::new();
+    for line in &shipping_lines {
+        if let Some(key) = tax_key(channel, &line.method_title, &line.taxes, &mut problems) {
+            shipping_keys.insert(key, ());
+        }
+    }
+    if shipping_keys.len() > 1 {
+        problems.push(BuildProblem::MixedShippingRates);
+    } else if let Some(key) = shipping_keys.keys().next() {
+        amounts.push(Amount {
+            item_id: None,
+            description: "Shipping".into(),
+            quantity: Decimal::ONE,
+            net: shipping_lines.iter().map(|l| l.total).sum(),
+            tax: shipping_lines.iter().map(|l| l.total_tax).sum(),
+            key: *key,
+            shipping: true,
+        });
+    }
     if let Err(p) = money_account(channel, order) {
         problems.push(p);
     }
@@ -153,6 +200,7 @@ pub fn build(
         return Err(BuildProblems(problems));
     }
 
+    let (include_tax, lines, shipping_charge) = price_lines(channel, order, amounts);
     Ok(NewSale {
         sale_type: match channel.settings.document_type {
             DocumentType::SalesInvoice => pt::SaleType::SalesInvoice,
@@ -178,6 +226,139 @@ pub fn build(
         lines,
         shipping_charge,
     })
+}
+
+/// WooCommerce's tax per PayTraq tax key, with the residual between the
+/// tax lines and the order total put on the key with the most net amount.
+fn woo_tax_per_key(channel: &Channel, order: &Order, amounts: &[Amount]) -> BTreeMap<u64, Decimal> {
+    let mut per_key: BTreeMap<u64, Decimal> =
+        amounts.iter().map(|a| (a.key, Decimal::ZERO)).collect();
+    for line in &order.tax_lines {
+        if let Some(key) = channel
+            .tax_map
+            .get(&line.rate_id)
+            .and_then(|k| k.trim().parse::<u64>().ok())
+        {
+            *per_key.entry(key).or_default() += line.tax_total + line.shipping_tax_total;
+        }
+    }
+    let nets: Decimal = amounts.iter().map(|a| a.net).sum();
+    let residual = order.total - nets - per_key.values().copied().sum::<Decimal>();
+    if !residual.is_zero() {
+        let mut net_per_key: BTreeMap<u64, Decimal> = BTreeMap::new();
+        for a in amounts {
+            *net_per_key.entry(a.key).or_default() += a.net;
+        }
+        if let Some((key, _)) = net_per_key.into_iter().max_by_key(|(_, n)| *n) {
+            *per_key.entry(key).or_default() += residual;
+        }
+    }
+    per_key
+}
+
+/// The percentage of each mapped key, from the order's own tax lines.
+fn rate_per_key(channel: &Channel, order: &Order) -> BTreeMap<u64, Decimal> {
+    order
+        .tax_lines
+        .iter()
+        .filter_map(|l| {
+            let key = channel
+                .tax_map
+                .get(&l.rate_id)?
+                .trim()
+                .parse::<u64>()
+                .ok()?;
+            Some((key, l.rate_percent?))
+        })
+        .collect()
+}
+
+/// Chooses net or gross pricing (see the module doc) and prices the lines.
+fn price_lines(
+    channel: &Channel,
+    order: &Order,
+    mut amounts: Vec<Amount>,
+) -> (bool, Vec<NewSaleLine>, Option<ShippingCharge>) {
+    let target_tax = woo_tax_per_key(channel, order, &amounts);
+    let rates = rate_per_key(channel, order);
+    let mut net_per_key: BTreeMap<u64, Decimal> = BTreeMap::new();
+    for a in &amounts {
+        *net_per_key.entry(a.key).or_default() += a.net;
+    }
+    let net_agrees = net_per_key.iter().all(|(key, net)| {
+        let want = target_tax.get(key).copied().unwrap_or_default();
+        match rates.get(key) {
+            Some(rate) => round_to(*net * *rate / Decimal::ONE_HUNDRED, 2) == want,
+            None => want.is_zero(),
+        }
+    });
+    let include_tax = !net_agrees;
+    if include_tax {
+        // Each key's gross must be net + WooCommerce's tax of that key.
+        for (key, net) in &net_per_key {
+            let want = *net + target_tax.get(key).copied().unwrap_or_default();
+            let have: Decimal = amounts
+                .iter()
+                .filter(|a| a.key == *key)
+                .map(|a| a.net + a.tax)
+                .sum();
+            let diff = want - have;
+            if diff.is_zero() {
+                continue;
+            }
+            // The largest amount of the key absorbs the cent (shipping or a single unit first).
+            if let Some(line) = amounts
+                .iter_mut()
+                .filter(|a| a.key == *key)
+                .max_by_key(|a| (a.quantity == Decimal::ONE, (a.net + a.tax).abs()))
+            {
+                line.tax += diff;
+            }
+        }
+    }
+    let amount_of = |a: &Amount| if include_tax { a.net + a.tax } else { a.net };
+    let mut lines = Vec::new();
+    let mut shipping = None;
+    for a in &amounts {
+        if a.shipping {
+            shipping = Some(ShippingCharge {
+                amount: amount_of(a),
+                tax_key: TaxKeyRef { tax_key_id: a.key },
+            });
+            continue;
+        }
+        lines.push(NewSaleLine {
+            item_id: a.item_id,
+            item_code: None,
+            description: Some(a.description.clone()),
+            quantity: a.quantity,
+            unit_price: unit_price(amount_of(a), a.quantity),
+            discount_percent: Decimal::ZERO,
+            tax_key_id: a.key,
+        });
+    }
+    (include_tax, lines, shipping)
+}
+
+fn item_id(
+    items: &HashMap<String, u64>,
+    sku: Option<&str>,
+    name: &str,
+    problems: &mut Vec<BuildProblem>,
+) -> Option<u64> {
+    match sku.map(str::trim).filter(|s| !s.is_empty()) {
+        None => {
+            problems.push(BuildProblem::MissingSku(name.to_string()));
+            None
+        }
+        Some(sku) => match items.get(sku) {
+            Some(id) => Some(*id),
+            None => {
+                problems.push(BuildProblem::UnknownSku(sku.to_string()));
+                None
+            }
+        },
+    }
 }
 
 /// The document date is the day the order was placed, not the processing day.
@@ -244,44 +425,6 @@ fn tax_key(
     problems: &mut Vec<BuildProblem>,
 ) -> Option<u64> {
     line_rate(name, taxes, problems).and_then(|rate| mapped_key(channel, rate, problems))
-}
-
-fn shipping(
-    channel: &Channel,
-    order: &Order,
-    include_tax: bool,
-    problems: &mut Vec<BuildProblem>,
-) -> Option<ShippingCharge> {
-    let lines: Vec<_> = order
-        .shipping_lines
-        .iter()
-        .filter(|s| !s.total.is_zero() || !s.total_tax.is_zero())
-        .collect();
-    if lines.is_empty() {
-        return None;
-    }
-    let mut rates = BTreeMap::new();
-    let mut amount = Decimal::ZERO;
-    for line in &lines {
-        if let Some(rate) = line_rate(&line.method_title, &line.taxes, problems) {
-            rates.insert(rate, ());
-        }
-        amount += if include_tax {
-            line.total + line.total_tax
-        } else {
-            line.total
-        };
-    }
-    if rates.len() > 1 {
-        problems.push(BuildProblem::MixedShippingRates);
-        return None;
-    }
-    let rate = *rates.keys().next()?;
-    let key = mapped_key(channel, rate, problems)?;
-    Some(ShippingCharge {
-        amount,
-        tax_key: TaxKeyRef { tax_key_id: key },
-    })
 }
 
 /// Explains a difference between the PayTraq document and the WooCommerce

@@ -200,6 +200,14 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// Called right after an external call, before its result is saved.
+    fn boundary(&self, point: &str) -> Result<(), Step> {
+        if self.app.crash.hit(point) {
+            return Err(Step::Transient(format!("injected crash {point}")));
+        }
+        Ok(())
+    }
+
     fn pt(&self) -> Result<&PaytraqClient, Step> {
         self.paytraq
             .as_ref()
@@ -211,12 +219,10 @@ impl<'a> Run<'a> {
         if self.order.paytraq.document_id.is_none() {
             self.create_document(wc).await?;
         }
-        if self.order.paytraq.document_total.is_none()
-            || self.order.status == OrderStatus::NeedsReview
-        {
-            if !self.check_total(wc).await? {
-                return Ok(());
-            }
+        let unchecked = self.order.paytraq.document_total.is_none()
+            || self.order.status == OrderStatus::NeedsReview;
+        if unchecked && !self.check_total(wc).await? {
+            return Ok(());
         }
         let settings = self.channel.settings.clone();
         if settings.approve && !self.order.paytraq.approved {
@@ -272,6 +278,7 @@ impl<'a> Run<'a> {
         self.order.effect_in_doubt = Some("create".into());
         self.save().await?;
         let created = self.pt()?.create_sale(&sale).await?;
+        self.boundary("after:create_sale")?;
         self.order.paytraq.document_id = Some(created.document_id);
         self.order.paytraq.document_number = created.document_number;
         self.document_created(wc).await
@@ -293,6 +300,7 @@ impl<'a> Run<'a> {
     async fn check_total(&mut self, wc: &Order) -> Result<bool, Step> {
         let id = self.document_id()?;
         let sale = self.pt()?.get_sale(id).await?;
+        self.boundary("after:get_sale")?;
         self.order.paytraq.document_total = Some(sale.total);
         if sale.document_number.is_some() {
             self.order.paytraq.document_number = sale.document_number.clone();
@@ -330,7 +338,18 @@ impl<'a> Run<'a> {
 
     async fn approve(&mut self) -> Result<(), Step> {
         let id = self.document_id()?;
-        self.pt()?.approve_sale(id).await?;
+        match self.pt()?.approve_sale(id).await {
+            Ok(()) => {}
+            // Refused: maybe because an earlier attempt (whose answer was
+            // lost) already approved it. The document's status tells.
+            Err(e) if !e.is_retryable() => {
+                if !self.pt()?.get_sale(id).await?.is_approved() {
+                    return Err(e.into());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        self.boundary("after:approve_sale")?;
         self.order.paytraq.approved = true;
         self.order.status = OrderStatus::Approved;
         let label = self.document_label();
@@ -348,15 +367,22 @@ impl<'a> Run<'a> {
             .ok_or_else(|| Step::Permanent("no money account for the payment".into()))?;
         let sales_order = self.channel.settings.document_type == DocumentType::SalesOrder;
         if self.order.effect_in_doubt.as_deref() == Some("payment") {
-            // The last attempt's outcome is unknown: never pay twice.
+            // The last attempt's outcome is unknown: never pay twice. An
+            // invoice's amount due tells; a sales order's prepayment cannot
+            // be seen through the API, so a person checks.
             let sale = self.pt()?.get_sale(id).await?;
             if !sales_order && sale.amount_due.is_zero() {
                 return self.paid(wc, account, None).await;
             }
-            return Err(Step::Permanent(
+            if !sales_order && sale.amount_due == sale.total {
+                // Provably not paid: the attempt did not take effect.
+                self.order.effect_in_doubt = None;
+            } else {
+                return Err(Step::Permanent(
                 "a payment attempt ended without an answer; check the payment in PayTraq, then mark the order handled"
                     .into(),
-            ));
+                ));
+            }
         }
         let date = wc
             .date_paid_gmt
@@ -392,6 +418,7 @@ impl<'a> Run<'a> {
             };
             self.pt()?.add_payment(&payment).await
         };
+        self.boundary("after:add_payment")?;
         match reply {
             Ok(r) => self.paid(wc, account, r.payment_id).await,
             // Refused outright: nothing happened, the mark can go.
@@ -442,7 +469,9 @@ impl<'a> Run<'a> {
         }
         self.order.effect_in_doubt = Some("email".into());
         self.save().await?;
-        match self.pt()?.send_sale_by_email(id, &to).await {
+        let sent = self.pt()?.send_sale_by_email(id, &to).await;
+        self.boundary("after:send_email")?;
+        match sent {
             Ok(()) => self.emailed(&format!("{label} e-mailed to {to}")).await,
             Err(e) if !e.is_ambiguous() => {
                 self.order.effect_in_doubt = None;
@@ -497,6 +526,7 @@ impl<'a> Run<'a> {
         self.order.effect_in_doubt = Some(format!("note:{key}\u{1f}{text}"));
         self.save().await?;
         woo.create_order_note(order_id, text, false).await?;
+        self.boundary(&format!("after:note:{key}"))?;
         self.order.effect_in_doubt = None;
         self.order.notes_sent.push(key.to_string());
         self.save().await?;
@@ -619,7 +649,11 @@ impl<'a> Run<'a> {
         }
         let id = match id {
             Some(id) => id,
-            None => self.pt()?.create_client(&new_client(wc)).await?,
+            None => {
+                let id = self.pt()?.create_client(&new_client(wc)).await?;
+                self.boundary("after:create_client")?;
+                id
+            }
         };
         if !email.is_empty() {
             self.app

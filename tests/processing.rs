@@ -1,0 +1,540 @@
+//! Order processing end to end: real WooCommerce 8.9.1 orders through the
+//! real processor, against the WooCommerce and PayTraq sandboxes over HTTP.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use channel::intake::{accept_order, Source};
+use channel::model::{Channel, DocumentType, OrderStatus};
+use channel::processing::{process, Outcome, Trigger};
+use channel::secrets::{ChannelSecrets, Secret};
+use channel::woocommerce::order::parse_order;
+use channel::App;
+use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
+use local::sandbox::woocommerce::{WooSandbox, WooSandboxConfig};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+const CHANNEL: &str = "lv-shop";
+
+/// Both sandboxes, a channel wired to them, and the PayTraq side seeded
+/// from the fixture catalogue: a product per SKU, a tax key per WooCommerce
+/// tax rate with the same percentage (plus a 0% key for untaxed lines), a
+/// money account per payment gateway.
+struct World {
+    app: App,
+    woo: WooSandbox,
+    paytraq: PaytraqSandbox,
+    company: SandboxCompany,
+}
+
+fn read_json(path: PathBuf) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+async fn world(document_type: DocumentType) -> World {
+    let catalog = e2e::fixtures_dir().join("catalog");
+    let woo = WooSandbox::start(WooSandboxConfig::default())
+        .await
+        .unwrap();
+    let paytraq = PaytraqSandbox::start(PaytraqSandboxConfig::default())
+        .await
+        .unwrap();
+    paytraq.set_rate_limit(10_000.0, 10_000);
+    let company = paytraq.create_company("pt-key", "pt-token");
+
+    let mut skus = Vec::new();
+    for product in read_json(catalog.join("products.json")).as_array().unwrap() {
+        skus.push((
+            product["sku"].as_str().unwrap_or("").to_string(),
+            product["name"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    for entry in std::fs::read_dir(&catalog).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("variations-") && !name.ends_with(".meta.json") {
+            for v in read_json(path).as_array().unwrap() {
+                skus.push((
+                    v["sku"].as_str().unwrap_or("").to_string(),
+                    format!("variation {}", v["id"]),
+                ));
+            }
+        }
+    }
+    for (sku, name) in skus.into_iter().filter(|(s, _)| !s.is_empty()) {
+        company.add_product(&sku, &name);
+    }
+    let mut tax_map = BTreeMap::new();
+    for rate in read_json(catalog.join("taxes.json")).as_array().unwrap() {
+        let percent: Decimal = rate["rate"].as_str().unwrap().parse().unwrap();
+        let key = company.add_tax_key(rate["name"].as_str().unwrap_or("tax"), percent);
+        tax_map.insert(rate["id"].as_u64().unwrap(), key.to_string());
+    }
+    tax_map.insert(
+        0,
+        company
+            .add_tax_key("Neapliekams 0%", Decimal::ZERO)
+            .to_string(),
+    );
+    company.add_product("WC-FEE", "Maksa (WooCommerce fee)");
+    let mut payment_map = BTreeMap::new();
+    for gateway in read_json(catalog.join("payment-gateways.json"))
+        .as_array()
+        .unwrap()
+    {
+        let id = gateway["id"].as_str().unwrap();
+        payment_map.insert(
+            id.to_string(),
+            company
+                .add_money_account(&format!("Merchant {id}"), "EUR")
+                .to_string(),
+        );
+    }
+
+    let (mut app, _queue) = e2e::embedded_app();
+    app.options.paytraq_base_url = paytraq.base_url();
+    let app = App::new(
+        app.repo.records().clone(),
+        app.secrets.clone(),
+        app.orders.clone(),
+        app.sync_jobs.clone(),
+        channel::Options {
+            paytraq_rate_per_second: 10_000.0,
+            paytraq_burst: 10_000,
+            ..app.options.clone()
+        },
+    );
+    let mut ch: Channel = e2e::active_channel(&app, CHANNEL, &woo.base_url(), "whsec").await;
+    ch.tax_map = tax_map;
+    ch.payment_map = payment_map;
+    ch.settings.document_type = document_type;
+    ch.settings.approve = true;
+    ch.settings.add_payment = true;
+    ch.settings.send_email = true;
+    ch.settings.fee_item_code = Some("WC-FEE".into());
+    app.repo.save_channel(&mut ch).await.unwrap();
+    app.secrets
+        .put(
+            CHANNEL,
+            &ChannelSecrets {
+                woo_consumer_key: Some(Secret::new(woo.consumer_key())),
+                woo_consumer_secret: Some(Secret::new(woo.consumer_secret())),
+                webhook_secret: Some(Secret::new("whsec")),
+                paytraq_api_key: Some(Secret::new("pt-key")),
+                paytraq_api_token: Some(Secret::new("pt-token")),
+            },
+        )
+        .await
+        .unwrap();
+    World {
+        app,
+        woo,
+        paytraq,
+        company,
+    }
+}
+
+/// Every case folder's `order.json`, sorted.
+fn fixture_orders() -> Vec<(String, Value)> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(e2e::fixtures_dir().join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("order.json").exists())
+        .collect();
+    dirs.sort();
+    dirs.into_iter()
+        .map(|d| {
+            (
+                d.file_name().unwrap().to_string_lossy().to_string(),
+                read_json(d.join("order.json")),
+            )
+        })
+        .collect()
+}
+
+/// Stores the order in the shop sandbox and the inbox, then processes it.
+async fn run(w: &World, order: &Value) -> channel::model::InboxOrder {
+    w.woo.store_order(order.clone()).unwrap();
+    let raw = serde_json::to_string(order).unwrap();
+    let parsed = parse_order(raw.as_bytes()).unwrap();
+    accept_order(&w.app, CHANNEL, &parsed, raw, Source::Webhook)
+        .await
+        .unwrap();
+    let key = parsed.id.to_string();
+    let outcome = process(&w.app, CHANNEL, &key, Trigger::Queue)
+        .await
+        .expect("no transient failure");
+    assert!(matches!(outcome, Outcome::Status(_)), "{outcome:?}");
+    w.app.repo.get_order(CHANNEL, &key).await.unwrap().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processing_fixture_orders_match_woocommerce_totals() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let cases = fixture_orders();
+    assert!(cases.len() >= 28);
+    let mut done = Vec::new();
+    let mut review = Vec::new();
+    let mut failed = Vec::new();
+    for (name, order) in &cases {
+        let stored = run(&w, order).await;
+        let total: Decimal = order["total"].as_str().unwrap().parse().unwrap();
+        match stored.status {
+            OrderStatus::Done => {
+                assert_eq!(stored.paytraq.document_total, Some(total), "{name}");
+                let doc = w
+                    .company
+                    .document(stored.paytraq.document_id.unwrap())
+                    .unwrap();
+                assert_eq!(doc.status, "approved", "{name}");
+                done.push(name.clone());
+            }
+            OrderStatus::NeedsReview => {
+                review.push((name.clone(), stored.reason.clone().unwrap_or_default()))
+            }
+            OrderStatus::Failed => {
+                failed.push((name.clone(), stored.reason.clone().unwrap_or_default()))
+            }
+            other => panic!("{name}: ended {other}"),
+        }
+    }
+    println!(
+        "{} orders: {} done, {} needs review, {} failed",
+        cases.len(),
+        done.len(),
+        review.len(),
+        failed.len()
+    );
+    for (name, why) in review.iter().chain(failed.iter()) {
+        println!("  {name}: {why}");
+    }
+    // Orders that cannot be mapped fail by rule (a line without SKU), never silently.
+    for (name, why) in &failed {
+        assert!(
+            why.contains("has no SKU"),
+            "{name} failed for an unexpected reason: {why}"
+        );
+    }
+    let reviewed_share = review.len() as f64 / cases.len() as f64;
+    assert!(
+        reviewed_share <= 0.05,
+        "{} of {} orders need review: {review:?}",
+        review.len(),
+        cases.len()
+    );
+    // No duplicates: one document per processed order, one payment per paid one.
+    let documents = w.company.documents();
+    assert_eq!(documents.len(), done.len() + review.len());
+    let _ = &w.paytraq;
+}
+
+/// Case 001 (one line, bank transfer, paid at checkout) as a new order.
+fn order_001_as(id: u64) -> Value {
+    let mut order =
+        read_json(e2e::fixtures_dir().join("cases/001-single-line-bacs-paid/order.json"));
+    order["id"] = id.into();
+    order["number"] = id.to_string().into();
+    order["billing"]["email"] = format!("buyer{id}@example.lv").into();
+    order
+}
+
+fn notes_of(w: &World, id: u64) -> Vec<String> {
+    w.woo
+        .notes(id)
+        .iter()
+        .map(|n| n["note"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn documents_for(w: &World, id: u64) -> Vec<local::sandbox::paytraq::state::SaleRec> {
+    let marker = format!("[ref:{CHANNEL}/{id}]");
+    w.company
+        .documents()
+        .into_iter()
+        .filter(|d| d.comment.as_deref().unwrap_or("").contains(&marker))
+        .collect()
+}
+
+/// Processing as the queue does it: again after every transient failure.
+async fn process_until_settled(w: &World, key: &str) -> OrderStatus {
+    for attempt in 1..=channel::processing::MAX_ATTEMPTS {
+        match process(&w.app, CHANNEL, key, Trigger::Queue).await {
+            Ok(_) => {
+                return w
+                    .app
+                    .repo
+                    .get_order(CHANNEL, key)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .status
+            }
+            Err(e) if attempt == channel::processing::MAX_ATTEMPTS => {
+                channel::processing::pipeline::give_up(&w.app, CHANNEL, key, e.to_string())
+                    .await
+                    .unwrap();
+            }
+            Err(_) => {}
+        }
+    }
+    w.app
+        .repo
+        .get_order(CHANNEL, key)
+        .await
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_at_every_step_boundary_still_yields_one_of_everything() {
+    let w = world(DocumentType::SalesInvoice).await;
+    // A clean run lists the boundaries of a full order (new client, all options on).
+    let clean = run(&w, &order_001_as(500)).await;
+    assert_eq!(clean.status, OrderStatus::Done);
+    let boundaries: Vec<String> = w.app.crash.passed();
+    assert!(boundaries.len() >= 9, "{boundaries:?}");
+    for (i, point) in boundaries.iter().enumerate() {
+        let id = 600 + i as u64;
+        let order = order_001_as(id);
+        w.woo.store_order(order.clone()).unwrap();
+        let raw = serde_json::to_string(&order).unwrap();
+        accept_order(
+            &w.app,
+            CHANNEL,
+            &parse_order(raw.as_bytes()).unwrap(),
+            raw,
+            Source::Webhook,
+        )
+        .await
+        .unwrap();
+        w.app.crash.arm(point);
+        let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
+        assert!(first.is_err(), "crash at {point} did not happen");
+        // Redelivery (maybe more than once) finishes the order.
+        assert_eq!(
+            process_until_settled(&w, &id.to_string()).await,
+            OrderStatus::Done,
+            "after crash at {point}"
+        );
+        let docs = documents_for(&w, id);
+        assert_eq!(docs.len(), 1, "crash at {point}: {} documents", docs.len());
+        let payments = w
+            .company
+            .payments()
+            .into_iter()
+            .filter(|p| p.document_id == docs[0].id)
+            .count();
+        assert_eq!(payments, 1, "crash at {point}: {payments} payments");
+        let emails = w.company.emails().len();
+        let notes = notes_of(&w, id);
+        let mut unique = notes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            notes.len(),
+            unique.len(),
+            "crash at {point}: duplicate notes {notes:?}"
+        );
+        assert_eq!(
+            notes.len(),
+            4,
+            "crash at {point}: created, approved, paid, e-mailed: {notes:?}"
+        );
+        assert_eq!(emails, i + 2, "crash at {point}: one e-mail per order");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivery_of_a_finished_order_does_nothing() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let done = run(&w, &order_001_as(700)).await;
+    assert_eq!(done.status, OrderStatus::Done);
+    let requests = w.paytraq.requests().len();
+    let notes = notes_of(&w, 700).len();
+    for _ in 0..3 {
+        process(&w.app, CHANNEL, "700", Trigger::Queue)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        w.paytraq.requests().len(),
+        requests,
+        "no PayTraq call for a finished order"
+    );
+    assert_eq!(notes_of(&w, 700).len(), notes);
+    assert_eq!(documents_for(&w, 700).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unpaid_order_is_paid_once_when_the_shop_says_so() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let mut order = order_001_as(800);
+    order["date_paid"] = Value::Null;
+    order["date_paid_gmt"] = Value::Null;
+    order["status"] = "on-hold".into();
+    let first = run(&w, &order).await;
+    assert_eq!(
+        first.status,
+        OrderStatus::Done,
+        "done for now: nothing to pay yet"
+    );
+    assert!(w.company.payments().is_empty());
+
+    order["date_paid"] = "2026-11-28T12:00:00".into();
+    order["date_paid_gmt"] = "2026-11-28T10:00:00".into();
+    order["status"] = "processing".into();
+    order["date_modified_gmt"] = "2026-11-28T10:00:01".into();
+    for _ in 0..2 {
+        let paid = run(&w, &order).await;
+        assert!(paid.paytraq.paid);
+    }
+    let doc = &documents_for(&w, 800)[0];
+    let payments: Vec<_> = w
+        .company
+        .payments()
+        .into_iter()
+        .filter(|p| p.document_id == doc.id)
+        .collect();
+    assert_eq!(payments.len(), 1, "paid once");
+    assert_eq!(payments[0].amount, doc.total);
+    assert_eq!(payments[0].date.as_deref(), Some("2026-11-28"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_on_a_sales_order_is_a_prepayment() {
+    let w = world(DocumentType::SalesOrder).await;
+    let done = run(&w, &order_001_as(900)).await;
+    assert_eq!(done.status, OrderStatus::Done);
+    let doc = &documents_for(&w, 900)[0];
+    assert_eq!(doc.kind.as_str(), "sales_order");
+    assert!(w.company.payments().is_empty());
+    let prepayments = w.company.prepayments();
+    assert_eq!(prepayments.len(), 1);
+    assert_eq!(prepayments[0].client_id, doc.client_id);
+    assert!(notes_of(&w, 900).iter().any(|n| n.contains("prepayment")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmapped_payment_method_fails_and_creates_nothing() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
+    ch.payment_map.remove("bacs");
+    ch.tax_map.remove(&4);
+    w.app.repo.save_channel(&mut ch).await.unwrap();
+    let failed = run(&w, &order_001_as(950)).await;
+    assert_eq!(failed.status, OrderStatus::Failed);
+    let reason = failed.reason.unwrap();
+    assert!(reason.contains("payment method \"bacs\""), "{reason}");
+    assert!(reason.contains("tax rate 4"), "{reason}");
+    assert!(
+        w.company.documents().is_empty(),
+        "nothing created in PayTraq"
+    );
+    let notes = notes_of(&w, 950);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].contains("bacs"), "{notes:?}");
+    // The operator maps it and processes again: the order goes through.
+    let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
+    ch.payment_map.insert(
+        "bacs".into(),
+        w.company.add_money_account("Bank", "EUR").to_string(),
+    );
+    ch.tax_map.insert(
+        4,
+        w.company
+            .add_tax_key("PVN 21%", Decimal::from(21))
+            .to_string(),
+    );
+    w.app.repo.save_channel(&mut ch).await.unwrap();
+    process(&w.app, CHANNEL, "950", Trigger::Operator)
+        .await
+        .unwrap();
+    let done = w.app.repo.get_order(CHANNEL, "950").await.unwrap().unwrap();
+    assert_eq!(done.status, OrderStatus::Done);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_orders_under_faults_end_settled_without_duplicates() {
+    let w = world(DocumentType::SalesInvoice).await;
+    // 3% of PayTraq calls fail (500 before or after the effect, or time out); 3% of shop calls fail.
+    w.paytraq.set_error_rate(0.03);
+    w.woo
+        .set_faults(local::sandbox::woocommerce::config::Faults {
+            error_rate: 0.03,
+            ..Default::default()
+        });
+    let ids: Vec<u64> = (10_000..11_000).collect();
+    for id in &ids {
+        let order = order_001_as(*id);
+        w.woo.store_order(order.clone()).unwrap();
+        let raw = serde_json::to_string(&order).unwrap();
+        accept_order(
+            &w.app,
+            CHANNEL,
+            &parse_order(raw.as_bytes()).unwrap(),
+            raw,
+            Source::Webhook,
+        )
+        .await
+        .unwrap();
+    }
+    let mut counts: BTreeMap<OrderStatus, usize> = BTreeMap::new();
+    for id in &ids {
+        let status = process_until_settled(&w, &id.to_string()).await;
+        *counts.entry(status).or_default() += 1;
+    }
+    println!("1000 orders under faults: {counts:?}");
+    let settled: usize = [
+        OrderStatus::Done,
+        OrderStatus::NeedsReview,
+        OrderStatus::Failed,
+    ]
+    .iter()
+    .map(|s| counts.get(s).copied().unwrap_or(0))
+    .sum();
+    assert_eq!(settled, ids.len(), "{counts:?}");
+    // No duplicates in PayTraq, whatever happened.
+    let mut per_order: BTreeMap<String, usize> = BTreeMap::new();
+    for d in w.company.documents() {
+        *per_order
+            .entry(d.comment.clone().unwrap_or_default())
+            .or_default() += 1;
+    }
+    assert!(per_order.values().all(|n| *n == 1), "duplicate documents");
+    let mut per_doc: BTreeMap<u64, usize> = BTreeMap::new();
+    for p in w.company.payments() {
+        *per_doc.entry(p.document_id).or_default() += 1;
+    }
+    assert!(
+        per_doc.values().all(|n| *n == 1),
+        "a document was paid twice"
+    );
+    // Failed orders carry a reason a person can act on.
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for id in &ids {
+        let o = w
+            .app
+            .repo
+            .get_order(CHANNEL, &id.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        if o.status == OrderStatus::Failed {
+            let reason = o.reason.clone().unwrap_or_default();
+            assert!(!reason.is_empty());
+            *reasons
+                .entry(reason.chars().take(90).collect::<String>())
+                .or_default() += 1;
+        }
+    }
+    println!("failure reasons: {reasons:#?}");
+    assert!(
+        counts.get(&OrderStatus::Done).copied().unwrap_or(0) >= 900,
+        "{counts:?}"
+    );
+}
