@@ -7,6 +7,7 @@
 //!
 //! | module          | what it is for                                            |
 //! |-----------------|-----------------------------------------------------------|
+//! | [`admin`]       | admin API and channel activation (one router, two hosts)  |
 //! | [`model`]       | channels, inbox orders, sync runs: the persisted records  |
 //! | [`store`]       | the record store port; DynamoDB and embedded (redb)       |
 //! | [`secrets`]     | per-channel credentials; Secrets Manager and embedded     |
@@ -17,6 +18,7 @@
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
 
+pub mod admin;
 pub mod app;
 mod aws_error;
 pub mod config;

@@ -9,9 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use channel::admin::{self, AdminAuth, AdminConfig};
 use channel::intake::{enqueue, reconcile};
 use channel::model::OrderStatus;
 use channel::queue::{memory::MemoryQueue, Queue};
+use channel::secrets::Secret;
 use channel::secrets::{embedded::EmbeddedSecrets, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
 use channel::{intake, processing, App, Options};
@@ -26,6 +28,15 @@ pub struct HostConfig {
     /// How often the reconciler runs (AWS: every 15 minutes).
     pub reconcile_every: Duration,
     pub options: Options,
+    /// Bearer token of the admin routes (`Authorization: Bearer <token>`).
+    /// `None` leaves the admin routes unmounted (webhook receiver only).
+    pub admin_token: Option<Secret>,
+    /// Accept shops on loopback addresses over plain HTTP (sandboxes, a
+    /// shop on this machine). Never available on AWS.
+    pub allow_loopback_shops: bool,
+    /// Extra trusted CA certificates (PEM files) for shops with a private
+    /// or self-signed certificate.
+    pub extra_ca_certs: Vec<PathBuf>,
 }
 
 impl Default for HostConfig {
@@ -35,6 +46,9 @@ impl Default for HostConfig {
             data_dir: PathBuf::from(".data"),
             reconcile_every: Duration::from_secs(15 * 60),
             options: Options::default(),
+            admin_token: None,
+            allow_loopback_shops: false,
+            extra_ca_certs: Vec::new(),
         }
     }
 }
@@ -57,13 +71,16 @@ impl Host {
         let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
         let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
         let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(900)));
-        let app = App::new(
+        let mut app = App::new(
             store,
             secrets,
             orders.clone(),
             sync_jobs,
             cfg.options.clone(),
         );
+        if !cfg.extra_ca_certs.is_empty() {
+            app.http = http_client_with_cas(&cfg.extra_ca_certs)?;
+        }
 
         let listener = tokio::net::TcpListener::bind(cfg.listen)
             .await
@@ -72,7 +89,12 @@ impl Host {
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
 
-        let router = intake::webhook::router(app.clone());
+        let mut router = intake::webhook::router(app.clone());
+        if let Some(token) = &cfg.admin_token {
+            let mut admin_cfg = AdminConfig::new(AdminAuth::Bearer(token.clone()));
+            admin_cfg.allow_loopback_shops = cfg.allow_loopback_shops;
+            router = router.merge(admin::router_with(app.clone(), admin_cfg));
+        }
         let mut http_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
             let shutdown = async move {
@@ -119,6 +141,26 @@ impl Host {
             let _ = task.await;
         }
     }
+}
+
+/// The channel's HTTP client (same settings as [`App::new`]) trusting extra CA certificates too.
+fn http_client_with_cas(paths: &[PathBuf]) -> anyhow::Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "paytraq-woocommerce-channel/",
+            env!("CARGO_PKG_VERSION")
+        ));
+    for path in paths {
+        let pem = std::fs::read(path)
+            .with_context(|| format!("reading CA certificate {}", path.display()))?;
+        let cert = reqwest::Certificate::from_pem(&pem)
+            .with_context(|| format!("CA certificate {}", path.display()))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().context("building the HTTP client")
 }
 
 /// The in-process queue does not survive a restart; the store does. Orders

@@ -30,7 +30,29 @@ enum Command {
         /// Base URL the shop uses to reach this channel.
         #[arg(long)]
         public_url: Option<String>,
+        /// Bearer token of the admin routes; without it they are not served.
+        #[arg(long, env = "LOCAL_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Accept shops on loopback addresses over plain HTTP (a shop on this machine).
+        #[arg(long)]
+        allow_loopback_shops: bool,
+        /// Extra trusted CA certificate (PEM) for a shop with a private CA; repeatable.
+        #[arg(long = "ca-cert")]
+        ca_certs: Vec<PathBuf>,
     },
+    /// Run benchmarks and print their figures.
+    Bench {
+        #[arg(value_enum, default_value = "all")]
+        which: Which,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Which {
+    Intake,
+    Processing,
+    Sync,
+    All,
 }
 
 #[tokio::main]
@@ -41,10 +63,18 @@ async fn main() -> anyhow::Result<()> {
             listen,
             data_dir,
             public_url,
+            admin_token,
+            allow_loopback_shops,
+            ca_certs,
         } => {
             let mut cfg = HostConfig {
                 listen,
                 data_dir,
+                admin_token: admin_token
+                    .filter(|t| !t.is_empty())
+                    .map(channel::secrets::Secret::new),
+                allow_loopback_shops,
+                extra_ca_certs: ca_certs,
                 ..HostConfig::default()
             };
             cfg.options.public_base_url = public_url;
@@ -54,5 +84,21 @@ async fn main() -> anyhow::Result<()> {
             host.stop().await;
             Ok(())
         }
+        Command::Bench { which } => bench(which).await,
     }
+}
+
+async fn bench(which: Which) -> anyhow::Result<()> {
+    use local::bench;
+    if matches!(which, Which::Intake | Which::All) {
+        eprintln!("intake: signed deliveries through the HTTP route (embedded store) ...");
+        let r = bench::intake::run(&bench::intake::IntakeBench::default()).await?;
+        println!("| intake | {} deliveries, 64 senders | {:.0} deliveries/s (p50 {:.2} ms, p99 {:.2} ms) |", r.deliveries, r.per_second, r.throughput_p50_ms, r.throughput_p99_ms);
+        println!("| intake | {} deliveries at {}/s offered | p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms |", r.offered_count, r.offered_per_second, r.p50_ms, r.p99_ms, r.max_ms);
+        println!("| intake | answers other than 200 | {} ; inbox entries {} |", r.non_200, r.inbox_entries);
+    }
+    if matches!(which, Which::Processing | Which::Sync) {
+        anyhow::bail!("this benchmark is not wired yet");
+    }
+    Ok(())
 }

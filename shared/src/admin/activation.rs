@@ -1,0 +1,587 @@
+//! Channel activation: creating a channel (with its WooCommerce authorize
+//! URL), the key-flow callback, manual keys, the requirement checks, webhook
+//! creation, and deactivation.
+//!
+//! Completion is all-or-nothing: the shop URL is checked again (HTTPS, no
+//! internal address), the key must read `system_status`, WooCommerce must
+//! be 3.5 or newer; only then are the keys and a fresh webhook secret
+//! stored, the channel marked active and both webhooks created. When any
+//! step fails, created webhooks are deleted, the secrets restored, the
+//! channel stays pending with the reason on its timeline, and the caller
+//! gets the reason (the callback answers non-200, so WooCommerce deletes
+//! the key it just made).
+
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::error::{ApiError, FieldErrors};
+use super::shop_url::{check_shop_url, parse_shop_url, ShopUrlError};
+use super::token;
+use super::validate::{self, Fields};
+use super::Ctx;
+use crate::intake::reconcile::{update_channel, webhook_name, TOPICS};
+use crate::model::{Channel, ChannelState, Settings, TimelineEvent, WebhookRef};
+use crate::secrets::{ChannelSecrets, Secret};
+use crate::woocommerce::{WooClient, WooCredentials, WooError, WooOptions};
+
+/// Oldest WooCommerce the channel supports (webhook API v3, `system_status`).
+pub const MIN_WC_VERSION: (u64, u64, u64) = (3, 5, 0);
+
+/// A validated `POST /admin/channels` body.
+#[derive(Debug)]
+pub struct NewChannel {
+    pub name: Option<String>,
+    pub shop_url: String,
+    pub paytraq_api_key: Secret,
+    pub paytraq_api_token: Secret,
+    pub settings: Settings,
+}
+
+/// Reads a create-channel body: every problem is reported by field.
+pub fn parse_new_channel(obj: &Map<String, Value>, ctx: &Ctx) -> Result<NewChannel, ApiError> {
+    let mut f = Fields::new(obj, "");
+    f.deny_unknown(&[
+        "name",
+        "shop_url",
+        "paytraq_api_key",
+        "paytraq_api_token",
+        "settings",
+    ]);
+    let name = match obj.get("name") {
+        None | Some(Value::Null) => None,
+        Some(_) => f.text("name", 200),
+    };
+    let shop_url = f.text("shop_url", 2000).and_then(|raw| {
+        match parse_shop_url(&raw, ctx.cfg.shop_policy()) {
+            Ok(url) => Some(url.to_string()),
+            Err(e) => {
+                f.add("shop_url", e.to_string());
+                None
+            }
+        }
+    });
+    let key = f.text("paytraq_api_key", 500);
+    let token = f.text("paytraq_api_token", 500);
+    let settings = match f.object("settings") {
+        Some(obj) => match validate::settings(obj, &Settings::default(), "settings") {
+            Ok(s) => Some(s),
+            Err(errors) => {
+                for (field, problem) in errors.0 {
+                    f.errors.add(field, problem);
+                }
+                None
+            }
+        },
+        None => Some(Settings::default()),
+    };
+    let errors = std::mem::take(&mut f.errors);
+    match (shop_url, key, token, settings) {
+        (Some(shop_url), Some(key), Some(token), Some(settings)) if errors.is_empty() => {
+            Ok(NewChannel {
+                name,
+                shop_url,
+                paytraq_api_key: Secret::new(key),
+                paytraq_api_token: Secret::new(token),
+                settings,
+            })
+        }
+        _ => Err(ApiError::Invalid(errors)),
+    }
+}
+
+/// The answer to a channel creation (or a new activation link).
+#[derive(Debug, Serialize)]
+pub struct ActivationLink {
+    pub channel_id: String,
+    pub state: ChannelState,
+    pub webhook_url: String,
+    /// Where the shop owner approves API access. Contains the single-use token.
+    pub authorize_url: String,
+    pub expires_at: chrono::DateTime<Utc>,
+}
+
+/// `{base}/webhooks/woocommerce/{id}`.
+pub fn webhook_url(base: &str, channel_id: &str) -> String {
+    format!(
+        "{}/webhooks/woocommerce/{channel_id}",
+        base.trim_end_matches('/')
+    )
+}
+
+/// The shop's `wc-auth/v1/authorize` URL for this channel and token.
+pub fn authorize_url(
+    shop_url: &str,
+    app_name: &str,
+    token: &str,
+    base: &str,
+    channel_id: &str,
+) -> String {
+    let base = base.trim_end_matches('/');
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("app_name", app_name)
+        .append_pair("scope", "read_write")
+        .append_pair("user_id", token)
+        .append_pair(
+            "return_url",
+            &format!("{base}/activation/{channel_id}/return"),
+        )
+        .append_pair(
+            "callback_url",
+            &format!("{base}/activation/{channel_id}/callback"),
+        )
+        .finish();
+    format!(
+        "{}/wc-auth/v1/authorize?{query}",
+        shop_url.trim_end_matches('/')
+    )
+}
+
+/// Creates a pending channel, stores its PayTraq credentials, mints an activation token.
+pub async fn create_channel(
+    ctx: &Ctx,
+    base: &str,
+    new: NewChannel,
+) -> Result<ActivationLink, ApiError> {
+    let shop = check_shop_url(&new.shop_url, ctx.cfg.shop_policy())
+        .await
+        .map_err(|e| shop_field_error(&e))?;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let now = Utc::now();
+    let mut channel = Channel {
+        id: id.clone(),
+        name: new
+            .name
+            .unwrap_or_else(|| shop.host_str().unwrap_or_default().to_string()),
+        shop_url: shop.to_string(),
+        state: ChannelState::Pending,
+        settings: new.settings,
+        tax_map: Default::default(),
+        payment_map: Default::default(),
+        webhook_url: Some(webhook_url(base, &id)),
+        wc_version: None,
+        webhooks: Vec::new(),
+        health: Default::default(),
+        checkpoint: None,
+        timeline: Vec::new(),
+        created_at: now,
+        updated_at: now,
+        version: 0,
+    };
+    channel.record(TimelineEvent::now(
+        "created",
+        "channel created; waiting for the shop owner to approve API access",
+    ));
+    let secrets = ChannelSecrets {
+        paytraq_api_key: Some(new.paytraq_api_key),
+        paytraq_api_token: Some(new.paytraq_api_token),
+        ..Default::default()
+    };
+    ctx.app.secrets.put(&id, &secrets).await?;
+    ctx.app.repo.save_channel(&mut channel).await?;
+    tracing::info!(channel = %id, shop = %channel.shop_url, "channel created");
+    activation_link(ctx, &channel, base).await
+}
+
+/// A fresh authorize URL (and token) for a channel that is not active.
+pub async fn activation_link(
+    ctx: &Ctx,
+    channel: &Channel,
+    base: &str,
+) -> Result<ActivationLink, ApiError> {
+    if channel.is_active() {
+        return Err(ApiError::Conflict(format!(
+            "channel {} is already active",
+            channel.id
+        )));
+    }
+    let token = token::mint(&ctx.app, &channel.id, ctx.cfg.token_ttl).await?;
+    Ok(ActivationLink {
+        channel_id: channel.id.clone(),
+        state: channel.state,
+        webhook_url: channel
+            .webhook_url
+            .clone()
+            .unwrap_or_else(|| webhook_url(base, &channel.id)),
+        authorize_url: authorize_url(
+            &channel.shop_url,
+            &ctx.cfg.app_name,
+            token.expose(),
+            base,
+            &channel.id,
+        ),
+        expires_at: Utc::now() + ctx.cfg.token_ttl,
+    })
+}
+
+/// The key-flow callback body WooCommerce POSTs.
+#[derive(Debug)]
+pub struct CallbackKeys {
+    pub token: String,
+    pub credentials: WooCredentials,
+}
+
+/// Reads the callback body: `user_id` (our token), `consumer_key`,
+/// `consumer_secret`, `key_permissions` (must be `read_write`).
+pub fn parse_callback(body: &[u8]) -> Result<CallbackKeys, ApiError> {
+    let obj = validate::object(body)?;
+    let mut f = Fields::new(&obj, "");
+    let token = match obj.get("user_id") {
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => {
+            f.add("user_id", "is required");
+            None
+        }
+    };
+    let key = f.text("consumer_key", 200);
+    let secret = f.text("consumer_secret", 200);
+    if let Some(perms) = f.optional::<String>("key_permissions", "a string") {
+        if perms != "read_write" {
+            f.add(
+                "key_permissions",
+                format!("must be read_write, got {perms}"),
+            );
+        }
+    }
+    match (token, key, secret) {
+        (Some(token), Some(key), Some(secret)) if f.errors.is_empty() => Ok(CallbackKeys {
+            token,
+            credentials: WooCredentials {
+                consumer_key: Secret::new(key),
+                consumer_secret: Secret::new(secret),
+            },
+        }),
+        _ => Err(ApiError::Invalid(f.errors)),
+    }
+}
+
+/// The callback: redeems the token, then completes activation.
+pub async fn callback(
+    ctx: &Ctx,
+    channel_id: &str,
+    body: &[u8],
+    base: &str,
+) -> Result<Channel, ApiError> {
+    let keys = parse_callback(body)?;
+    if !token::redeem(&ctx.app, channel_id, &keys.token).await? {
+        tracing::warn!(channel = %channel_id, "activation callback with an unknown, expired or used token");
+        return Err(ApiError::Unauthorized);
+    }
+    complete(ctx, channel_id, keys.credentials, base).await
+}
+
+/// Checks the requirements with `credentials` and activates the channel (see the module docs).
+pub async fn complete(
+    ctx: &Ctx,
+    channel_id: &str,
+    credentials: WooCredentials,
+    base: &str,
+) -> Result<Channel, ApiError> {
+    let Some(channel) = ctx.app.repo.get_channel(channel_id).await? else {
+        return Err(ApiError::channel_not_found(channel_id));
+    };
+    if channel.is_active() {
+        return Err(ApiError::Conflict(format!(
+            "channel {channel_id} is already active"
+        )));
+    }
+    match try_complete(ctx, channel, credentials, base).await {
+        Ok(channel) => Ok(channel),
+        Err(e) => {
+            if let ApiError::Requirement { code, message } = &e {
+                tracing::warn!(channel = %channel_id, code, reason = %message, "activation refused");
+                let reason = message.clone();
+                let recorded = update_channel(&ctx.app, channel_id, |c| {
+                    c.health.last_error = Some(reason.clone());
+                    c.record(TimelineEvent::now("activation_refused", reason.clone()));
+                })
+                .await;
+                if let Err(err) = recorded {
+                    tracing::warn!(channel = %channel_id, error = %err, "could not record the refusal");
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn try_complete(
+    ctx: &Ctx,
+    channel: Channel,
+    credentials: WooCredentials,
+    base: &str,
+) -> Result<Channel, ApiError> {
+    let app = &ctx.app;
+    let shop = check_shop_url(&channel.shop_url, ctx.cfg.shop_policy())
+        .await
+        .map_err(|e| requirement(&e))?;
+    let woo = WooClient::new(
+        shop.as_str(),
+        credentials.clone(),
+        app.http.clone(),
+        WooOptions::default(),
+    )
+    .map_err(|e| ApiError::Requirement {
+        code: "invalid_shop_url",
+        message: e.to_string(),
+    })?;
+    let status = woo.system_status().await.map_err(status_error)?;
+    let (major, minor, patch) = MIN_WC_VERSION;
+    if !status.version_at_least(major, minor, patch) {
+        let version = if status.wc_version.trim().is_empty() {
+            "an unknown version".to_string()
+        } else {
+            status.wc_version.clone()
+        };
+        return Err(ApiError::Requirement {
+            code: "woocommerce_too_old",
+            message: format!("the shop runs WooCommerce {version}; the channel needs WooCommerce {major}.{minor} or newer"),
+        });
+    }
+    if !status.secure_connection && !ctx.cfg.allow_loopback_shops {
+        return Err(ApiError::Requirement {
+            code: "shop_not_https",
+            message: "WooCommerce reports that the shop is not served over HTTPS (SSL); the channel needs HTTPS".into(),
+        });
+    }
+
+    let delivery_url = match &app.options.public_base_url {
+        Some(public) => webhook_url(public, &channel.id),
+        None => channel
+            .webhook_url
+            .clone()
+            .unwrap_or_else(|| webhook_url(base, &channel.id)),
+    };
+    let previous = app.secrets.get(&channel.id).await?.unwrap_or_default();
+    let webhook_secret = token::random_value();
+    let secrets = ChannelSecrets {
+        woo_consumer_key: Some(credentials.consumer_key),
+        woo_consumer_secret: Some(credentials.consumer_secret),
+        webhook_secret: Some(webhook_secret.clone()),
+        ..previous.clone()
+    };
+    app.secrets.put(&channel.id, &secrets).await?;
+
+    // Active before the webhooks exist, so that their creation ping is answered.
+    let mut active = channel;
+    active.state = ChannelState::Active;
+    active.wc_version = Some(status.wc_version.clone());
+    active.webhook_url = Some(delivery_url.clone());
+    active.health.last_error = None;
+    if let Err(e) = app.repo.save_channel(&mut active).await {
+        restore_secrets(ctx, &active.id, &previous).await;
+        return Err(e.into());
+    }
+
+    let mut created: Vec<WebhookRef> = Vec::new();
+    for topic in TOPICS {
+        match woo
+            .create_webhook(&webhook_name(topic), topic, &delivery_url, &webhook_secret)
+            .await
+        {
+            Ok(hook) => created.push(WebhookRef {
+                id: hook.id,
+                topic: topic.to_string(),
+            }),
+            Err(e) => {
+                let message =
+                    format!("the webhook for {topic} could not be created in the shop: {e}");
+                roll_back(ctx, &woo, &active.id, &created, &previous).await;
+                return Err(ApiError::Requirement {
+                    code: "webhook_creation_failed",
+                    message,
+                });
+            }
+        }
+    }
+    let wc_version = status.wc_version.clone();
+    let channel = update_channel(app, &active.id, |c| {
+        c.webhooks = created.clone();
+        c.health.webhook_status = Some("active".into());
+        c.record(TimelineEvent::now(
+            "activated",
+            format!(
+                "activated: WooCommerce {wc_version}, webhooks created for {}",
+                TOPICS.join(" and ")
+            ),
+        ));
+    })
+    .await?;
+    tracing::info!(channel = %channel.id, wc_version = %status.wc_version, "channel activated");
+    Ok(channel)
+}
+
+/// Undoes a half-made activation: webhooks, state, secrets.
+async fn roll_back(
+    ctx: &Ctx,
+    woo: &WooClient,
+    channel_id: &str,
+    created: &[WebhookRef],
+    previous: &ChannelSecrets,
+) {
+    for hook in created {
+        if let Err(e) = woo.delete_webhook(hook.id).await {
+            tracing::warn!(channel = %channel_id, webhook = hook.id, error = %e, "rollback could not delete a webhook");
+        }
+    }
+    let reverted = update_channel(&ctx.app, channel_id, |c| {
+        c.state = ChannelState::Pending;
+        c.webhooks.clear();
+        c.health.webhook_status = None;
+    })
+    .await;
+    if let Err(e) = reverted {
+        tracing::error!(channel = %channel_id, error = %e, "rollback could not reset the channel state");
+    }
+    restore_secrets(ctx, channel_id, previous).await;
+}
+
+async fn restore_secrets(ctx: &Ctx, channel_id: &str, previous: &ChannelSecrets) {
+    if let Err(e) = ctx.app.secrets.put(channel_id, previous).await {
+        tracing::error!(channel = %channel_id, error = %e, "rollback could not restore the channel's secrets");
+    }
+}
+
+/// What deactivation did in the shop.
+#[derive(Debug, Serialize)]
+pub struct Deactivation {
+    pub channel_id: String,
+    pub state: ChannelState,
+    pub webhooks_deleted: Vec<u64>,
+    /// Webhooks that could not be deleted (kept on the channel; a repeated deactivation tries again).
+    pub webhooks_not_deleted: Vec<NotDeleted>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotDeleted {
+    pub id: u64,
+    pub error: String,
+}
+
+/// Deletes the channel's webhooks in the shop and stops processing and
+/// syncing (the state is no longer active). Data and settings are kept.
+pub async fn deactivate(ctx: &Ctx, channel_id: &str) -> Result<Deactivation, ApiError> {
+    let Some(channel) = ctx.app.repo.get_channel(channel_id).await? else {
+        return Err(ApiError::channel_not_found(channel_id));
+    };
+    let mut deleted = Vec::new();
+    let mut kept = Vec::new();
+    if !channel.webhooks.is_empty() {
+        match ctx.app.woo(&channel).await {
+            Ok(woo) => {
+                for hook in &channel.webhooks {
+                    match woo.delete_webhook(hook.id).await {
+                        Ok(_) | Err(WooError::NotFound { .. }) => deleted.push(hook.id),
+                        Err(e) => kept.push(NotDeleted {
+                            id: hook.id,
+                            error: e.to_string(),
+                        }),
+                    }
+                }
+            }
+            Err(e) => kept.extend(channel.webhooks.iter().map(|h| NotDeleted {
+                id: h.id,
+                error: e.to_string(),
+            })),
+        }
+    }
+    let remaining: Vec<u64> = kept.iter().map(|k| k.id).collect();
+    let message = if kept.is_empty() {
+        format!(
+            "deactivated; {} webhook(s) deleted in the shop",
+            deleted.len()
+        )
+    } else {
+        format!(
+            "deactivated; {} webhook(s) could not be deleted in the shop",
+            kept.len()
+        )
+    };
+    let updated = update_channel(&ctx.app, channel_id, |c| {
+        c.state = ChannelState::Deactivated;
+        c.webhooks.retain(|h| remaining.contains(&h.id));
+        c.health.webhook_status = None;
+        c.record(TimelineEvent::now("deactivated", message.clone()));
+    })
+    .await?;
+    tracing::info!(channel = %channel_id, deleted = deleted.len(), kept = kept.len(), "channel deactivated");
+    Ok(Deactivation {
+        channel_id: updated.id,
+        state: updated.state,
+        webhooks_deleted: deleted,
+        webhooks_not_deleted: kept,
+    })
+}
+
+fn status_error(e: WooError) -> ApiError {
+    match e {
+        WooError::Unauthorized { .. } => ApiError::Requirement {
+            code: "keys_refused",
+            message: format!("the shop refused the API key: {e}"),
+        },
+        WooError::NotFound { .. } => ApiError::Requirement {
+            code: "woocommerce_too_old",
+            message: "the shop has no WooCommerce REST API v3 system status; the channel needs WooCommerce 3.5 or newer".into(),
+        },
+        other => ApiError::Requirement {
+            code: "shop_unreachable",
+            message: format!("the shop's system status could not be read: {other}"),
+        },
+    }
+}
+
+fn requirement(e: &ShopUrlError) -> ApiError {
+    ApiError::Requirement {
+        code: e.code(),
+        message: e.to_string(),
+    }
+}
+
+fn shop_field_error(e: &ShopUrlError) -> ApiError {
+    ApiError::Invalid(FieldErrors::one("shop_url", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorize_url_carries_the_key_flow_parameters() {
+        let url = authorize_url(
+            "https://shop.example.lv/",
+            "PayTraq",
+            "tok",
+            "https://api.example.com/",
+            "c1",
+        );
+        let parsed = url::Url::parse(&url).unwrap();
+        assert_eq!(parsed.path(), "/wc-auth/v1/authorize");
+        let q: std::collections::HashMap<_, _> = parsed.query_pairs().into_owned().collect();
+        assert_eq!(q["app_name"], "PayTraq");
+        assert_eq!(q["scope"], "read_write");
+        assert_eq!(q["user_id"], "tok");
+        assert_eq!(
+            q["return_url"],
+            "https://api.example.com/activation/c1/return"
+        );
+        assert_eq!(
+            q["callback_url"],
+            "https://api.example.com/activation/c1/callback"
+        );
+        assert_eq!(
+            webhook_url("https://api.example.com/", "c1"),
+            "https://api.example.com/webhooks/woocommerce/c1"
+        );
+    }
+
+    #[test]
+    fn callback_body_is_checked() {
+        let ok = parse_callback(br#"{"key_id":1,"user_id":"t","consumer_key":"ck_1","consumer_secret":"cs_1","key_permissions":"read_write"}"#).unwrap();
+        assert_eq!(ok.token, "t");
+        let err = parse_callback(br#"{"user_id":"t","consumer_key":"ck_1","consumer_secret":"cs_1","key_permissions":"read"}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Invalid(f) if f.0.contains_key("key_permissions")));
+        let err = parse_callback(br#"{"consumer_key":"","consumer_secret":5}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Invalid(f) if f.0.len() == 3));
+    }
+}

@@ -1,0 +1,394 @@
+//! Tax and payment mappings: reading a mapping from a request body (field
+//! by field), and the check that lists what is missing on either side —
+//! every tax rate and every enabled payment method of the shop that is not
+//! mapped, and every mapped target (tax key, money account, warehouse,
+//! price group) PayTraq does not know.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::error::FieldErrors;
+use super::validate::is_paytraq_id;
+use crate::model::Channel;
+use crate::paytraq::model::{MoneyAccount, TaxKey, Warehouse};
+use crate::woocommerce::catalog::{PaymentGateway, TaxRate};
+
+/// Most entries a mapping may have.
+pub const MAX_ENTRIES: usize = 500;
+
+/// `{"<tax rate id>": "<tax key id>", ...}` → the channel's tax map.
+pub fn tax_map(obj: &Map<String, Value>) -> Result<BTreeMap<u64, String>, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut map = BTreeMap::new();
+    if obj.len() > MAX_ENTRIES {
+        errors.add("body", format!("at most {MAX_ENTRIES} entries"));
+    }
+    for (key, value) in obj {
+        let Ok(rate_id) = key.parse::<u64>() else {
+            errors.add(
+                key.clone(),
+                "keys must be WooCommerce tax rate ids (digits)",
+            );
+            continue;
+        };
+        match target(value) {
+            Some(id) => {
+                map.insert(rate_id, id);
+            }
+            None => errors.add(
+                key.clone(),
+                "must be a PayTraq tax key id (digits, as a string)",
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(map)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `{"<payment method id>": "<money account id>", ...}` → the channel's payment map.
+pub fn payment_map(obj: &Map<String, Value>) -> Result<BTreeMap<String, String>, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut map = BTreeMap::new();
+    if obj.len() > MAX_ENTRIES {
+        errors.add("body", format!("at most {MAX_ENTRIES} entries"));
+    }
+    for (key, value) in obj {
+        let valid_key = !key.is_empty()
+            && key.len() <= 100
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !valid_key {
+            errors.add(
+                key.clone(),
+                "keys must be WooCommerce payment method ids (letters, digits, _ and -)",
+            );
+            continue;
+        }
+        match target(value) {
+            Some(id) => {
+                map.insert(key.clone(), id);
+            }
+            None => errors.add(
+                key.clone(),
+                "must be a PayTraq money account id (digits, as a string)",
+            ),
+        }
+    }
+    if errors.is_empty() {
+        Ok(map)
+    } else {
+        Err(errors)
+    }
+}
+
+fn target(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if is_paytraq_id(s.trim()) => Some(s.trim().to_string()),
+        Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+        _ => None,
+    }
+}
+
+/// A shop tax rate without a mapping.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UnmappedTaxRate {
+    pub id: u64,
+    pub name: String,
+    pub rate: Decimal,
+    pub country: String,
+    pub class: String,
+}
+
+/// An enabled shop payment method without a mapping.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnmappedPaymentMethod {
+    pub id: String,
+    pub title: String,
+}
+
+/// A mapping entry whose PayTraq target does not exist.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UnknownTarget {
+    /// The WooCommerce side (tax rate id, payment method id) or the setting name.
+    pub source: String,
+    /// The PayTraq id PayTraq does not know.
+    pub target: String,
+}
+
+/// The result of `GET .../mappings/check`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MappingCheck {
+    /// True when nothing below needs attention.
+    pub complete: bool,
+    pub unmapped_tax_rates: Vec<UnmappedTaxRate>,
+    pub unmapped_payment_methods: Vec<UnmappedPaymentMethod>,
+    pub unknown_tax_keys: Vec<UnknownTarget>,
+    pub unknown_money_accounts: Vec<UnknownTarget>,
+    pub unknown_settings_targets: Vec<UnknownTarget>,
+    /// Mapped tax rates that no longer exist in the shop (harmless, listed for clean-up).
+    pub stale_tax_rates: Vec<u64>,
+}
+
+/// What PayTraq knows, for the check.
+#[derive(Clone, Debug, Default)]
+pub struct PaytraqTargets {
+    pub tax_keys: Vec<TaxKey>,
+    pub money_accounts: Vec<MoneyAccount>,
+    pub warehouses: Vec<Warehouse>,
+}
+
+/// Compares the channel's mappings with the shop and PayTraq.
+pub fn check(
+    channel: &Channel,
+    taxes: &[TaxRate],
+    gateways: &[PaymentGateway],
+    pt: &PaytraqTargets,
+) -> MappingCheck {
+    let tax_keys: BTreeSet<String> = pt
+        .tax_keys
+        .iter()
+        .map(|k| k.tax_key_id.to_string())
+        .collect();
+    let accounts: BTreeSet<String> = pt
+        .money_accounts
+        .iter()
+        .map(|a| a.money_account_id.to_string())
+        .collect();
+    let warehouses: BTreeSet<String> = pt
+        .warehouses
+        .iter()
+        .map(|w| w.warehouse_id.to_string())
+        .collect();
+    let shop_rates: BTreeSet<u64> = taxes.iter().map(|t| t.id).collect();
+
+    let mut out = MappingCheck {
+        unmapped_tax_rates: taxes
+            .iter()
+            .filter(|t| !channel.tax_map.contains_key(&t.id))
+            .map(|t| UnmappedTaxRate {
+                id: t.id,
+                name: t.name.clone(),
+                rate: t.rate,
+                country: t.country.clone(),
+                class: t.class.clone(),
+            })
+            .collect(),
+        unmapped_payment_methods: gateways
+            .iter()
+            .filter(|g| g.enabled && !channel.payment_map.contains_key(&g.id))
+            .map(|g| UnmappedPaymentMethod {
+                id: g.id.clone(),
+                title: g.title.clone(),
+            })
+            .collect(),
+        unknown_tax_keys: channel
+            .tax_map
+            .iter()
+            .filter(|(_, key)| !tax_keys.contains(*key))
+            .map(|(rate, key)| UnknownTarget {
+                source: rate.to_string(),
+                target: key.clone(),
+            })
+            .collect(),
+        unknown_money_accounts: channel
+            .payment_map
+            .iter()
+            .filter(|(_, account)| !accounts.contains(*account))
+            .map(|(method, account)| UnknownTarget {
+                source: method.clone(),
+                target: account.clone(),
+            })
+            .collect(),
+        stale_tax_rates: channel
+            .tax_map
+            .keys()
+            .filter(|id| !shop_rates.contains(id))
+            .copied()
+            .collect(),
+        ..Default::default()
+    };
+    if let Some(w) = &channel.settings.warehouse_id {
+        if !warehouses.contains(w) {
+            out.unknown_settings_targets.push(UnknownTarget {
+                source: "warehouse_id".into(),
+                target: w.clone(),
+            });
+        }
+    }
+    out.complete = out.unmapped_tax_rates.is_empty()
+        && out.unmapped_payment_methods.is_empty()
+        && out.unknown_tax_keys.is_empty()
+        && out.unknown_money_accounts.is_empty()
+        && out.unknown_settings_targets.is_empty();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ChannelState, Settings};
+    use chrono::Utc;
+    use serde_json::json;
+
+    fn channel() -> Channel {
+        Channel {
+            id: "c".into(),
+            name: "n".into(),
+            shop_url: "https://shop.example.lv".into(),
+            state: ChannelState::Active,
+            settings: Settings::default(),
+            tax_map: BTreeMap::new(),
+            payment_map: BTreeMap::new(),
+            webhook_url: None,
+            wc_version: None,
+            webhooks: vec![],
+            health: Default::default(),
+            checkpoint: None,
+            timeline: vec![],
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 0,
+        }
+    }
+
+    fn rate(id: u64, name: &str) -> TaxRate {
+        TaxRate {
+            id,
+            name: name.into(),
+            rate: Decimal::new(21, 0),
+            country: "LV".into(),
+            class: "standard".into(),
+            ..Default::default()
+        }
+    }
+
+    fn gateway(id: &str, enabled: bool) -> PaymentGateway {
+        PaymentGateway {
+            id: id.into(),
+            title: id.to_uppercase(),
+            enabled,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn check_lists_unmapped_and_unknown_targets() {
+        let mut ch = channel();
+        ch.tax_map.insert(1, "100".into());
+        ch.tax_map.insert(3, "999".into());
+        ch.payment_map.insert("bacs".into(), "500".into());
+        ch.payment_map.insert("cod".into(), "777".into());
+        ch.settings.warehouse_id = Some("42".into());
+        let pt = PaytraqTargets {
+            tax_keys: vec![TaxKey {
+                tax_key_id: 100,
+                name: "PVN 21%".into(),
+                rate: None,
+            }],
+            money_accounts: vec![MoneyAccount {
+                money_account_id: 500,
+                name: "Bank".into(),
+                currency: None,
+            }],
+            warehouses: vec![Warehouse {
+                warehouse_id: 1,
+                name: "Main".into(),
+            }],
+        };
+        let result = check(
+            &ch,
+            &[rate(1, "PVN"), rate(2, "Reduced")],
+            &[
+                gateway("bacs", true),
+                gateway("paypal", true),
+                gateway("cheque", false),
+            ],
+            &pt,
+        );
+        assert!(!result.complete);
+        assert_eq!(
+            result
+                .unmapped_tax_rates
+                .iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>(),
+            [2]
+        );
+        assert_eq!(
+            result
+                .unmapped_payment_methods
+                .iter()
+                .map(|g| g.id.as_str())
+                .collect::<Vec<_>>(),
+            ["paypal"]
+        );
+        assert_eq!(
+            result.unknown_tax_keys,
+            [UnknownTarget {
+                source: "3".into(),
+                target: "999".into()
+            }]
+        );
+        assert_eq!(
+            result.unknown_money_accounts,
+            [UnknownTarget {
+                source: "cod".into(),
+                target: "777".into()
+            }]
+        );
+        assert_eq!(result.unknown_settings_targets[0].source, "warehouse_id");
+        assert_eq!(result.stale_tax_rates, [3]);
+    }
+
+    #[test]
+    fn check_is_complete_when_everything_maps() {
+        let mut ch = channel();
+        ch.tax_map.insert(1, "100".into());
+        ch.payment_map.insert("bacs".into(), "500".into());
+        let pt = PaytraqTargets {
+            tax_keys: vec![TaxKey {
+                tax_key_id: 100,
+                name: "PVN".into(),
+                rate: None,
+            }],
+            money_accounts: vec![MoneyAccount {
+                money_account_id: 500,
+                name: "Bank".into(),
+                currency: None,
+            }],
+            warehouses: vec![],
+        };
+        let result = check(
+            &ch,
+            &[rate(1, "PVN")],
+            &[gateway("bacs", true), gateway("cod", false)],
+            &pt,
+        );
+        assert!(result.complete, "{result:?}");
+    }
+
+    #[test]
+    fn mapping_bodies_are_validated_per_entry() {
+        let ok = tax_map(json!({"1": "100", "2": 200}).as_object().unwrap()).unwrap();
+        assert_eq!(ok.get(&2).map(String::as_str), Some("200"));
+        let errors = tax_map(
+            json!({"x": "100", "3": "abc", "4": true})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(errors.0.keys().collect::<Vec<_>>(), ["3", "4", "x"]);
+        let ok = payment_map(json!({"bacs": "5", "stripe_cc": "6"}).as_object().unwrap()).unwrap();
+        assert_eq!(ok.len(), 2);
+        let errors =
+            payment_map(json!({"bad key": "5", "cod": ""}).as_object().unwrap()).unwrap_err();
+        assert_eq!(errors.0.keys().collect::<Vec<_>>(), ["bad key", "cod"]);
+    }
+}

@@ -1,0 +1,176 @@
+//! The admin API and the activation routes (one router for the `admin`
+//! Lambda and for `local`).
+//!
+//! | module         | what it is for                                                |
+//! |----------------|---------------------------------------------------------------|
+//! | [`activation`] | create, key-flow callback, manual keys, checks, deactivation  |
+//! | `routes`       | the HTTP handlers of settings, mappings, inbox, sync, health  |
+//! | [`mappings`]   | tax/payment mapping bodies and the unmapped check             |
+//! | [`validate`]   | field-level request validation, body limit                    |
+//! | [`shop_url`]   | HTTPS and internal-address (SSRF) checks of shop URLs         |
+//! | [`token`]      | single-use, expiring activation tokens                        |
+//! | [`auth`]       | IAM (trust the gateway) or bearer token (`local`)             |
+//! | [`error`]      | the JSON error answers                                        |
+//!
+//! Public routes: `POST /activation/{id}/callback`, `GET /activation/{id}/return`.
+//! Everything under `/admin/` needs [`AdminAuth`]. The routes are described
+//! in `openapi.json` next to this file (served at `GET /admin/openapi.json`).
+
+pub mod activation;
+pub mod auth;
+pub mod error;
+pub mod mappings;
+mod routes;
+pub mod shop_url;
+pub mod token;
+pub mod validate;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+pub use auth::AdminAuth;
+pub use error::{ApiError, FieldErrors};
+use shop_url::ShopUrlPolicy;
+
+use crate::App;
+
+/// The OpenAPI document of these routes.
+pub const OPENAPI_JSON: &str = include_str!("openapi.json");
+
+/// How the admin router behaves in one deployment.
+#[derive(Clone, Debug)]
+pub struct AdminConfig {
+    pub auth: AdminAuth,
+    /// Allow shops on loopback addresses, over plain HTTP (`local` only; never on AWS).
+    pub allow_loopback_shops: bool,
+    /// How long an activation link stays valid.
+    pub token_ttl: chrono::Duration,
+    /// The application name the shop owner sees on the approval page.
+    pub app_name: String,
+    /// Largest request body (bytes).
+    pub max_body_bytes: usize,
+}
+
+impl AdminConfig {
+    pub fn new(auth: AdminAuth) -> Self {
+        Self {
+            auth,
+            allow_loopback_shops: false,
+            token_ttl: chrono::Duration::hours(1),
+            app_name: "PayTraq Connector".into(),
+            max_body_bytes: validate::MAX_BODY_BYTES,
+        }
+    }
+
+    pub fn shop_policy(&self) -> ShopUrlPolicy {
+        ShopUrlPolicy {
+            allow_loopback: self.allow_loopback_shops,
+        }
+    }
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct Ctx {
+    pub app: App,
+    pub cfg: Arc<AdminConfig>,
+}
+
+/// The admin and activation routes with the default configuration.
+pub fn router(app: App, auth: AdminAuth) -> Router {
+    router_with(app, AdminConfig::new(auth))
+}
+
+/// The admin and activation routes.
+pub fn router_with(app: App, cfg: AdminConfig) -> Router {
+    let limit = cfg.max_body_bytes;
+    let auth = cfg.auth.clone();
+    let ctx = Ctx {
+        app,
+        cfg: Arc::new(cfg),
+    };
+    let admin = routes::admin_routes()
+        .route("/admin/openapi.json", get(openapi))
+        .layer(axum::middleware::from_fn_with_state(auth, auth::require));
+    let public = Router::new()
+        .route(
+            "/activation/{channel_id}/callback",
+            post(routes::activation_callback),
+        )
+        .route(
+            "/activation/{channel_id}/return",
+            get(routes::activation_return),
+        );
+    admin
+        .merge(public)
+        .fallback(no_route)
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(ctx)
+}
+
+async fn openapi() -> impl IntoResponse {
+    match serde_json::from_str::<serde_json::Value>(OPENAPI_JSON) {
+        Ok(doc) => Json(doc).into_response(),
+        Err(e) => ApiError::Internal(format!("openapi.json: {e}")).into_response(),
+    }
+}
+
+/// The base URL the shop reaches us at: the configured public URL, else the
+/// request's `Host` (with `X-Forwarded-Proto`, default `https`; `http` for
+/// loopback hosts).
+pub fn public_base(ctx: &Ctx, headers: &HeaderMap) -> Result<String, ApiError> {
+    if let Some(base) = &ctx.app.options.public_base_url {
+        return Ok(base.trim_end_matches('/').to_string());
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::trim)
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .ok_or_else(|| {
+            ApiError::Invalid(FieldErrors::one(
+                "host",
+                "the request has no usable Host header",
+            ))
+        })?;
+    let forwarded = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .map(str::trim);
+    let loopback =
+        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+    let scheme = match forwarded {
+        Some("http") => "http",
+        Some("https") => "https",
+        _ if loopback => "http",
+        _ => "https",
+    };
+    Ok(format!("{scheme}://{host}"))
+}
+
+/// A channel or order id from a path: letters, digits, `-` and `_` only.
+pub(crate) fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The fallback for routes that do not exist (distinct from "no such channel").
+async fn no_route() -> impl IntoResponse {
+    (
+        StatusCode::NOT_FOUND,
+        Json(serde_json::json!({"error": "no_route", "message": "no such route"})),
+    )
+}
