@@ -14,6 +14,7 @@
 //! | [`queue`]       | FIFO work queues; SQS FIFO and in-process                 |
 //! | [`woocommerce`] | WooCommerce REST v3 client, order model, webhook signing  |
 //! | [`paytraq`]     | PayTraq REST (XML) client with per-company pacing         |
+//! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
 
@@ -31,6 +32,7 @@ pub mod processing;
 pub mod queue;
 pub mod secrets;
 pub mod store;
+pub mod sync;
 pub mod telemetry;
 pub mod woocommerce;
 

@@ -3,7 +3,8 @@
 //!
 //! - [`host`]: the channel's functions in one process (embedded store,
 //!   in-process queue, scheduler);
-//! - [`sandbox`]: faithful HTTP sandboxes of the WooCommerce and PayTraq APIs.
+//! - [`sandbox`]: faithful HTTP sandboxes of the WooCommerce and PayTraq APIs;
+//! - [`bench`]: benchmarks against the sandboxes, and their test worlds.
 
 pub mod bench;
 pub mod host;
