@@ -119,8 +119,12 @@ async fn bench(which: Which) -> anyhow::Result<()> {
         );
         println!("| processing | {} orders under 1 req/s, burst 5 | {:.1} s = {:.0} orders/hour per channel |", r.paced_orders, r.paced_seconds, r.orders_per_hour_paced);
     }
-    if matches!(which, Which::Sync) {
-        anyhow::bail!("the sync benchmark is not wired yet");
+    if matches!(which, Which::Sync | Which::All) {
+        eprintln!(
+            "sync: 20,000 SKUs, 50 ms per request, 2% changed; batched vs one request per item ..."
+        );
+        let r = bench::sync::bench_sync(bench::sync::BenchConfig::default()).await?;
+        println!("{r}");
     }
     Ok(())
 }
