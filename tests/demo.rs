@@ -78,6 +78,12 @@ async fn demo_runs_end_to_end_and_every_check_passes() {
     assert_eq!(report.sync_status, "succeeded");
     assert!(report.sync_updated() > 0, "{report}");
     assert_eq!(report.sync_counts["errors"], 0);
+    assert!(
+        report.sync_counts["updated_stock"].as_u64() > Some(0)
+            && report.sync_counts["updated_price"].as_u64() > Some(0),
+        "stock and prices both written: {}",
+        report.sync_counts
+    );
     assert!(report.paytraq_calls.values().sum::<u64>() > 0);
     assert_eq!(
         report.paytraq_calls.get("POST /api/sale").copied(),

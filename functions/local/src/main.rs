@@ -70,8 +70,19 @@ enum Which {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let quiet = matches!(cli.command, Command::Demo { .. } | Command::Sandbox)
+        && std::env::var_os("RUST_LOG").is_none();
+    if quiet {
+        // The demo's own lines are the output; only warnings and errors
+        // of the channel join them (RUST_LOG=info shows everything).
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     channel::telemetry::init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Serve {
             listen,
             data_dir,

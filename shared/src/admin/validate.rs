@@ -280,6 +280,28 @@ mod tests {
     }
 
     #[test]
+    fn fee_item_code_is_set_trimmed_cleared_and_checked() {
+        let s = settings(
+            &obj(json!({"fee_item_code": " WC-FEE "})),
+            &Settings::default(),
+            "",
+        )
+        .unwrap();
+        assert_eq!(s.fee_item_code.as_deref(), Some("WC-FEE"));
+        let cleared = settings(&obj(json!({"fee_item_code": null})), &s, "").unwrap();
+        assert_eq!(cleared.fee_item_code, None);
+        for wrong in [json!(""), json!(7), json!("x".repeat(51))] {
+            let errors = settings(
+                &obj(json!({"fee_item_code": wrong})),
+                &Settings::default(),
+                "",
+            )
+            .unwrap_err();
+            assert!(errors.0.contains_key("fee_item_code"), "{wrong}");
+        }
+    }
+
+    #[test]
     fn every_wrong_field_is_named() {
         let errors = settings(
             &obj(json!({

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use reqwest::Method;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 use self::admin::AdminClient;
@@ -87,6 +88,7 @@ async fn drive(world: &World, token: &str, opts: DemoOptions) -> anyhow::Result<
     placed.push((place(world, &order)?, order));
     wait_settled(&admin, &channel_id, &placed).await?;
 
+    reprice(world);
     let (sync_status, sync_counts) = sync(&admin, &channel_id).await?;
     let mut report = collect(world, &admin, &channel_id, &placed).await?;
     report.sync_status = sync_status;
@@ -309,6 +311,24 @@ async fn wait_paid(admin: &AdminClient, channel_id: &str, id: u64) -> anyhow::Re
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// New prices in the PayTraq price group for a few products, so the sync
+/// has prices to write as well as stock (the stock differs already).
+fn reprice(world: &World) {
+    let (incl, excl) = (Decimal::new(1210, 2), Decimal::new(1000, 2));
+    let skus: Vec<&String> = world.mirror.items.keys().take(3).collect();
+    for sku in &skus {
+        world.company.set_price(
+            world.mirror.price_group_id,
+            world.mirror.items[*sku],
+            incl,
+            excl,
+        );
+    }
+    progress(&format!(
+        "PayTraq price list: {skus:?} now {incl} EUR incl. VAT ({excl} excl.)"
+    ));
 }
 
 /// Starts a sync run through the admin API and follows it to its end.
