@@ -202,3 +202,78 @@ impl fmt::Display for DemoReport {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(expect: Expect, status: &str, totals: (&str, &str), payments: usize) -> InboxRow {
+        let mut r = InboxRow::from_admin(
+            1000,
+            "an order",
+            expect,
+            &json!({
+                "status": status,
+                "summary": {"total": totals.1},
+                "paytraq": {"document_id": 7, "document_number": "INV-1", "document_total": totals.0}
+            }),
+        );
+        r.payments = payments;
+        r
+    }
+
+    fn report(rows: Vec<InboxRow>, sync: &str, updated: u64) -> DemoReport {
+        let mut r = DemoReport {
+            inbox: rows,
+            sync_status: sync.into(),
+            sync_counts: json!({ "updated": updated }),
+            ..DemoReport::default()
+        };
+        r.check();
+        r
+    }
+
+    #[test]
+    fn a_run_as_expected_has_no_problems() {
+        let r = report(
+            vec![row(Expect::Done, "done", ("12.10", "12.10"), 1)],
+            "succeeded",
+            3,
+        );
+        assert!(r.ok(), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn every_difference_is_named() {
+        let mut cheque = row(
+            Expect::FailsOnPaymentMethod("cheque"),
+            "done",
+            ("1", "1"),
+            1,
+        );
+        cheque.reason = Some("something else".into());
+        let r = report(
+            vec![
+                row(Expect::Done, "needs_review", ("12.11", "12.10"), 2),
+                cheque,
+            ],
+            "refused",
+            0,
+        );
+        let all = r.problems.join("\n");
+        for expected in [
+            "status needs_review",
+            "12.11 differs from order total 12.10",
+            "2 payments",
+            "status done (expected failed)",
+            "does not name the payment method cheque",
+            "document or payment was made",
+            "status refused",
+            "no item updated",
+        ] {
+            assert!(all.contains(expected), "{expected} missing in:\n{all}");
+        }
+        assert_eq!(r.problems.len(), 8, "{all}");
+    }
+}
