@@ -1,7 +1,7 @@
 //! The channel on one machine: every function's handler in one process.
-//! One HTTP server for the webhook (and admin) routes, the in-process queue
-//! feeding the processor, a scheduler for the reconciler, and the embedded
-//! store in a data directory.
+//! One HTTP server for the webhook (and admin) routes, the in-process queues
+//! feeding the processor and the sync worker, a scheduler for the
+//! reconciler, and the embedded store in a data directory.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,11 +11,12 @@ use std::time::Duration;
 use anyhow::Context;
 use channel::admin::{self, AdminAuth, AdminConfig};
 use channel::intake::{enqueue, reconcile};
-use channel::model::OrderStatus;
+use channel::model::{OrderStatus, SyncStatus};
 use channel::queue::{memory::MemoryQueue, Queue};
 use channel::secrets::Secret;
 use channel::secrets::{embedded::EmbeddedSecrets, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
+use channel::sync::{self, JobMessage};
 use channel::{intake, processing, App, Options};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -75,7 +76,7 @@ impl Host {
             store,
             secrets,
             orders.clone(),
-            sync_jobs,
+            sync_jobs.clone(),
             cfg.options.clone(),
         );
         if !cfg.extra_ca_certs.is_empty() {
@@ -113,6 +114,11 @@ impl Host {
         tasks.push(tokio::spawn(processing::run_worker(
             app.clone(),
             queue,
+            stop_rx.clone(),
+        )));
+        tasks.push(tokio::spawn(sync_worker(
+            app.clone(),
+            sync_jobs,
             stop_rx.clone(),
         )));
         tasks.push(tokio::spawn(reconcile_loop(
@@ -197,6 +203,53 @@ async fn recover(app: &App) -> anyhow::Result<()> {
         tracing::info!(count, "unfinished orders put back on the queue");
     }
     Ok(())
+}
+
+/// The sync queue's consumer (the stock-sync Lambda's job on AWS): runs or
+/// resumes each queued run. A run that stopped on something worth retrying,
+/// or is held by another worker, goes back on the queue after a pause; a
+/// message that is not a job is dropped with a log.
+async fn sync_worker(app: App, queue: Arc<MemoryQueue>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let deliveries = tokio::select! {
+            d = queue.receive(1, Duration::from_millis(500)) => d,
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        let deliveries = match deliveries {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "sync queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        for delivery in deliveries {
+            let job: JobMessage = match serde_json::from_str(&delivery.message.body) {
+                Ok(job) => job,
+                Err(e) => {
+                    tracing::error!(error = %e, "sync queue message is not a job; dropped");
+                    let _ = queue.ack(&delivery.receipt).await;
+                    continue;
+                }
+            };
+            let finished = match sync::run_job(&app, &job.channel_id, &job.run_id).await {
+                Ok(run) => run.status != SyncStatus::Running,
+                Err(e) => {
+                    tracing::warn!(channel_id = %job.channel_id, run_id = %job.run_id, error = %e, "sync run stopped; retrying later");
+                    false
+                }
+            };
+            if finished {
+                let _ = queue.ack(&delivery.receipt).await;
+            } else {
+                tokio::time::sleep(Duration::from_millis(
+                    500 * u64::from(delivery.receive_count.min(20)),
+                ))
+                .await;
+                let _ = queue.release(&delivery.receipt).await;
+            }
+        }
+    }
 }
 
 async fn reconcile_loop(app: App, every: Duration, mut stop: watch::Receiver<bool>) {

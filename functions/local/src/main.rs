@@ -1,5 +1,6 @@
 //! `local`: runs the channel on one machine. `local serve` hosts every
-//! function (see `local --help`).
+//! function, `local demo` shows the product end to end, `local sandbox`
+//! runs the API sandboxes alone (see `local --help`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +41,18 @@ enum Command {
         #[arg(long = "ca-cert")]
         ca_certs: Vec<PathBuf>,
     },
+    /// The product end to end on this machine: sandboxes, channel, orders,
+    /// processing, sync; prints what happened and exits 0 when all went as expected.
+    Demo {
+        /// Keep everything running afterwards and print URLs, admin token and credentials.
+        #[arg(long)]
+        keep_running: bool,
+        /// Lift PayTraq's pacing to 1000 requests/s (CI); default is the real 1/s, burst 5.
+        #[arg(long)]
+        fast: bool,
+    },
+    /// Run the WooCommerce and PayTraq sandboxes alone (demo catalogue) until Ctrl-C.
+    Sandbox,
     /// Run benchmarks and print their figures.
     Bench {
         #[arg(value_enum, default_value = "all")]
@@ -57,8 +70,19 @@ enum Which {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let quiet = matches!(cli.command, Command::Demo { .. } | Command::Sandbox)
+        && std::env::var_os("RUST_LOG").is_none();
+    if quiet {
+        // The demo's own lines are the output; only warnings and errors
+        // of the channel join them (RUST_LOG=info shows everything).
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     channel::telemetry::init();
-    match Cli::parse().command {
+    match cli.command {
         Command::Serve {
             listen,
             data_dir,
@@ -84,8 +108,47 @@ async fn main() -> anyhow::Result<()> {
             host.stop().await;
             Ok(())
         }
+        Command::Demo { keep_running, fast } => {
+            let report = local::demo::run(local::demo::DemoOptions { fast, keep_running }).await?;
+            if !report.ok() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Sandbox => sandbox().await,
         Command::Bench { which } => bench(which).await,
     }
+}
+
+/// Both sandboxes standalone: the shop's demo catalogue and one PayTraq
+/// company mirroring it, reachable with the demo key and token.
+async fn sandbox() -> anyhow::Result<()> {
+    use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
+    use local::sandbox::woocommerce::WooSandbox;
+    use local::world::{mirror_catalogue, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+    let woo = WooSandbox::start_demo().await?;
+    let paytraq = PaytraqSandbox::start(PaytraqSandboxConfig::default()).await?;
+    let company = paytraq.create_company(PAYTRAQ_KEY, PAYTRAQ_TOKEN);
+    let mirror = mirror_catalogue(&woo, &company).await?;
+    println!("WooCommerce sandbox: {}", woo.base_url());
+    println!("  REST API: {}/wp-json/wc/v3/", woo.base_url());
+    println!("  consumer key:    {}", woo.consumer_key());
+    println!("  consumer secret: {}", woo.consumer_secret());
+    println!("PayTraq sandbox: {}", paytraq.base_url());
+    println!("  APIKey: {PAYTRAQ_KEY}  APIToken: {PAYTRAQ_TOKEN}");
+    println!(
+        "  warehouse {}, price group {}, {} products, tax keys {:?}, money accounts {:?}",
+        mirror.warehouse_id,
+        mirror.price_group_id,
+        mirror.items.len(),
+        mirror.tax_map,
+        mirror.payment_map
+    );
+    println!("Ctrl-C stops both.");
+    tokio::signal::ctrl_c().await?;
+    woo.shutdown().await;
+    paytraq.shutdown().await;
+    Ok(())
 }
 
 async fn bench(which: Which) -> anyhow::Result<()> {

@@ -159,7 +159,10 @@ impl World {
 
 /// Reads the shop's catalogue over its REST API and creates the same things
 /// in the PayTraq company.
-async fn mirror_catalogue(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Result<Mirror> {
+pub async fn mirror_catalogue(
+    woo: &WooSandbox,
+    company: &SandboxCompany,
+) -> anyhow::Result<Mirror> {
     let http = reqwest::Client::new();
     let get = |path: &str| {
         let url = format!("{}/wp-json/wc/v3/{path}", woo.base_url());

@@ -70,7 +70,10 @@ pub(super) fn admin_routes() -> Router<Ctx> {
             "/admin/channels/{channel_id}/orders/{key}/handled",
             post(mark_handled),
         )
-        .route("/admin/channels/{channel_id}/sync", get(list_sync_runs))
+        .route(
+            "/admin/channels/{channel_id}/sync",
+            get(list_sync_runs).post(start_sync_run),
+        )
         .route(
             "/admin/channels/{channel_id}/sync/{run_id}",
             get(get_sync_run),
@@ -519,6 +522,28 @@ async fn list_sync_runs(
         items: page.items,
         next: page.next,
     }))
+}
+
+/// Queues a sync run (`{dry_run, force}`, both optional, default false);
+/// the sync queue's worker runs it. Answers 202 with the queued run.
+async fn start_sync_run(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<SyncRun>)> {
+    channel(&ctx, &id).await?;
+    let obj = if body.iter().all(u8::is_ascii_whitespace) {
+        serde_json::Map::new()
+    } else {
+        validate::object(&body)?
+    };
+    let mut f = Fields::new(&obj, "");
+    f.deny_unknown(&["dry_run", "force"]);
+    let dry_run: bool = f.optional("dry_run", "true or false").unwrap_or(false);
+    let force: bool = f.optional("force", "true or false").unwrap_or(false);
+    f.errors.into_result(())?;
+    let run = crate::sync::start_run(&ctx.app, &id, dry_run, force).await?;
+    Ok((StatusCode::ACCEPTED, Json(run)))
 }
 
 async fn get_sync_run(

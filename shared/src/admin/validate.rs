@@ -127,7 +127,7 @@ pub fn is_paytraq_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-const SETTINGS_FIELDS: [&str; 12] = [
+const SETTINGS_FIELDS: [&str; 13] = [
     "auto_process",
     "document_type",
     "operation",
@@ -140,6 +140,7 @@ const SETTINGS_FIELDS: [&str; 12] = [
     "daily_sync",
     "daily_sync_hour",
     "rounding",
+    "fee_item_code",
 ];
 
 /// Applies a (partial) settings object to `current` and validates the
@@ -186,6 +187,20 @@ pub fn settings(
                 None => {}
             },
         }
+    }
+    match obj.get("fee_item_code") {
+        None => {}
+        Some(Value::Null) => s.fee_item_code = None,
+        Some(_) => match f.optional::<String>("fee_item_code", "a PayTraq product code or null") {
+            Some(code) if !code.trim().is_empty() && code.trim().chars().count() <= 50 => {
+                s.fee_item_code = Some(code.trim().to_string());
+            }
+            Some(_) => f.add(
+                "fee_item_code",
+                "must be a PayTraq product code (1 to 50 characters) or null",
+            ),
+            None => {}
+        },
     }
     if let Some(hour) = f.optional::<i64>("daily_sync_hour", "an hour from 0 to 23") {
         match u8::try_from(hour) {
@@ -262,6 +277,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(cleared.warehouse_id, None);
+    }
+
+    #[test]
+    fn fee_item_code_is_set_trimmed_cleared_and_checked() {
+        let s = settings(
+            &obj(json!({"fee_item_code": " WC-FEE "})),
+            &Settings::default(),
+            "",
+        )
+        .unwrap();
+        assert_eq!(s.fee_item_code.as_deref(), Some("WC-FEE"));
+        let cleared = settings(&obj(json!({"fee_item_code": null})), &s, "").unwrap();
+        assert_eq!(cleared.fee_item_code, None);
+        for wrong in [json!(""), json!(7), json!("x".repeat(51))] {
+            let errors = settings(
+                &obj(json!({"fee_item_code": wrong})),
+                &Settings::default(),
+                "",
+            )
+            .unwrap_err();
+            assert!(errors.0.contains_key("fee_item_code"), "{wrong}");
+        }
     }
 
     #[test]
