@@ -133,6 +133,14 @@ async fn inbox_upsert_ignores_older_payload(b: Backends) {
         .payload
         .contains("\"minute\":5"));
 
+    // Same second, different content (paid right after checkout): a change.
+    let mut same_second = order("c1", 7, 5);
+    same_second.summary.as_mut().unwrap().wc_status = "completed".into();
+    assert!(matches!(
+        repo.upsert_order(same_second).await.unwrap(),
+        UpsertOutcome::Updated(_)
+    ));
+
     let newer = repo.upsert_order(order("c1", 7, 9)).await.unwrap();
     assert!(matches!(newer, UpsertOutcome::Updated(_)));
     let stored = repo.get_order("c1", "7").await.unwrap().unwrap();

@@ -118,10 +118,11 @@ pub async fn store_invalid(
 /// Puts an inbox order on the processor queue and clears its pending mark.
 /// Failures are logged; the order stays pending for the sweep.
 pub async fn enqueue(app: &App, order: InboxOrder) {
-    let modified = order.modified_gmt.map_or(0, |t| t.timestamp());
+    // The stored version names this state of the order exactly: duplicates
+    // of one state are dropped by the queue, a newer state always goes through.
     let message = Message {
         group: order.channel_id.clone(),
-        dedup_id: format!("{}:{}:{}", order.channel_id, order.key, modified),
+        dedup_id: format!("{}:{}:{}", order.channel_id, order.key, order.version),
         body: serde_json::to_string(&OrderMessage {
             channel_id: order.channel_id.clone(),
             order_key: order.key.clone(),

@@ -109,8 +109,8 @@ impl Repo {
 
     /// Stores an incoming order payload: inserts it when new, replaces the
     /// payload (keeping processing state, ids and timeline) when it is newer
-    /// than the stored one by `modified_gmt`, and leaves everything alone
-    /// otherwise. A new or replaced payload is marked pending for the queue.
+    /// than the stored one by `modified_gmt` (or as new, with a different
+    /// summary), and leaves everything alone otherwise. A new or replaced payload is marked pending for the queue.
     pub async fn upsert_order(&self, incoming: InboxOrder) -> Result<UpsertOutcome, StoreError> {
         let key = order_key(&incoming.channel_id, &incoming.key);
         for _ in 0..UPSERT_ATTEMPTS {
@@ -129,7 +129,11 @@ impl Repo {
                 }
                 Some(stored) => {
                     let newer = match (incoming.modified_gmt, stored.modified_gmt) {
-                        (Some(new), Some(old)) => new > old,
+                        // WooCommerce's timestamps have whole seconds: a change in the
+                        // same second (e.g. paid right after checkout) shows in the summary.
+                        (Some(new), Some(old)) => {
+                            new > old || (new == old && incoming.summary != stored.summary)
+                        }
                         (Some(_), None) => true,
                         (None, _) => false,
                     };

@@ -65,10 +65,6 @@ async fn drive(world: &World, token: &str, opts: DemoOptions) -> anyhow::Result<
     }
     wait_settled(&admin, &channel_id, &placed).await?;
     for (id, order) in placed.iter().filter(|(_, o)| o.paid_later) {
-        // WooCommerce's date_modified has whole seconds and the inbox keeps
-        // only a strictly newer version of an order, so the payment is made
-        // in a later second than the order's last change (as it would be).
-        tokio::time::sleep(Duration::from_millis(1100)).await;
         progress(&format!("order {id} is paid now ({})", order.label));
         world
             .woo
