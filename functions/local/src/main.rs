@@ -40,6 +40,10 @@ enum Command {
         /// Extra trusted CA certificate (PEM) for a shop with a private CA; repeatable.
         #[arg(long = "ca-cert")]
         ca_certs: Vec<PathBuf>,
+        /// Run against sandboxes instead of real endpoints: `woocommerce`, `paytraq` or both
+        /// (comma-separated). Their URLs and credentials are printed at start.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        sandbox: Vec<SandboxKind>,
     },
     /// The product end to end on this machine: sandboxes, channel, orders,
     /// processing, sync; prints what happened and exits 0 when all went as expected.
@@ -58,6 +62,12 @@ enum Command {
         #[arg(value_enum, default_value = "all")]
         which: Which,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SandboxKind {
+    Woocommerce,
+    Paytraq,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -90,22 +100,29 @@ async fn main() -> anyhow::Result<()> {
             admin_token,
             allow_loopback_shops,
             ca_certs,
+            sandbox,
         } => {
+            let sandboxes = Sandboxes::start(&sandbox).await?;
             let mut cfg = HostConfig {
                 listen,
                 data_dir,
                 admin_token: admin_token
                     .filter(|t| !t.is_empty())
                     .map(channel::secrets::Secret::new),
-                allow_loopback_shops,
+                // The WooCommerce sandbox is a shop on loopback over plain HTTP.
+                allow_loopback_shops: allow_loopback_shops || sandboxes.woo.is_some(),
                 extra_ca_certs: ca_certs,
                 ..HostConfig::default()
             };
             cfg.options.public_base_url = public_url;
+            if let Some(paytraq) = &sandboxes.paytraq {
+                cfg.options.paytraq_base_url = paytraq.base_url();
+            }
             let host = Host::start(cfg).await?;
             println!("channel listening on {}", host.base_url());
             tokio::signal::ctrl_c().await?;
             host.stop().await;
+            sandboxes.stop().await;
             Ok(())
         }
         Command::Demo { keep_running, fast } => {
@@ -120,34 +137,67 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Both sandboxes standalone: the shop's demo catalogue and one PayTraq
-/// company mirroring it, reachable with the demo key and token.
+/// Sandboxes started for `sandbox` and `serve --sandbox`, with their URLs
+/// and credentials printed. With both, the PayTraq company mirrors the
+/// shop's demo catalogue; a PayTraq sandbox alone has an empty company.
+struct Sandboxes {
+    woo: Option<local::sandbox::woocommerce::WooSandbox>,
+    paytraq: Option<local::sandbox::paytraq::PaytraqSandbox>,
+}
+
+impl Sandboxes {
+    async fn start(kinds: &[SandboxKind]) -> anyhow::Result<Self> {
+        use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
+        use local::sandbox::woocommerce::WooSandbox;
+        use local::world::{mirror_catalogue, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+        let woo = match kinds.contains(&SandboxKind::Woocommerce) {
+            true => Some(WooSandbox::start_demo().await?),
+            false => None,
+        };
+        let paytraq = match kinds.contains(&SandboxKind::Paytraq) {
+            true => Some(PaytraqSandbox::start(PaytraqSandboxConfig::default()).await?),
+            false => None,
+        };
+        if let Some(woo) = &woo {
+            println!("WooCommerce sandbox: {}", woo.base_url());
+            println!("  REST API: {}/wp-json/wc/v3/", woo.base_url());
+            println!("  consumer key:    {}", woo.consumer_key());
+            println!("  consumer secret: {}", woo.consumer_secret());
+        }
+        if let Some(paytraq) = &paytraq {
+            let company = paytraq.create_company(PAYTRAQ_KEY, PAYTRAQ_TOKEN);
+            println!("PayTraq sandbox: {}", paytraq.base_url());
+            println!("  APIKey: {PAYTRAQ_KEY}  APIToken: {PAYTRAQ_TOKEN}");
+            if let Some(woo) = &woo {
+                let mirror = mirror_catalogue(woo, &company).await?;
+                println!(
+                    "  warehouse {}, price group {}, {} products, tax keys {:?}, money accounts {:?}",
+                    mirror.warehouse_id,
+                    mirror.price_group_id,
+                    mirror.items.len(),
+                    mirror.tax_map,
+                    mirror.payment_map
+                );
+            }
+        }
+        Ok(Self { woo, paytraq })
+    }
+
+    async fn stop(self) {
+        if let Some(woo) = self.woo {
+            woo.shutdown().await;
+        }
+        if let Some(paytraq) = self.paytraq {
+            paytraq.shutdown().await;
+        }
+    }
+}
+
 async fn sandbox() -> anyhow::Result<()> {
-    use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
-    use local::sandbox::woocommerce::WooSandbox;
-    use local::world::{mirror_catalogue, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
-    let woo = WooSandbox::start_demo().await?;
-    let paytraq = PaytraqSandbox::start(PaytraqSandboxConfig::default()).await?;
-    let company = paytraq.create_company(PAYTRAQ_KEY, PAYTRAQ_TOKEN);
-    let mirror = mirror_catalogue(&woo, &company).await?;
-    println!("WooCommerce sandbox: {}", woo.base_url());
-    println!("  REST API: {}/wp-json/wc/v3/", woo.base_url());
-    println!("  consumer key:    {}", woo.consumer_key());
-    println!("  consumer secret: {}", woo.consumer_secret());
-    println!("PayTraq sandbox: {}", paytraq.base_url());
-    println!("  APIKey: {PAYTRAQ_KEY}  APIToken: {PAYTRAQ_TOKEN}");
-    println!(
-        "  warehouse {}, price group {}, {} products, tax keys {:?}, money accounts {:?}",
-        mirror.warehouse_id,
-        mirror.price_group_id,
-        mirror.items.len(),
-        mirror.tax_map,
-        mirror.payment_map
-    );
+    let sandboxes = Sandboxes::start(&[SandboxKind::Woocommerce, SandboxKind::Paytraq]).await?;
     println!("Ctrl-C stops both.");
     tokio::signal::ctrl_c().await?;
-    woo.shutdown().await;
-    paytraq.shutdown().await;
+    sandboxes.stop().await;
     Ok(())
 }
 
