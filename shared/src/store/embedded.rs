@@ -80,10 +80,14 @@ impl EmbeddedStore {
         Ok(Self { db, writes })
     }
 
-    /// A store in a fresh temporary file, for tests and benchmarks.
+    /// A store in a fresh temporary file, for tests and benchmarks. The
+    /// file is unlinked at once (the open handle keeps it alive), so nothing
+    /// is left behind.
     pub fn temporary() -> Result<Self, StoreError> {
         let dir = std::env::temp_dir().join(format!("channel-store-{}", uuid::Uuid::new_v4()));
-        Self::open(&dir)
+        let store = Self::open(&dir)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        Ok(store)
     }
 
     async fn blocking<T: Send + 'static>(
