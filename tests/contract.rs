@@ -2,7 +2,6 @@
 //! the embedded ones `local` uses and the AWS ones (DynamoDB, Secrets
 //! Manager, SQS FIFO) against the moto emulator through the real SDK.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use channel::model::*;
@@ -78,22 +77,9 @@ fn order(channel: &str, id: u64, modified_minute: u32) -> InboxOrder {
 
 fn channel(id: &str) -> Channel {
     Channel {
-        id: id.to_string(),
-        name: "Rīgas veikals".into(),
-        shop_url: "https://shop.example.lv".into(),
-        state: ChannelState::Pending,
-        settings: Settings::default(),
-        tax_map: BTreeMap::new(),
-        payment_map: BTreeMap::new(),
-        webhook_url: None,
-        wc_version: None,
-        webhooks: Vec::new(),
-        health: Health::default(),
-        checkpoint: None,
-        timeline: Vec::new(),
         created_at: Utc::now(),
         updated_at: Utc::now(),
-        version: 0,
+        ..Channel::new(id.to_string(), "Rīgas veikals", "https://shop.example.lv")
     }
 }
 

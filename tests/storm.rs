@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use channel::intake::reconcile;
-use channel::model::{Channel, ChannelState, Health, Settings};
+use channel::model::{Channel, ChannelState};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
@@ -69,25 +69,16 @@ async fn rig() -> Rig {
     .unwrap();
     let now = chrono::Utc::now() - chrono::Duration::hours(1);
     let mut ch = Channel {
-        id: CHANNEL.into(),
-        name: "Storm shop".into(),
-        shop_url: woo.base_url(),
         state: ChannelState::Active,
-        settings: Settings::default(),
         tax_map: [(4u64, tax_key.to_string())].into_iter().collect(),
-        payment_map: Default::default(),
         webhook_url: Some(format!(
             "{}/webhooks/woocommerce/{CHANNEL}",
             host.base_url()
         )),
         wc_version: Some("8.9.1".into()),
-        webhooks: Vec::new(),
-        health: Health::default(),
-        checkpoint: None,
-        timeline: Vec::new(),
         created_at: now,
         updated_at: now,
-        version: 0,
+        ..Channel::new(CHANNEL, "Storm shop", woo.base_url())
     };
     host.app.repo.save_channel(&mut ch).await.unwrap();
     host.app

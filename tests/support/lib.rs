@@ -117,24 +117,11 @@ pub async fn active_channel(
 ) -> channel::model::Channel {
     use channel::model::*;
     use channel::secrets::{ChannelSecrets, Secret};
-    let now = chrono::Utc::now();
     let mut ch = Channel {
-        id: id.to_string(),
-        name: format!("shop {id}"),
-        shop_url: shop_url.to_string(),
         state: ChannelState::Active,
-        settings: Settings::default(),
-        tax_map: Default::default(),
-        payment_map: Default::default(),
         webhook_url: Some(format!("http://127.0.0.1/webhooks/woocommerce/{id}")),
         wc_version: Some("8.9.1".into()),
-        webhooks: Vec::new(),
-        health: Health::default(),
-        checkpoint: None,
-        timeline: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..Channel::new(id.to_string(), format!("shop {id}"), shop_url.to_string())
     };
     app.repo.save_channel(&mut ch).await.expect("save channel");
     app.secrets

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use channel::model::{Channel, ChannelState, Health, Settings};
+use channel::model::{Channel, ChannelState, Settings};
 use channel::secrets::{ChannelSecrets, Secret};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -106,9 +106,6 @@ impl World {
     pub async fn direct_channel(&self, id: &str, settings: Settings) -> anyhow::Result<Channel> {
         let now = chrono::Utc::now() - chrono::Duration::minutes(5);
         let mut ch = Channel {
-            id: id.to_string(),
-            name: "Demo shop".into(),
-            shop_url: self.woo.base_url(),
             state: ChannelState::Active,
             settings,
             tax_map: self.mirror.tax_map.clone(),
@@ -118,13 +115,9 @@ impl World {
                 self.host.base_url()
             )),
             wc_version: Some("8.9.1".into()),
-            webhooks: Vec::new(),
-            health: Health::default(),
-            checkpoint: None,
-            timeline: Vec::new(),
             created_at: now,
             updated_at: now,
-            version: 0,
+            ..Channel::new(id.to_string(), "Demo shop", self.woo.base_url())
         };
         self.host.app.repo.save_channel(&mut ch).await?;
         self.host

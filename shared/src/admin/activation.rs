@@ -147,26 +147,15 @@ pub async fn create_channel(
         .await
         .map_err(|e| shop_field_error(&e))?;
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let now = Utc::now();
     let mut channel = Channel {
-        id: id.clone(),
-        name: new
-            .name
-            .unwrap_or_else(|| shop.host_str().unwrap_or_default().to_string()),
-        shop_url: shop.to_string(),
-        state: ChannelState::Pending,
         settings: new.settings,
-        tax_map: Default::default(),
-        payment_map: Default::default(),
         webhook_url: Some(webhook_url(base, &id)),
-        wc_version: None,
-        webhooks: Vec::new(),
-        health: Default::default(),
-        checkpoint: None,
-        timeline: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..Channel::new(
+            id.clone(),
+            new.name
+                .unwrap_or_else(|| shop.host_str().unwrap_or_default().to_string()),
+            shop.to_string(),
+        )
     };
     channel.record(TimelineEvent::now(
         "created",

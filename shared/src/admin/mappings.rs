@@ -233,28 +233,18 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ChannelState, Settings};
+    use crate::model::ChannelState;
     use chrono::Utc;
     use serde_json::json;
 
     fn channel() -> Channel {
         Channel {
-            id: "c".into(),
-            name: "n".into(),
-            shop_url: "https://shop.example.lv".into(),
             state: ChannelState::Active,
-            settings: Settings::default(),
-            tax_map: BTreeMap::new(),
-            payment_map: BTreeMap::new(),
-            webhook_url: None,
-            wc_version: None,
             webhooks: vec![],
-            health: Default::default(),
-            checkpoint: None,
             timeline: vec![],
             created_at: Utc::now(),
             updated_at: Utc::now(),
-            version: 0,
+            ..Channel::new("c", "n", "https://shop.example.lv")
         }
     }
 

@@ -49,6 +49,34 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// A new channel waiting for activation, with default settings and no
+    /// mappings; callers override what differs with struct update syntax.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        shop_url: impl Into<String>,
+    ) -> Self {
+        let now = Utc::now();
+        Self {
+            id: id.into(),
+            name: name.into(),
+            shop_url: shop_url.into(),
+            state: ChannelState::Pending,
+            settings: Settings::default(),
+            tax_map: BTreeMap::new(),
+            payment_map: BTreeMap::new(),
+            webhook_url: None,
+            wc_version: None,
+            webhooks: Vec::new(),
+            health: Health::default(),
+            checkpoint: None,
+            timeline: Vec::new(),
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
     /// Appends to the channel timeline, keeping at most [`CHANNEL_TIMELINE_MAX`] events.
     pub fn record(&mut self, event: TimelineEvent) {
         self.timeline.push(event);

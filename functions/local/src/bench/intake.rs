@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use channel::model::{Channel, ChannelState, Health, Settings};
+use channel::model::{Channel, ChannelState, Settings};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
@@ -97,27 +97,14 @@ pub async fn run(cfg: &IntakeBench) -> anyhow::Result<IntakeReport> {
         ..HostConfig::default()
     })
     .await?;
-    let now = chrono::Utc::now();
     let mut ch = Channel {
-        id: CHANNEL.into(),
-        name: "Intake benchmark".into(),
-        shop_url: "https://shop.example.lv".into(),
         state: ChannelState::Active,
         settings: Settings {
             auto_process: false,
             ..Settings::default()
         },
-        tax_map: Default::default(),
-        payment_map: Default::default(),
-        webhook_url: None,
         wc_version: Some("8.9.1".into()),
-        webhooks: Vec::new(),
-        health: Health::default(),
-        checkpoint: None,
-        timeline: Vec::new(),
-        created_at: now,
-        updated_at: now,
-        version: 0,
+        ..Channel::new(CHANNEL, "Intake benchmark", "https://shop.example.lv")
     };
     host.app.repo.save_channel(&mut ch).await?;
     host.app

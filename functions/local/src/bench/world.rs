@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use channel::model::{Channel, ChannelState, Health, Settings};
+use channel::model::{Channel, ChannelState, Settings};
 use channel::queue::memory::MemoryQueue;
 use channel::secrets::{embedded::EmbeddedSecrets, ChannelSecrets, Secret, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
@@ -100,11 +100,7 @@ impl SyncWorld {
             options,
         );
         let channel_id = "bench".to_owned();
-        let now = chrono::Utc::now();
         let mut channel = Channel {
-            id: channel_id.clone(),
-            name: "Sync bench".into(),
-            shop_url: proxy.base_url(),
             state: ChannelState::Active,
             settings: Settings {
                 warehouse_id: Some(warehouse_id.to_string()),
@@ -113,17 +109,8 @@ impl SyncWorld {
                 daily_sync: true,
                 ..Settings::default()
             },
-            tax_map: Default::default(),
-            payment_map: Default::default(),
-            webhook_url: None,
             wc_version: Some("8.9.1".into()),
-            webhooks: Vec::new(),
-            health: Health::default(),
-            checkpoint: None,
-            timeline: Vec::new(),
-            created_at: now,
-            updated_at: now,
-            version: 0,
+            ..Channel::new(channel_id.clone(), "Sync bench", proxy.base_url())
         };
         app.repo.save_channel(&mut channel).await?;
         secrets
