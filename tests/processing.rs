@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use channel::intake::{accept_order, Source};
-use channel::model::{Channel, DocumentType, OrderStatus};
+use channel::model::{Channel, DocumentType, OrderStatus, RoundingPolicy};
 use channel::processing::{process, Outcome, Trigger};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::order::parse_order;
 use channel::App;
+use local::sandbox::paytraq::state::TaxRounding;
 use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
 use local::sandbox::woocommerce::{WooSandbox, WooSandboxConfig};
 use rust_decimal::Decimal;
@@ -537,4 +538,285 @@ async fn a_thousand_orders_under_faults_end_settled_without_duplicates() {
         counts.get(&OrderStatus::Done).copied().unwrap_or(0) >= 900,
         "{counts:?}"
     );
+}
+
+/// A world whose PayTraq company rounds tax per line (arithmetic the
+/// document builder does not foresee), with the channel's rounding policy.
+async fn per_line_world(rounding: RoundingPolicy) -> World {
+    let w = world(DocumentType::SalesInvoice).await;
+    w.company.set_tax_rounding(TaxRounding::PerLine);
+    let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
+    ch.settings.rounding = rounding;
+    w.app.repo.save_channel(&mut ch).await.unwrap();
+    w
+}
+
+fn total_of(order: &Value) -> Decimal {
+    order["total"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rounding_policy_adjust_puts_one_explained_line_on_the_draft() {
+    // Strict (the default): the real orders whose total this company computes
+    // differently stay drafts without payment.
+    let strict = per_line_world(RoundingPolicy::Strict).await;
+    let mut differing = Vec::new();
+    for (name, order) in fixture_orders() {
+        let stored = run(&strict, &order).await;
+        if stored.status == OrderStatus::NeedsReview {
+            let doc = strict
+                .company
+                .document(stored.paytraq.document_id.unwrap())
+                .unwrap();
+            assert_eq!(doc.status, "draft", "{name}");
+            assert_ne!(doc.total, total_of(&order), "{name}");
+            differing.push((name, order));
+        }
+    }
+    assert!(
+        !differing.is_empty(),
+        "per-line tax rounding changes the total of some real orders"
+    );
+    println!(
+        "{} of {} real orders total differently under per-line tax rounding: {:?}",
+        differing.len(),
+        fixture_orders().len(),
+        differing.iter().map(|(n, _)| n).collect::<Vec<_>>()
+    );
+    assert!(strict.company.payments().len() < fixture_orders().len());
+
+    // Adjust up to 0.05: the same orders end done, each with one rounding
+    // line of exactly the difference, one note explaining it, one payment.
+    let max = Decimal::new(5, 2);
+    let adjust = per_line_world(RoundingPolicy::Adjust { max }).await;
+    for (name, order) in &differing {
+        let stored = run(&adjust, order).await;
+        assert_eq!(
+            stored.status,
+            OrderStatus::Done,
+            "{name}: {:?}",
+            stored.reason
+        );
+        let amount = stored.paytraq.rounding_adjustment.expect("recorded");
+        assert!(!amount.is_zero() && amount.abs() <= max, "{name}: {amount}");
+        let doc = adjust
+            .company
+            .document(stored.paytraq.document_id.unwrap())
+            .unwrap();
+        assert_eq!(doc.total, total_of(order), "{name}");
+        assert_eq!(doc.status, "approved", "{name}");
+        let rounding: Vec<_> = doc
+            .lines
+            .iter()
+            .filter(|l| {
+                l.description
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with("Rounding adjustment")
+            })
+            .collect();
+        assert_eq!(rounding.len(), 1, "{name}");
+        assert_eq!(rounding[0].price, amount, "{name}");
+        assert_eq!(rounding[0].item_code.as_deref(), Some("WC-FEE"), "{name}");
+        let id = order["id"].as_u64().unwrap();
+        let notes = notes_of(&adjust, id);
+        let explained: Vec<_> = notes
+            .iter()
+            .filter(|n| n.contains("rounding adjustment of"))
+            .collect();
+        assert_eq!(explained.len(), 1, "{name}: {notes:?}");
+        assert!(
+            explained[0].contains("allows up to 0.05"),
+            "{name}: {notes:?}"
+        );
+        let payments: Vec<_> = adjust
+            .company
+            .payments()
+            .into_iter()
+            .filter(|p| p.document_id == doc.id)
+            .collect();
+        if order["date_paid_gmt"].is_null() {
+            assert!(payments.is_empty(), "{name}: not paid in the shop");
+        } else {
+            assert_eq!(payments.len(), 1, "{name}");
+            assert_eq!(payments[0].amount, total_of(order), "{name}");
+        }
+    }
+
+    // Over the allowance: no line, needs review, and the note says why.
+    let tight = per_line_world(RoundingPolicy::Adjust {
+        max: Decimal::new(1, 3),
+    })
+    .await;
+    let (name, order) = &differing[0];
+    let stored = run(&tight, order).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview, "{name}");
+    assert_eq!(stored.paytraq.rounding_adjustment, None);
+    assert!(
+        stored
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("over the allowed rounding of 0.001"),
+        "{:?}",
+        stored.reason
+    );
+    assert!(tight.company.payments().is_empty());
+
+    // No product to put the line on: needs review, and the note says so.
+    let no_product = per_line_world(RoundingPolicy::Adjust { max }).await;
+    let mut ch = no_product
+        .app
+        .repo
+        .get_channel(CHANNEL)
+        .await
+        .unwrap()
+        .unwrap();
+    ch.settings.fee_item_code = None;
+    no_product.app.repo.save_channel(&mut ch).await.unwrap();
+    let stored = run(&no_product, order).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview, "{name}");
+    let reason = stored.reason.unwrap_or_default();
+    assert!(
+        reason.contains("no rounding line added")
+            && reason.contains("needs the PayTraq product for fees"),
+        "{reason}"
+    );
+    assert!(no_product.company.payments().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_around_the_rounding_update_still_yields_one_line_and_one_note() {
+    let strict = per_line_world(RoundingPolicy::Strict).await;
+    let mut differing = None;
+    for (_, order) in fixture_orders() {
+        if run(&strict, &order).await.status == OrderStatus::NeedsReview {
+            differing = Some(order);
+            break;
+        }
+    }
+    let order = differing.expect("a real order this company totals differently");
+    let w = per_line_world(RoundingPolicy::Adjust {
+        max: Decimal::new(5, 2),
+    })
+    .await;
+    for (i, point) in ["after:update_sale", "after:get_sale:rounded"]
+        .iter()
+        .enumerate()
+    {
+        let id = 900 + i as u64;
+        let mut order = order.clone();
+        order["id"] = id.into();
+        order["number"] = id.to_string().into();
+        w.woo.store_order(order.clone()).unwrap();
+        let raw = serde_json::to_string(&order).unwrap();
+        accept_order(
+            &w.app,
+            CHANNEL,
+            &parse_order(raw.as_bytes()).unwrap(),
+            raw,
+            Source::Webhook,
+        )
+        .await
+        .unwrap();
+        w.app.crash.arm(point);
+        let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
+        assert!(first.is_err(), "crash at {point} did not happen");
+        assert_eq!(
+            process_until_settled(&w, &id.to_string()).await,
+            OrderStatus::Done,
+            "after crash at {point}"
+        );
+        let docs = documents_for(&w, id);
+        assert_eq!(docs.len(), 1, "{point}");
+        assert_eq!(docs[0].total, total_of(&order), "{point}");
+        let lines = docs[0]
+            .lines
+            .iter()
+            .filter(|l| {
+                l.description
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with("Rounding adjustment")
+            })
+            .count();
+        assert_eq!(lines, 1, "{point}");
+        let notes = notes_of(&w, id);
+        assert_eq!(
+            notes
+                .iter()
+                .filter(|n| n.contains("rounding adjustment of"))
+                .count(),
+            1,
+            "{point}: {notes:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_changed_in_the_shop_while_it_is_processed_is_not_retried_for_it() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let mut order = order_001_as(950);
+    order["date_paid"] = Value::Null;
+    order["date_paid_gmt"] = Value::Null;
+    order["status"] = "on-hold".into();
+    w.woo.store_order(order.clone()).unwrap();
+    let raw = serde_json::to_string(&order).unwrap();
+    accept_order(
+        &w.app,
+        CHANNEL,
+        &parse_order(raw.as_bytes()).unwrap(),
+        raw,
+        Source::Webhook,
+    )
+    .await
+    .unwrap();
+    // While the document is being created (slow PayTraq), the shop reports
+    // the order paid: intake stores the newer payload under the processor.
+    w.paytraq.set_latency(std::time::Duration::from_millis(300));
+    let processing = {
+        let app = w.app.clone();
+        tokio::spawn(async move { process(&app, CHANNEL, "950", Trigger::Queue).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let mut paid = order.clone();
+    paid["date_paid"] = "2026-11-28T12:00:00".into();
+    paid["date_paid_gmt"] = "2026-11-28T10:00:00".into();
+    paid["status"] = "processing".into();
+    paid["date_modified_gmt"] = "2026-11-28T10:00:01".into();
+    let raw = serde_json::to_string(&paid).unwrap();
+    let outcome = accept_order(
+        &w.app,
+        CHANNEL,
+        &parse_order(raw.as_bytes()).unwrap(),
+        raw,
+        Source::Webhook,
+    )
+    .await
+    .unwrap();
+    assert!(outcome.changed());
+    let first = processing.await.unwrap();
+    assert!(
+        matches!(first, Ok(Outcome::Status(OrderStatus::Done))),
+        "the run re-applies its state on the newer record instead of failing: {first:?}"
+    );
+    let stored = w.app.repo.get_order(CHANNEL, "950").await.unwrap().unwrap();
+    assert!(
+        stored.payload.contains("2026-11-28T10:00:00"),
+        "the newer payload is kept"
+    );
+    assert!(stored.paytraq.document_id.is_some());
+    assert!(!stored.paytraq.paid, "the run worked on the unpaid payload");
+    let events: Vec<&str> = stored.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert!(events.contains(&"payload_updated"), "{events:?}");
+    assert!(events.contains(&"document_created"), "{events:?}");
+    // The newer payload's own message pays it, once.
+    w.paytraq.set_latency(std::time::Duration::ZERO);
+    process(&w.app, CHANNEL, "950", Trigger::Queue)
+        .await
+        .unwrap();
+    let stored = w.app.repo.get_order(CHANNEL, "950").await.unwrap().unwrap();
+    assert!(stored.paytraq.paid);
+    assert_eq!(documents_for(&w, 950).len(), 1);
+    assert_eq!(w.company.payments().len(), 1);
 }

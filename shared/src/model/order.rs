@@ -91,6 +91,11 @@ pub struct PaytraqIds {
     pub paid: bool,
     pub payment_id: Option<u64>,
     pub emailed: bool,
+    /// The rounding line put on the document (WooCommerce total − PayTraq
+    /// total) under the channel's "adjust" rounding policy; recorded before
+    /// the document is updated, so a retry explains it too.
+    #[serde(default)]
+    pub rounding_adjustment: Option<Decimal>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -115,6 +115,14 @@ pub(crate) fn search_sales(query: &str) -> Call {
 
 // ------------------------------------------------------------ ASSUMED
 
+/// ASSUMED: `POST /api/sale/{DocumentID}` with the full `<Sale>` replaces a
+/// draft's content. No source shows it [MISSING]; by analogy with
+/// `POST /api/client/{id}` [REAL R5] and "POST adds and updates" [DOC].
+/// Used only for the rounding line of the "adjust" rounding policy.
+pub(crate) fn update_sale(id: u64) -> Call {
+    Call::post("update_sale", format!("sale/{id}"))
+}
+
 /// ASSUMED: where our order reference is written on a sale and how it is
 /// recognised. It goes into the header `Comment` (a field the GET reply has
 /// [REAL]) rather than `DocumentRef`, which holds PayTraq's own document

@@ -1,5 +1,5 @@
-//! Sales documents: create (idempotent through our order reference), read,
-//! find by reference, approve, pay, prepay, e-mail.
+//! Sales documents: create (idempotent through our order reference), update
+//! a draft, read, find by reference, approve, pay, prepay, e-mail.
 //!
 //! Writes are never repeated blindly. `create_sale` and `approve_sale`
 //! repeat once after an ambiguous failure (5xx, timeout, broken connection)
@@ -47,6 +47,17 @@ impl PaytraqClient {
             document_id,
             document_number: created.document_ref.filter(|r| !r.is_empty()),
         })
+    }
+
+    /// Replaces the content of a draft with `sale` (the whole document, so
+    /// repeating it changes nothing). PayTraq refuses it for an approved
+    /// document. Not repeated by the client after an ambiguous failure; the
+    /// caller reads the document back to see what happened.
+    pub async fn update_sale(&self, document_id: u64, sale: &NewSale) -> Result<(), PaytraqError> {
+        let body = to_xml(&SaleBody::build(sale)?)?;
+        self.execute(&routes::update_sale(document_id), Some(&body))
+            .await?;
+        Ok(())
     }
 
     /// A sales document with its status and totals.

@@ -65,6 +65,8 @@ pub enum BuildProblem {
     MixedShippingRates,
     #[error("fee \"{0}\" needs a PayTraq product for fees (setting fee_item_code)")]
     NoFeeProduct(String),
+    #[error("a rounding line needs the PayTraq product for fees (setting fee_item_code)")]
+    NoRoundingProduct,
 }
 
 /// All problems of an order at once, so one note tells the operator everything.
@@ -141,13 +143,7 @@ pub fn build(
     }
     for fee in &order.fee_lines {
         let item_id = if needs_items {
-            match channel
-                .settings
-                .fee_item_code
-                .as_deref()
-                .map(str::trim)
-                .filter(|c| !c.is_empty())
-            {
+            match fee_code(channel) {
                 Some(code) => item_id(items, Some(code), &fee.name, &mut problems),
                 None => {
                     problems.push(BuildProblem::NoFeeProduct(fee.name.clone()));
@@ -338,6 +334,56 @@ fn price_lines(
         });
     }
     (include_tax, lines, shipping)
+}
+
+/// The explicit rounding line of the "adjust" rounding policy: `amount`
+/// (WooCommerce total − PayTraq total) as one unit of the channel's fee
+/// product, on the untaxed tax key (tax map entry 0), so that the document
+/// total moves by exactly `amount` in both tax modes.
+pub fn rounding_line(
+    channel: &Channel,
+    order: &Order,
+    items: &HashMap<String, u64>,
+    amount: Decimal,
+) -> Result<NewSaleLine, BuildProblems> {
+    let mut problems = Vec::new();
+    let item_id = if channel.settings.operation == Operation::OtherIncome {
+        None
+    } else {
+        match fee_code(channel) {
+            Some(code) => item_id(items, Some(code), "rounding", &mut problems),
+            None => {
+                problems.push(BuildProblem::NoRoundingProduct);
+                None
+            }
+        }
+    };
+    let key = mapped_key(channel, UNTAXED_RATE, &mut problems);
+    match key {
+        Some(key) if problems.is_empty() => Ok(NewSaleLine {
+            item_id,
+            item_code: None,
+            description: Some(format!(
+                "Rounding adjustment (WooCommerce order #{})",
+                order.number
+            )),
+            quantity: Decimal::ONE,
+            unit_price: amount,
+            discount_percent: Decimal::ZERO,
+            tax_key_id: key,
+        }),
+        _ => Err(BuildProblems(problems)),
+    }
+}
+
+/// The channel's PayTraq product for fee (and rounding) lines.
+pub fn fee_code(channel: &Channel) -> Option<&str> {
+    channel
+        .settings
+        .fee_item_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
 }
 
 fn item_id(

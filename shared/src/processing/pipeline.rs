@@ -14,8 +14,10 @@ use std::collections::HashMap;
 use chrono::Utc;
 
 use super::document::{self, explain_mismatch, our_reference};
-use crate::model::{Channel, DocumentType, InboxOrder, OrderStatus, TimelineEvent};
-use crate::paytraq::model::{NewClient, NewPayment, NewPrepayment};
+use rust_decimal::Decimal;
+
+use crate::model::{Channel, DocumentType, InboxOrder, OrderStatus, RoundingPolicy, TimelineEvent};
+use crate::paytraq::model::{self as pt, NewClient, NewPayment, NewPrepayment};
 use crate::paytraq::{PaytraqClient, PaytraqError};
 use crate::store::StoreError;
 use crate::woocommerce::order::{parse_order, Order};
@@ -181,7 +183,53 @@ struct Run<'a> {
     order: InboxOrder,
     woo: Option<WooClient>,
     paytraq: Option<PaytraqClient>,
+    /// The processing state as last read or saved (see [`Run::save`]).
+    synced: Owned,
+    /// A newer payload was stored while this run went on: its pending mark
+    /// belongs to intake and stays.
+    newer_payload: bool,
 }
+
+/// The fields of an inbox order the processor owns; intake owns the
+/// payload, its summary and the pending mark, and only appends to the
+/// timeline.
+#[derive(Clone, Debug, PartialEq)]
+struct Owned {
+    status: OrderStatus,
+    reason: Option<String>,
+    paytraq: crate::model::PaytraqIds,
+    effect_in_doubt: Option<String>,
+    notes_sent: Vec<String>,
+    /// Timeline entries already stored (the rest are this run's).
+    timeline_len: usize,
+}
+
+impl Owned {
+    fn of(order: &InboxOrder) -> Self {
+        Self {
+            status: order.status,
+            reason: order.reason.clone(),
+            paytraq: order.paytraq.clone(),
+            effect_in_doubt: order.effect_in_doubt.clone(),
+            notes_sent: order.notes_sent.clone(),
+            timeline_len: order.timeline.len(),
+        }
+    }
+
+    fn same_state(&self, other: &Owned) -> bool {
+        Self {
+            timeline_len: 0,
+            ..self.clone()
+        } == Self {
+            timeline_len: 0,
+            ..other.clone()
+        }
+    }
+}
+
+/// Saves lost to a concurrent intake write that are re-applied before the
+/// step gives up (and the message is retried).
+const SAVE_ATTEMPTS: usize = 4;
 
 impl<'a> Run<'a> {
     fn new(
@@ -193,10 +241,12 @@ impl<'a> Run<'a> {
     ) -> Self {
         Self {
             app,
+            synced: Owned::of(&order),
             channel,
             order,
             woo,
             paytraq,
+            newer_payload: false,
         }
     }
 
@@ -254,9 +304,58 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
+    /// Saves the order conditionally on the version read. When intake
+    /// stored a newer payload (or its "enqueued" mark) in between, this run's
+    /// processing state is re-applied on top of the fresh record and saved
+    /// again; when anyone else changed the processing state (another worker,
+    /// an operator), the conflict stands and the message is retried.
     async fn save(&mut self) -> Result<(), StoreError> {
-        self.order.pending_since = None;
-        self.app.repo.save_order(&mut self.order).await
+        let mut attempts = 0;
+        loop {
+            if !self.newer_payload {
+                // This run holds the message of the stored payload: it is queued.
+                self.order.pending_since = None;
+            }
+            match self.app.repo.save_order(&mut self.order).await {
+                Ok(()) => {
+                    self.synced = Owned::of(&self.order);
+                    return Ok(());
+                }
+                Err(StoreError::Conflict(what)) if attempts + 1 < SAVE_ATTEMPTS => {
+                    attempts += 1;
+                    let fresh = self
+                        .app
+                        .repo
+                        .get_order(&self.order.channel_id, &self.order.key)
+                        .await?
+                        .ok_or_else(|| StoreError::Conflict(what.clone()))?;
+                    if !Owned::of(&fresh).same_state(&self.synced) {
+                        return Err(StoreError::Conflict(format!(
+                            "{what} (processing state changed by another worker or an operator)"
+                        )));
+                    }
+                    self.rebase(fresh);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// This run's processing state on top of a fresher record of the order.
+    fn rebase(&mut self, mut fresh: InboxOrder) {
+        let ours = self
+            .order
+            .timeline
+            .split_off(self.synced.timeline_len.min(self.order.timeline.len()));
+        self.synced.timeline_len = fresh.timeline.len();
+        fresh.timeline.extend(ours);
+        self.newer_payload |= fresh.payload != self.order.payload;
+        fresh.status = self.order.status;
+        fresh.reason = self.order.reason.take();
+        fresh.paytraq = std::mem::take(&mut self.order.paytraq);
+        fresh.effect_in_doubt = self.order.effect_in_doubt.take();
+        fresh.notes_sent = std::mem::take(&mut self.order.notes_sent);
+        self.order = fresh;
     }
 
     // ---- steps ------------------------------------------------------------
@@ -270,7 +369,10 @@ impl<'a> Run<'a> {
                 return self.document_created(wc).await;
             }
         }
-        let items = self.items(wc).await?;
+        let fee = document::fee_code(&self.channel)
+            .filter(|_| !wc.fee_lines.is_empty())
+            .map(str::to_owned);
+        let items = self.items(wc, fee.as_deref()).await?;
         let client_id = self.client(wc).await?;
         let sale = document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
             Step::Permanent(format!("cannot build the document: {problems}"))
@@ -297,17 +399,34 @@ impl<'a> Run<'a> {
     }
 
     /// Reads the document back and compares totals; false on a mismatch.
+    /// Under the "adjust" rounding policy a difference within the allowed
+    /// amount first gets an explicit rounding line on the draft.
     async fn check_total(&mut self, wc: &Order) -> Result<bool, Step> {
         let id = self.document_id()?;
-        let sale = self.pt()?.get_sale(id).await?;
+        let mut sale = self.pt()?.get_sale(id).await?;
         self.boundary("after:get_sale")?;
+        let mut not_adjusted = None;
+        if sale.total != wc.total {
+            if let Some(amount) = self.rounding_to_apply(wc, &sale) {
+                match self.add_rounding_line(wc, amount).await? {
+                    Ok(()) => {
+                        sale = self.pt()?.get_sale(id).await?;
+                        self.boundary("after:get_sale:rounded")?;
+                    }
+                    Err(why) => not_adjusted = Some(why),
+                }
+            }
+        }
         self.order.paytraq.document_total = Some(sale.total);
         if sale.document_number.is_some() {
             self.order.paytraq.document_number = sale.document_number.clone();
         }
         let label = self.document_label();
         if sale.total != wc.total {
-            let why = explain_mismatch(&self.channel, wc, &sale);
+            let mut why = explain_mismatch(&self.channel, wc, &sale);
+            if let Some(extra) = not_adjusted.or_else(|| self.why_not_rounded(wc, &sale)) {
+                why = format!("{why}; {extra}");
+            }
             self.order.status = OrderStatus::NeedsReview;
             self.order.reason = Some(why.clone());
             self.order
@@ -325,6 +444,19 @@ impl<'a> Run<'a> {
             self.order.reason = None;
         }
         self.save().await?;
+        if let Some(amount) = self.order.paytraq.rounding_adjustment {
+            let text = format!(
+                "rounding adjustment of {amount:+} {} added to {label} (PayTraq total without it {}, WooCommerce total {}; the channel allows up to {})",
+                wc.currency,
+                wc.total - amount,
+                wc.total,
+                self.rounding_allowance().unwrap_or_default(),
+            );
+            self.order
+                .record(TimelineEvent::now("rounding", text.clone()));
+            self.save().await?;
+            self.note("rounding", &format!("PayTraq: {text}.")).await?;
+        }
         self.note(
             "created",
             &format!(
@@ -334,6 +466,75 @@ impl<'a> Run<'a> {
         )
         .await?;
         Ok(true)
+    }
+
+    /// The most a rounding line may be, when the channel allows one.
+    fn rounding_allowance(&self) -> Option<Decimal> {
+        match self.channel.settings.rounding {
+            RoundingPolicy::Adjust { max } => Some(max),
+            RoundingPolicy::Strict => None,
+        }
+    }
+
+    /// The rounding line to put on the document, if the policy allows one:
+    /// a draft, a difference within the allowance, and no earlier line that
+    /// took effect (an earlier line of the same amount that did not take
+    /// effect is sent again; the update replaces the whole draft).
+    fn rounding_to_apply(&self, wc: &Order, sale: &pt::Sale) -> Option<Decimal> {
+        let max = self.rounding_allowance()?;
+        let diff = wc.total - sale.total;
+        if diff.is_zero() || diff.abs() > max || sale.is_approved() {
+            return None;
+        }
+        match self.order.paytraq.rounding_adjustment {
+            None => Some(diff),
+            Some(earlier) => (earlier == diff).then_some(diff),
+        }
+    }
+
+    /// Why a difference was left alone although the policy adjusts.
+    fn why_not_rounded(&self, wc: &Order, sale: &pt::Sale) -> Option<String> {
+        let max = self.rounding_allowance()?;
+        let diff = wc.total - sale.total;
+        Some(
+            if let Some(earlier) = self.order.paytraq.rounding_adjustment {
+                format!(
+                    "a rounding line of {earlier:+} is on the document and the totals still differ"
+                )
+            } else if diff.abs() > max {
+                format!("the difference is over the allowed rounding of {max}")
+            } else {
+                "the document is no longer a draft, so no rounding line was added".to_string()
+            },
+        )
+    }
+
+    /// Replaces the draft with the same document plus a rounding line of
+    /// `amount`. `Ok(Err(why))` when the line cannot be built (no fee
+    /// product, untaxed lines not mapped): the order then needs review.
+    async fn add_rounding_line(
+        &mut self,
+        wc: &Order,
+        amount: Decimal,
+    ) -> Result<Result<(), String>, Step> {
+        let id = self.document_id()?;
+        let fee = document::fee_code(&self.channel).map(str::to_owned);
+        let items = self.items(wc, fee.as_deref()).await?;
+        let client_id = self.client(wc).await?;
+        let mut sale =
+            document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
+                Step::Permanent(format!("cannot build the document: {problems}"))
+            })?;
+        match document::rounding_line(&self.channel, wc, &items, amount) {
+            Ok(line) => sale.lines.push(line),
+            Err(problems) => return Ok(Err(format!("no rounding line added: {problems}"))),
+        }
+        // Recorded first: a retry after the update explains the line too.
+        self.order.paytraq.rounding_adjustment = Some(amount);
+        self.save().await?;
+        self.pt()?.update_sale(id, &sale).await?;
+        self.boundary("after:update_sale")?;
+        Ok(Ok(()))
     }
 
     async fn approve(&mut self) -> Result<(), Step> {
@@ -585,8 +786,13 @@ impl<'a> Run<'a> {
     }
 
     /// SKU → PayTraq item id, from the channel's cache; the catalogue is
-    /// read again when a SKU of this order is missing.
-    async fn items(&mut self, wc: &Order) -> Result<HashMap<String, u64>, Step> {
+    /// read again when a SKU of this order (or `also`: the fee product when
+    /// a fee or rounding line needs it) is missing.
+    async fn items(
+        &mut self,
+        wc: &Order,
+        also: Option<&str>,
+    ) -> Result<HashMap<String, u64>, Step> {
         let channel_id = self.channel.id.clone();
         let cached: HashMap<String, u64> = self
             .app
@@ -598,6 +804,7 @@ impl<'a> Run<'a> {
             .line_items
             .iter()
             .filter_map(|l| l.sku.as_deref().map(str::trim).filter(|s| !s.is_empty()))
+            .chain(also)
             .any(|sku| !cached.contains_key(sku));
         if !missing {
             return Ok(cached);

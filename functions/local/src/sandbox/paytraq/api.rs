@@ -74,7 +74,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/api/moneyAccounts", get(money_accounts))
         .route("/api/sale", post(create_sale))
         .route("/api/sales", get(list_sales))
-        .route("/api/sale/{id}", get(get_sale))
+        .route("/api/sale/{id}", get(get_sale).post(update_sale))
         .route("/api/sale/{id}/approve", post(approve_sale))
         .route("/api/sale/{id}/payment", post(add_payment))
         .route("/api/sale/{id}/send", post(send_sale))
@@ -578,7 +578,7 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
             tax_key_id: l.tax_key_id,
         })
         .collect();
-    let t = totals::compute(&inputs, shipping, &rates, include_tax)
+    let t = totals::compute(&inputs, shipping, &rates, include_tax, co.tax_rounding)
         .map_err(|k| ApiErr::bad(&format!("tax key {k} does not exist")))?;
     for (l, amount) in lines.iter_mut().zip(&t.line_totals) {
         l.line_total = *amount;
@@ -629,6 +629,33 @@ async fn create_sale(
         ok(Xml::new()
             .open("Response")
             .leaf("DocumentID", id.to_string())
+            .close("Response")
+            .finish())
+    })
+}
+
+/// Replaces a draft's content with the posted `<Sale>` (same document id
+/// and number). An approved document, or one with payments, is refused.
+async fn update_sale(
+    State(sb): State<Arc<Shared>>,
+    Extension(key): Extension<CompanyKey>,
+    Path(doc): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
+    let sale: input::SaleIn = parse_body(&body)?;
+    with_company(&sb, &key, |co| {
+        let old = co.sales.get(&doc).ok_or(ApiErr::not_found("document"))?;
+        if old.status != "draft" || !old.paid.is_zero() {
+            return Err(ApiErr::bad("only a draft without payments can be changed"));
+        }
+        let number = old.number.clone();
+        let mut rec = build_sale(co, doc, sale)?;
+        rec.number = number;
+        co.sales.insert(doc, rec);
+        ok(Xml::new()
+            .open("Response")
+            .leaf("DocumentID", doc.to_string())
             .close("Response")
             .finish())
     })

@@ -8,12 +8,15 @@
 //! - clients, products with codes, warehouses and stock, price groups with
 //!   prices, tax keys with rates, money accounts;
 //! - sales invoices and orders, created as `draft`, approved to `approved`;
+//!   a draft without payments can be replaced by `POST /api/sale/{id}`
+//!   (the assumed update call);
 //!   an approved sales order reserves its quantities (products listed with
 //!   `WarehouseID` show `InterimAvailable = Qty − reserved`), an approved
 //!   goods invoice takes its quantities out of the warehouse;
 //! - document totals computed by the sandbox itself, exactly as described
 //!   in [`totals`]: line amount rounded to cents, tax per tax key on the
-//!   document, half away from zero;
+//!   document, half away from zero (or, for a company set to per-line tax
+//!   rounding, per line: arithmetic the channel did not foresee);
 //! - payments on invoices (reduce `AmountDue`), payments on sales orders
 //!   recorded as the client's prepayments (the order's `AmountDue` stays);
 //! - e-mails recorded, not sent;
@@ -295,6 +298,11 @@ impl SandboxCompany {
             }
             None => false,
         })
+    }
+
+    /// How this company rounds tax (see [`state::TaxRounding`]).
+    pub fn set_tax_rounding(&self, rounding: state::TaxRounding) {
+        self.with(|c| c.tax_rounding = rounding);
     }
 
     /// Sets the on-hand quantity of an item in a warehouse.

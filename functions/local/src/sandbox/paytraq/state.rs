@@ -171,7 +171,20 @@ pub struct Company {
     pub prepayments: Vec<PaymentRec>,
     pub emails: Vec<EmailRec>,
     pub documents_numbered: u64,
+    /// How this company rounds tax (the documented rule is per tax key).
+    pub tax_rounding: TaxRounding,
     last_id: u64,
+}
+
+/// Where a company rounds tax: PayTraq's documented rule rounds each tax
+/// key's sum on the document; `PerLine` stands for a company whose figures
+/// the channel did not foresee (rounding every line's tax, then summing), so
+/// that mismatches and the rounding policy can be exercised.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaxRounding {
+    #[default]
+    PerKey,
+    PerLine,
 }
 
 impl Company {
@@ -192,6 +205,7 @@ impl Company {
             prepayments: Vec::new(),
             emails: Vec::new(),
             documents_numbered: 0,
+            tax_rounding: TaxRounding::PerKey,
             last_id: 1000,
         }
     }

@@ -12,11 +12,17 @@
 //!      net = gross − tax.
 //! 3. **Document**: net total = Σ net, tax total = Σ tax, total = Σ gross
 //!    (= net total + tax total). `AmountDue` = total − payments received.
+//!
+//! A company set to [`TaxRounding::PerLine`] (not PayTraq's documented
+//! rule; a stand-in for arithmetic the channel did not foresee) computes
+//! each line's tax by rule 2 on that line alone and sums them per key.
 
 use std::collections::BTreeMap;
 
 use channel::money::round_cents;
 use rust_decimal::Decimal;
+
+use super::state::TaxRounding;
 
 /// One amount-bearing line of a document.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,23 +60,42 @@ pub fn compute(
     shipping: Option<(Decimal, u64)>,
     rates: &BTreeMap<u64, Decimal>,
     include_tax: bool,
+    rounding: TaxRounding,
 ) -> Result<Totals, u64> {
     let hundred = Decimal::ONE_HUNDRED;
-    let mut sums: BTreeMap<u64, Decimal> = BTreeMap::new();
+    let tax_of = |amount: Decimal, rate: Decimal| {
+        if include_tax {
+            round_cents(amount * rate / (hundred + rate))
+        } else {
+            round_cents(amount * rate / hundred)
+        }
+    };
+    let mut amounts: Vec<(u64, Decimal)> = Vec::with_capacity(lines.len() + 1);
     let mut line_totals = Vec::with_capacity(lines.len());
     for l in lines {
         let amount = round_cents(l.qty * l.price * (Decimal::ONE - l.discount_pct / hundred));
         line_totals.push(amount);
-        *sums.entry(l.tax_key_id).or_default() += amount;
+        amounts.push((l.tax_key_id, amount));
     }
     if let Some((amount, key)) = shipping {
-        *sums.entry(key).or_default() += round_cents(amount);
+        amounts.push((key, round_cents(amount)));
+    }
+    // Per key: the sum of its amounts and (per-line rounding only) of its line taxes.
+    let mut sums: BTreeMap<u64, (Decimal, Decimal)> = BTreeMap::new();
+    for (key, amount) in amounts {
+        let rate = *rates.get(&key).ok_or(key)?;
+        let entry = sums.entry(key).or_default();
+        entry.0 += amount;
+        entry.1 += tax_of(amount, rate);
     }
     let mut taxes = Vec::with_capacity(sums.len());
-    for (key, sum) in sums {
-        let rate = *rates.get(&key).ok_or(key)?;
+    for (key, (sum, line_tax)) in sums {
+        let rate = rates[&key];
+        let tax = match rounding {
+            TaxRounding::PerKey => tax_of(sum, rate),
+            TaxRounding::PerLine => line_tax,
+        };
         let row = if include_tax {
-            let tax = round_cents(sum * rate / (hundred + rate));
             TaxRow {
                 tax_key_id: key,
                 net: sum - tax,
@@ -78,7 +103,6 @@ pub fn compute(
                 gross: sum,
             }
         } else {
-            let tax = round_cents(sum * rate / hundred);
             TaxRow {
                 tax_key_id: key,
                 net: sum,
@@ -126,7 +150,14 @@ mod tests {
             line(dec!(1), dec!(0.05), dec!(0), 1),
             line(dec!(3), dec!(3.35), dec!(10), 2), // 9.045 → 9.05
         ];
-        let t = compute(&lines, Some((dec!(4.99), 1)), &rates, false).unwrap();
+        let t = compute(
+            &lines,
+            Some((dec!(4.99), 1)),
+            &rates,
+            false,
+            TaxRounding::PerKey,
+        )
+        .unwrap();
         assert_eq!(t.line_totals[3], dec!(9.05));
         // key 1: 0.15 + 4.99 = 5.14 → tax 1.0794 → 1.08
         assert_eq!(
@@ -160,6 +191,7 @@ mod tests {
             None,
             &rates,
             true,
+            TaxRounding::PerKey,
         )
         .unwrap();
         assert_eq!(t.total, dec!(24.20));
@@ -174,7 +206,36 @@ mod tests {
             None,
             &BTreeMap::new(),
             false,
+            TaxRounding::PerKey,
         );
         assert_eq!(t, Err(9));
+    }
+
+    #[test]
+    fn a_per_line_company_rounds_each_line_tax() {
+        let rates = BTreeMap::from([(1, dec!(25))]);
+        // Three lines of 0.10 at 25%: per key 0.30 × 25% = 0.075 → 0.08;
+        // per line 0.025 → 0.03 each, 0.09.
+        let lines = [
+            line(dec!(1), dec!(0.10), dec!(0), 1),
+            line(dec!(1), dec!(0.10), dec!(0), 1),
+            line(dec!(1), dec!(0.10), dec!(0), 1),
+        ];
+        let per_key = compute(&lines, None, &rates, false, TaxRounding::PerKey).unwrap();
+        let per_line = compute(&lines, None, &rates, false, TaxRounding::PerLine).unwrap();
+        assert_eq!((per_key.tax, per_key.total), (dec!(0.08), dec!(0.38)));
+        assert_eq!((per_line.tax, per_line.total), (dec!(0.09), dec!(0.39)));
+        // Inclusive: 3 × 1.25 gross; per line 0.25 each, per key 3.75/1.25×0.25 = 0.75: equal here.
+        let gross = [
+            line(dec!(1), dec!(0.13), dec!(0), 1),
+            line(dec!(1), dec!(0.13), dec!(0), 1),
+            line(dec!(1), dec!(0.13), dec!(0), 1),
+        ];
+        // 0.13 × 25/125 = 0.026 → 0.03 per line (0.09); 0.39 × 0.2 = 0.078 → 0.08.
+        let t = compute(&gross, None, &rates, true, TaxRounding::PerLine).unwrap();
+        assert_eq!(
+            (t.tax, t.net, t.total),
+            (dec!(0.09), dec!(0.30), dec!(0.39))
+        );
     }
 }
