@@ -67,7 +67,8 @@ impl Harness {
         Self::start_with(allow_loopback, channel::Options::default()).await
     }
 
-    async fn start_with(allow_loopback: bool, options: channel::Options) -> Self {
+    async fn start_with(allow_loopback: bool, mut options: channel::Options) -> Self {
+        options.allow_loopback_shops = allow_loopback;
         logs();
         let dir =
             std::env::temp_dir().join(format!("admin-test-{}", uuid::Uuid::new_v4().simple()));
@@ -75,7 +76,6 @@ impl Harness {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             data_dir: dir,
             admin_token: Some(Secret::new(ADMIN_TOKEN)),
-            allow_loopback_shops: allow_loopback,
             options,
             ..HostConfig::default()
         };

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use crate::admin::shop_url::{GuardedResolver, ShopUrlPolicy};
 use crate::config::AwsConfig;
 use crate::paytraq::{Pacer, PacerConfig, PaytraqClient, PaytraqCredentials};
 use crate::queue::{sqs::SqsQueue, Queue};
@@ -27,6 +28,19 @@ pub struct Options {
     pub sweep_after: Duration,
     /// Largest webhook body accepted (bigger ones get 413 before parsing).
     pub max_body_bytes: usize,
+    /// Allow shops on loopback addresses, over plain HTTP too (`local` and
+    /// tests, whose shop sandbox runs on 127.0.0.1; never on AWS). Private
+    /// and link-local addresses stay refused either way.
+    pub allow_loopback_shops: bool,
+}
+
+impl Options {
+    /// What a shop URL may point at, for checks and for every connection.
+    pub fn shop_policy(&self) -> ShopUrlPolicy {
+        ShopUrlPolicy {
+            allow_loopback: self.allow_loopback_shops,
+        }
+    }
 }
 
 impl Default for Options {
@@ -40,6 +54,7 @@ impl Default for Options {
             // DynamoDB items are at most 400 KB; the payload shares the item
             // with the processing state and timeline.
             max_body_bytes: 300 * 1024,
+            allow_loopback_shops: false,
         }
     }
 }
@@ -53,8 +68,11 @@ pub struct App {
     pub orders: Arc<dyn Queue>,
     /// Sync jobs → stock sync (FIFO, group = channel).
     pub sync_jobs: Arc<dyn Queue>,
-    /// One HTTP client (connection pool) for WooCommerce and PayTraq.
+    /// The HTTP client (connection pool) for PayTraq.
     pub http: reqwest::Client,
+    /// The HTTP client for shops: every connection's addresses are checked
+    /// against [`Options::shop_policy`] (see [`GuardedResolver`]).
+    pub shop_http: reqwest::Client,
     /// PayTraq pacing per company, shared by every call of this process.
     pub pacer: Arc<Pacer>,
     /// Crash points for exactly-once tests (never armed in production).
@@ -70,16 +88,8 @@ impl App {
         sync_jobs: Arc<dyn Queue>,
         options: Options,
     ) -> Self {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!(
-                "paytraq-woocommerce-channel/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .build()
-            .unwrap_or_default();
+        let http = http_client(None, &[]).unwrap_or_default();
+        let shop_http = http_client(Some(options.shop_policy()), &[]).unwrap_or_default();
         let rate = Decimal::from_f64_retain(options.paytraq_rate_per_second)
             .filter(|r| *r > Decimal::ZERO)
             .unwrap_or(Decimal::ONE);
@@ -96,6 +106,7 @@ impl App {
             orders,
             sync_jobs,
             http,
+            shop_http,
             pacer,
             crash: Arc::default(),
             options,
@@ -132,6 +143,42 @@ impl App {
     }
 }
 
+/// The channel's HTTP client: timeouts, no redirects (a shop cannot bounce
+/// a request elsewhere), our user agent, extra trusted roots; with `shops`,
+/// the resolver that refuses internal addresses.
+pub fn http_client(
+    shops: Option<ShopUrlPolicy>,
+    extra_roots: &[reqwest::Certificate],
+) -> Result<reqwest::Client, reqwest::Error> {
+    let mut builder = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!(
+            "paytraq-woocommerce-channel/",
+            env!("CARGO_PKG_VERSION")
+        ));
+    if let Some(policy) = shops {
+        builder = builder.dns_resolver(Arc::new(GuardedResolver { policy }));
+    }
+    for root in extra_roots {
+        builder = builder.add_root_certificate(root.clone());
+    }
+    builder.build()
+}
+
+impl App {
+    /// Trusts extra root certificates (e.g. a local shop's own CA) on both clients.
+    pub fn with_extra_roots(
+        mut self,
+        roots: &[reqwest::Certificate],
+    ) -> Result<Self, reqwest::Error> {
+        self.http = http_client(None, roots)?;
+        self.shop_http = http_client(Some(self.options.shop_policy()), roots)?;
+        Ok(self)
+    }
+}
+
 impl App {
     /// A WooCommerce client for a channel, with its stored API key.
     pub async fn woo(
@@ -154,7 +201,7 @@ impl App {
                 consumer_key,
                 consumer_secret,
             },
-            self.http.clone(),
+            self.shop_http.clone(),
             WooOptions::default(),
         )?)
     }

@@ -103,7 +103,11 @@ pub fn embedded_app() -> (channel::App, Arc<MemoryQueue>) {
         secrets,
         orders.clone(),
         sync_jobs,
-        channel::Options::default(),
+        // The shop sandbox runs on 127.0.0.1.
+        channel::Options {
+            allow_loopback_shops: true,
+            ..channel::Options::default()
+        },
     );
     (app, orders)
 }

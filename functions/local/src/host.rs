@@ -32,9 +32,6 @@ pub struct HostConfig {
     /// Bearer token of the admin routes (`Authorization: Bearer <token>`).
     /// `None` leaves the admin routes unmounted (webhook receiver only).
     pub admin_token: Option<Secret>,
-    /// Accept shops on loopback addresses over plain HTTP (sandboxes, a
-    /// shop on this machine). Never available on AWS.
-    pub allow_loopback_shops: bool,
     /// Extra trusted CA certificates (PEM files) for shops with a private
     /// or self-signed certificate.
     pub extra_ca_certs: Vec<PathBuf>,
@@ -48,7 +45,6 @@ impl Default for HostConfig {
             reconcile_every: Duration::from_secs(15 * 60),
             options: Options::default(),
             admin_token: None,
-            allow_loopback_shops: false,
             extra_ca_certs: Vec::new(),
         }
     }
@@ -72,16 +68,15 @@ impl Host {
         let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
         let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
         let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(900)));
-        let mut app = App::new(
+        let app = App::new(
             store,
             secrets,
             orders.clone(),
             sync_jobs.clone(),
             cfg.options.clone(),
-        );
-        if !cfg.extra_ca_certs.is_empty() {
-            app.http = http_client_with_cas(&cfg.extra_ca_certs)?;
-        }
+        )
+        .with_extra_roots(&extra_roots(&cfg.extra_ca_certs)?)
+        .context("building the HTTP clients")?;
 
         let listener = tokio::net::TcpListener::bind(cfg.listen)
             .await
@@ -92,8 +87,7 @@ impl Host {
 
         let mut router = intake::webhook::router(app.clone());
         if let Some(token) = &cfg.admin_token {
-            let mut admin_cfg = AdminConfig::new(AdminAuth::Bearer(token.clone()));
-            admin_cfg.allow_loopback_shops = cfg.allow_loopback_shops;
+            let admin_cfg = AdminConfig::new(AdminAuth::Bearer(token.clone()));
             router = router.merge(admin::router_with(app.clone(), admin_cfg));
         }
         let mut http_stop = stop_rx.clone();
@@ -150,23 +144,17 @@ impl Host {
 }
 
 /// The channel's HTTP client (same settings as [`App::new`]) trusting extra CA certificates too.
-fn http_client_with_cas(paths: &[PathBuf]) -> anyhow::Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!(
-            "paytraq-woocommerce-channel/",
-            env!("CARGO_PKG_VERSION")
-        ));
-    for path in paths {
-        let pem = std::fs::read(path)
-            .with_context(|| format!("reading CA certificate {}", path.display()))?;
-        let cert = reqwest::Certificate::from_pem(&pem)
-            .with_context(|| format!("CA certificate {}", path.display()))?;
-        builder = builder.add_root_certificate(cert);
-    }
-    builder.build().context("building the HTTP client")
+/// Extra trusted CA certificates, read from PEM files.
+fn extra_roots(paths: &[PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    paths
+        .iter()
+        .map(|path| {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("reading CA certificate {}", path.display()))?;
+            reqwest::Certificate::from_pem(&pem)
+                .with_context(|| format!("CA certificate {}", path.display()))
+        })
+        .collect()
 }
 
 /// The in-process queue does not survive a restart; the store does. Orders

@@ -109,11 +109,11 @@ async fn main() -> anyhow::Result<()> {
                 admin_token: admin_token
                     .filter(|t| !t.is_empty())
                     .map(channel::secrets::Secret::new),
-                // The WooCommerce sandbox is a shop on loopback over plain HTTP.
-                allow_loopback_shops: allow_loopback_shops || sandboxes.woo.is_some(),
                 extra_ca_certs: ca_certs,
                 ..HostConfig::default()
             };
+            // The WooCommerce sandbox is a shop on loopback over plain HTTP.
+            cfg.options.allow_loopback_shops = allow_loopback_shops || sandboxes.woo.is_some();
             cfg.options.public_base_url = public_url;
             if let Some(paytraq) = &sandboxes.paytraq {
                 cfg.options.paytraq_base_url = paytraq.base_url();

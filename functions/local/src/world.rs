@@ -84,9 +84,9 @@ impl World {
             listen: cfg.listen,
             data_dir: data_dir.clone(),
             admin_token: cfg.admin_token.clone().map(Secret::new),
-            allow_loopback_shops: true,
             ..HostConfig::default()
         };
+        host_cfg.options.allow_loopback_shops = true;
         host_cfg.options.paytraq_base_url = paytraq.base_url();
         host_cfg.options.paytraq_rate_per_second = cfg.paytraq_rate_per_second;
         host_cfg.options.paytraq_burst = cfg.paytraq_burst;

@@ -53,7 +53,7 @@ pub fn parse_new_channel(obj: &Map<String, Value>, ctx: &Ctx) -> Result<NewChann
         Some(_) => f.text("name", 200),
     };
     let shop_url = f.text("shop_url", 2000).and_then(|raw| {
-        match parse_shop_url(&raw, ctx.cfg.shop_policy()) {
+        match parse_shop_url(&raw, ctx.app.options.shop_policy()) {
             Ok(url) => Some(url.to_string()),
             Err(e) => {
                 f.add("shop_url", e.to_string());
@@ -143,7 +143,7 @@ pub async fn create_channel(
     base: &str,
     new: NewChannel,
 ) -> Result<ActivationLink, ApiError> {
-    let shop = check_shop_url(&new.shop_url, ctx.cfg.shop_policy())
+    let shop = check_shop_url(&new.shop_url, ctx.app.options.shop_policy())
         .await
         .map_err(|e| shop_field_error(&e))?;
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -302,13 +302,13 @@ async fn try_complete(
     base: &str,
 ) -> Result<Channel, ApiError> {
     let app = &ctx.app;
-    let shop = check_shop_url(&channel.shop_url, ctx.cfg.shop_policy())
+    let shop = check_shop_url(&channel.shop_url, ctx.app.options.shop_policy())
         .await
         .map_err(|e| requirement(&e))?;
     let woo = WooClient::new(
         shop.as_str(),
         credentials.clone(),
-        app.http.clone(),
+        app.shop_http.clone(),
         WooOptions::default(),
     )
     .map_err(|e| ApiError::Requirement {
@@ -328,7 +328,7 @@ async fn try_complete(
             message: format!("the shop runs WooCommerce {version}; the channel needs WooCommerce {major}.{minor} or newer"),
         });
     }
-    if !status.secure_connection && !ctx.cfg.allow_loopback_shops {
+    if !status.secure_connection && !ctx.app.options.allow_loopback_shops {
         return Err(ApiError::Requirement {
             code: "shop_not_https",
             message: "WooCommerce reports that the shop is not served over HTTPS (SSL); the channel needs HTTPS".into(),

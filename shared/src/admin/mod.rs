@@ -35,7 +35,6 @@ use axum::{Json, Router};
 
 pub use auth::AdminAuth;
 pub use error::{ApiError, FieldErrors};
-use shop_url::ShopUrlPolicy;
 
 use crate::App;
 
@@ -46,8 +45,6 @@ pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 #[derive(Clone, Debug)]
 pub struct AdminConfig {
     pub auth: AdminAuth,
-    /// Allow shops on loopback addresses, over plain HTTP (`local` only; never on AWS).
-    pub allow_loopback_shops: bool,
     /// How long an activation link stays valid.
     pub token_ttl: chrono::Duration,
     /// The application name the shop owner sees on the approval page.
@@ -60,16 +57,9 @@ impl AdminConfig {
     pub fn new(auth: AdminAuth) -> Self {
         Self {
             auth,
-            allow_loopback_shops: false,
             token_ttl: chrono::Duration::hours(1),
             app_name: "PayTraq Connector".into(),
             max_body_bytes: validate::MAX_BODY_BYTES,
-        }
-    }
-
-    pub fn shop_policy(&self) -> ShopUrlPolicy {
-        ShopUrlPolicy {
-            allow_loopback: self.allow_loopback_shops,
         }
     }
 }

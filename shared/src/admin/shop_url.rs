@@ -4,10 +4,16 @@
 //! 169.254.169.254 included). Redirects are never followed by the channel's
 //! HTTP client, so a public shop cannot bounce a request inward either.
 //!
+//! The check runs twice: when a shop URL is given ([`check_shop_url`], with
+//! a clear answer to the operator), and on every connection to a shop, in
+//! the shop HTTP client's resolver ([`GuardedResolver`]), so a host that
+//! passes the first check and later resolves inward (DNS rebinding) is
+//! refused at connect time.
+//!
 //! `local` alone may allow loopback shops (the sandboxes run on 127.0.0.1
 //! over plain HTTP); private and link-local addresses stay refused even then.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use url::{Host, Url};
 
@@ -98,18 +104,50 @@ pub async fn check_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, Sho
         .trim_end_matches(']')
         .to_string();
     let port = url.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<IpAddr> = tokio::net::lookup_host((host.as_str(), port))
+    resolve_allowed(&host, port, policy).await?;
+    Ok(url)
+}
+
+/// The addresses of `host`, if every one of them is allowed.
+pub async fn resolve_allowed(
+    host: &str,
+    port: u16,
+    policy: ShopUrlPolicy,
+) -> Result<Vec<SocketAddr>, ShopUrlError> {
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
         .await
-        .map_err(|_| ShopUrlError::Unresolvable(host.clone()))?
-        .map(|a| a.ip())
+        .map_err(|_| ShopUrlError::Unresolvable(host.to_string()))?
         .collect();
     if addrs.is_empty() {
-        return Err(ShopUrlError::Unresolvable(host));
+        return Err(ShopUrlError::Unresolvable(host.to_string()));
     }
-    for addr in addrs {
-        check_addr(&host, addr, policy)?;
+    for addr in &addrs {
+        check_addr(host, addr.ip(), policy)?;
     }
-    Ok(url)
+    Ok(addrs)
+}
+
+/// The DNS resolver of the shop HTTP client: resolves like the system, and
+/// refuses a name any of whose addresses is not allowed by the policy.
+/// (Literal IP hosts do not reach a resolver; [`parse_shop_url`] checks them.)
+#[derive(Clone, Copy, Debug)]
+pub struct GuardedResolver {
+    pub policy: ShopUrlPolicy,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            // Port 0: reqwest puts the URL's port in.
+            let addrs = resolve_allowed(&host, 0, policy).await.map_err(|e| {
+                tracing::warn!(host = %host, error = %e, "shop connection refused");
+                Box::new(e) as Box<dyn std::error::Error + Send + Sync>
+            })?;
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 fn check_addr(host: &str, addr: IpAddr, policy: ShopUrlPolicy) -> Result<(), ShopUrlError> {
@@ -282,5 +320,44 @@ mod tests {
             forbidden_kind("169.254.169.254".parse().unwrap()),
             Some("link-local")
         );
+    }
+
+    /// A name that resolves to a loopback address is refused when the shop
+    /// client connects, not only when the URL is checked: what DNS says at
+    /// connect time is what counts (DNS rebinding).
+    #[tokio::test]
+    async fn the_shop_client_refuses_internal_addresses_at_connect_time() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut buf = [0u8; 1024];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            }
+        });
+        let url = format!("http://localhost:{port}/wp-json/wc/v3/system_status");
+
+        let strict = crate::app::http_client(Some(STRICT), &[]).unwrap();
+        let err = strict.get(&url).send().await.unwrap_err();
+        let mut chain = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&err);
+        while let Some(e) = source {
+            chain.push(e.to_string());
+            source = e.source();
+        }
+        assert!(
+            chain.iter().any(|m| m.contains("loopback address")),
+            "{chain:?}"
+        );
+
+        let local = crate::app::http_client(Some(LOCAL), &[]).unwrap();
+        let ok = local.get(&url).send().await.unwrap();
+        assert_eq!(ok.status(), 200);
     }
 }

@@ -90,6 +90,8 @@ impl SyncWorld {
             paytraq_base_url: paytraq.base_url(),
             paytraq_rate_per_second: 10_000.0,
             paytraq_burst: 100,
+            // The shop sandbox runs on 127.0.0.1.
+            allow_loopback_shops: true,
             ..Options::default()
         };
         let app = App::new(
