@@ -157,15 +157,20 @@ fn fixture_orders() -> Vec<(String, Value)> {
         .collect()
 }
 
-/// Stores the order in the shop sandbox and the inbox, then processes it.
-async fn run(w: &World, order: &Value) -> channel::model::InboxOrder {
+/// Stores the order in the shop sandbox and, as its webhook does, in the inbox.
+async fn deliver(w: &World, order: &Value) -> channel::model::UpsertOutcome {
     w.woo.store_order(order.clone()).unwrap();
     let raw = serde_json::to_string(order).unwrap();
     let parsed = parse_order(raw.as_bytes()).unwrap();
     accept_order(&w.app, CHANNEL, &parsed, raw, Source::Webhook)
         .await
-        .unwrap();
-    let key = parsed.id.to_string();
+        .unwrap()
+}
+
+/// Delivers the order, then processes it.
+async fn run(w: &World, order: &Value) -> channel::model::InboxOrder {
+    deliver(w, order).await;
+    let key = order["id"].as_u64().unwrap().to_string();
     let outcome = process(&w.app, CHANNEL, &key, Trigger::Queue)
         .await
         .expect("no transient failure");
@@ -291,6 +296,19 @@ async fn process_until_settled(w: &World, key: &str) -> OrderStatus {
         .status
 }
 
+/// Processes order `id` with a crash at `point`, then redelivers it (maybe
+/// more than once, as the queue does) until it is done.
+async fn crash_then_redeliver(w: &World, id: u64, point: &str) {
+    w.app.crash.arm(point);
+    let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
+    assert!(first.is_err(), "crash at {point} did not happen");
+    assert_eq!(
+        process_until_settled(w, &id.to_string()).await,
+        OrderStatus::Done,
+        "after crash at {point}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crash_at_every_step_boundary_still_yields_one_of_everything() {
     let w = world(DocumentType::SalesInvoice).await;
@@ -302,26 +320,8 @@ async fn crash_at_every_step_boundary_still_yields_one_of_everything() {
     for (i, point) in boundaries.iter().enumerate() {
         let id = 600 + i as u64;
         let order = order_001_as(id);
-        w.woo.store_order(order.clone()).unwrap();
-        let raw = serde_json::to_string(&order).unwrap();
-        accept_order(
-            &w.app,
-            CHANNEL,
-            &parse_order(raw.as_bytes()).unwrap(),
-            raw,
-            Source::Webhook,
-        )
-        .await
-        .unwrap();
-        w.app.crash.arm(point);
-        let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
-        assert!(first.is_err(), "crash at {point} did not happen");
-        // Redelivery (maybe more than once) finishes the order.
-        assert_eq!(
-            process_until_settled(&w, &id.to_string()).await,
-            OrderStatus::Done,
-            "after crash at {point}"
-        );
+        deliver(&w, &order).await;
+        crash_then_redeliver(&w, id, point).await;
         let docs = documents_for(&w, id);
         assert_eq!(docs.len(), 1, "crash at {point}: {} documents", docs.len());
         let payments = w
@@ -472,17 +472,7 @@ async fn a_thousand_orders_under_faults_end_settled_without_duplicates() {
     let ids: Vec<u64> = (10_000..11_000).collect();
     for id in &ids {
         let order = order_001_as(*id);
-        w.woo.store_order(order.clone()).unwrap();
-        let raw = serde_json::to_string(&order).unwrap();
-        accept_order(
-            &w.app,
-            CHANNEL,
-            &parse_order(raw.as_bytes()).unwrap(),
-            raw,
-            Source::Webhook,
-        )
-        .await
-        .unwrap();
+        deliver(&w, &order).await;
     }
     let mut counts: BTreeMap<OrderStatus, usize> = BTreeMap::new();
     for id in &ids {
@@ -551,6 +541,20 @@ async fn per_line_world(rounding: RoundingPolicy) -> World {
     w
 }
 
+fn rounding_lines(
+    doc: &local::sandbox::paytraq::state::SaleRec,
+) -> Vec<&local::sandbox::paytraq::state::SaleLineRec> {
+    doc.lines
+        .iter()
+        .filter(|l| {
+            l.description
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("Rounding adjustment")
+        })
+        .collect()
+}
+
 fn total_of(order: &Value) -> Decimal {
     order["total"].as_str().unwrap().parse().unwrap()
 }
@@ -605,16 +609,7 @@ async fn rounding_policy_adjust_puts_one_explained_line_on_the_draft() {
             .unwrap();
         assert_eq!(doc.total, total_of(order), "{name}");
         assert_eq!(doc.status, "approved", "{name}");
-        let rounding: Vec<_> = doc
-            .lines
-            .iter()
-            .filter(|l| {
-                l.description
-                    .as_deref()
-                    .unwrap_or("")
-                    .starts_with("Rounding adjustment")
-            })
-            .collect();
+        let rounding = rounding_lines(&doc);
         assert_eq!(rounding.len(), 1, "{name}");
         assert_eq!(rounding[0].price, amount, "{name}");
         assert_eq!(rounding[0].item_code.as_deref(), Some("WC-FEE"), "{name}");
@@ -708,39 +703,12 @@ async fn a_crash_around_the_rounding_update_still_yields_one_line_and_one_note()
         let mut order = order.clone();
         order["id"] = id.into();
         order["number"] = id.to_string().into();
-        w.woo.store_order(order.clone()).unwrap();
-        let raw = serde_json::to_string(&order).unwrap();
-        accept_order(
-            &w.app,
-            CHANNEL,
-            &parse_order(raw.as_bytes()).unwrap(),
-            raw,
-            Source::Webhook,
-        )
-        .await
-        .unwrap();
-        w.app.crash.arm(point);
-        let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
-        assert!(first.is_err(), "crash at {point} did not happen");
-        assert_eq!(
-            process_until_settled(&w, &id.to_string()).await,
-            OrderStatus::Done,
-            "after crash at {point}"
-        );
+        deliver(&w, &order).await;
+        crash_then_redeliver(&w, id, point).await;
         let docs = documents_for(&w, id);
         assert_eq!(docs.len(), 1, "{point}");
         assert_eq!(docs[0].total, total_of(&order), "{point}");
-        let lines = docs[0]
-            .lines
-            .iter()
-            .filter(|l| {
-                l.description
-                    .as_deref()
-                    .unwrap_or("")
-                    .starts_with("Rounding adjustment")
-            })
-            .count();
-        assert_eq!(lines, 1, "{point}");
+        assert_eq!(rounding_lines(&docs[0]).len(), 1, "{point}");
         let notes = notes_of(&w, id);
         assert_eq!(
             notes
@@ -760,17 +728,7 @@ async fn an_order_changed_in_the_shop_while_it_is_processed_is_not_retried_for_i
     order["date_paid"] = Value::Null;
     order["date_paid_gmt"] = Value::Null;
     order["status"] = "on-hold".into();
-    w.woo.store_order(order.clone()).unwrap();
-    let raw = serde_json::to_string(&order).unwrap();
-    accept_order(
-        &w.app,
-        CHANNEL,
-        &parse_order(raw.as_bytes()).unwrap(),
-        raw,
-        Source::Webhook,
-    )
-    .await
-    .unwrap();
+    deliver(&w, &order).await;
     // While the document is being created (slow PayTraq), the shop reports
     // the order paid: intake stores the newer payload under the processor.
     w.paytraq.set_latency(std::time::Duration::from_millis(300));
@@ -784,17 +742,7 @@ async fn an_order_changed_in_the_shop_while_it_is_processed_is_not_retried_for_i
     paid["date_paid_gmt"] = "2026-11-28T10:00:00".into();
     paid["status"] = "processing".into();
     paid["date_modified_gmt"] = "2026-11-28T10:00:01".into();
-    let raw = serde_json::to_string(&paid).unwrap();
-    let outcome = accept_order(
-        &w.app,
-        CHANNEL,
-        &parse_order(raw.as_bytes()).unwrap(),
-        raw,
-        Source::Webhook,
-    )
-    .await
-    .unwrap();
-    assert!(outcome.changed());
+    assert!(deliver(&w, &paid).await.changed());
     let first = processing.await.unwrap();
     assert!(
         matches!(first, Ok(Outcome::Status(OrderStatus::Done))),

@@ -61,6 +61,15 @@ fn ok(body: String) -> ApiResult {
     Ok(xml_response(StatusCode::OK, body))
 }
 
+/// `<Response><DocumentID>id</DocumentID></Response>`, the reply of every sale write.
+fn document_reply(id: u64) -> ApiResult {
+    ok(Xml::new()
+        .open("Response")
+        .leaf("DocumentID", id.to_string())
+        .close("Response")
+        .finish())
+}
+
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/api/clients", get(list_clients))
@@ -626,11 +635,7 @@ async fn create_sale(
         co.documents_numbered += 1;
         let id = rec.id;
         co.sales.insert(id, rec);
-        ok(Xml::new()
-            .open("Response")
-            .leaf("DocumentID", id.to_string())
-            .close("Response")
-            .finish())
+        document_reply(id)
     })
 }
 
@@ -653,11 +658,7 @@ async fn update_sale(
         let mut rec = build_sale(co, doc, sale)?;
         rec.number = number;
         co.sales.insert(doc, rec);
-        ok(Xml::new()
-            .open("Response")
-            .leaf("DocumentID", doc.to_string())
-            .close("Response")
-            .finish())
+        document_reply(doc)
     })
 }
 
@@ -730,11 +731,7 @@ async fn approve_sale(
                 }
             }
         }
-        ok(Xml::new()
-            .open("Response")
-            .leaf("DocumentID", doc.to_string())
-            .close("Response")
-            .finish())
+        document_reply(doc)
     })
 }
 
@@ -821,10 +818,6 @@ async fn send_sale(
             document_id: doc,
             to,
         });
-        ok(Xml::new()
-            .open("Response")
-            .leaf("DocumentID", doc.to_string())
-            .close("Response")
-            .finish())
+        document_reply(doc)
     })
 }
