@@ -225,7 +225,7 @@ async fn regular_price(w: &SyncWorld, sku: &str) -> Option<Decimal> {
         .unwrap()
         .unwrap();
     let woo = w.app.woo(&channel).await.unwrap();
-    woo.products_by_sku(&[sku])
+    woo.products_by_sku(&[sku], &[])
         .await
         .unwrap()
         .first()

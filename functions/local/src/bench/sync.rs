@@ -393,7 +393,7 @@ async fn per_item(
         let Some(target) = available.get(sku) else {
             continue;
         };
-        let found = woo.products_by_sku(&[sku]).await?;
+        let found = woo.products_by_sku(&[sku], &[]).await?;
         let Some(item) = found.first() else { continue };
         let qty = sync::plan::shop_quantity(*target);
         if item.stock_quantity == Some(Decimal::from(qty)) {
