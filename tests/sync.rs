@@ -149,7 +149,11 @@ async fn sync_matches_by_sku_and_touches_only_managed_items() {
         .requests
         .get("woocommerce.products")
         .is_some_and(|n| *n >= 2));
-    assert!(r.requests.contains_key("paytraq.list_products"));
+    assert_eq!(
+        r.requests.get("paytraq.products_of_warehouse"),
+        Some(&1),
+        "one PayTraq list: codes and availability"
+    );
 
     // A second run finds nothing to do.
     w.proxy.clear();

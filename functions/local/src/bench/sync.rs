@@ -212,7 +212,7 @@ impl Layout {
     }
 
     /// Product pages + variation pages + change batches + PayTraq pages
-    /// (products, stock, reserved: one list each).
+    /// (one list: `products?WarehouseID=`).
     fn lower_bound(&self) -> u64 {
         let pages = |n: usize| n.div_ceil(100) as u64;
         let products = self.simple.len() + self.variable.len();
@@ -224,7 +224,7 @@ impl Layout {
             bound += pages(vars.iter().filter(|v| v.2).count());
         }
         let skus = self.simple.len() + self.variable.iter().map(|v| v.2.len()).sum::<usize>();
-        bound + 3 * pages(skus)
+        bound + pages(skus)
     }
 }
 

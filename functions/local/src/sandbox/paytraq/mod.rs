@@ -9,8 +9,9 @@
 //!   prices, tax keys with rates, money accounts;
 //! - sales invoices and orders, created as `draft`, approved to `approved`;
 //!   an approved sales order reserves its quantities (products listed with
-//!   `WarehouseID` show `InterimAvailable = Qty − reserved`), an approved
-//!   goods invoice takes its quantities out of the warehouse;
+//!   `WarehouseID` show that warehouse's `Qty` and `InterimAvailable = Qty −
+//!   quantities in its approved sales orders`, the channel's assumption),
+//!   an approved goods invoice takes its quantities out of the warehouse;
 //! - document totals computed by the sandbox itself, exactly as described
 //!   in [`totals`]: line amount rounded to cents, tax per tax key on the
 //!   document, half away from zero;
