@@ -17,7 +17,7 @@ use super::checkpoint::Checkpoint;
 use super::execute::send_batch;
 use super::guard;
 use super::plan::{plan, PlanOptions};
-use super::read::{read_shop, read_source, SourceQuery};
+use super::read::{read_both, SourceQuery};
 use super::report::Report;
 use super::SyncOptions;
 use crate::model::{Channel, SyncRun, SyncStatus};
@@ -285,14 +285,7 @@ async fn plan_and_apply(
         price_group_id,
         prices_include_tax: include_tax,
     };
-    let (source, shop) = tokio::try_join!(
-        async { read_source(pt, query).await.map_err(Error::from) },
-        async {
-            read_shop(woo, opts.read_concurrency)
-                .await
-                .map_err(Error::from)
-        },
-    )?;
+    let (source, shop) = read_both(pt, woo, query, opts.read_concurrency).await?;
     let plan_opts = PlanOptions {
         sync_prices: price_group_id.is_some(),
         price_decimals: decimals,

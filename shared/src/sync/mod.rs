@@ -4,7 +4,7 @@
 //! |----------------|------------------------------------------------------------------|
 //! | [`plan`]       | the pure planner: both sides in, batches of changes + report out |
 //! | [`guard`]      | refuses plans that look like a broken source                     |
-//! | [`read`]       | reads both sides into the planner's inputs                       |
+//! | [`read`]       | reads both sides into the planner's inputs (lookups by SKU)      |
 //! | [`execute`]    | sends the batches, isolates per-item errors, checkpoints         |
 //! | [`job`]        | runs: start, run/resume under a lease, daily fan-out             |
 //! | [`lambda`]     | the stock-sync function's events: schedule or SQS batch          |
@@ -35,7 +35,8 @@ pub struct SyncOptions {
     /// How long a worker owns a run before another may take it over; renewed
     /// after every batch. Env `SYNC_LEASE_SECONDS`.
     pub lease: Duration,
-    /// Variation listings read at the same time. Env `SYNC_READ_CONCURRENCY`.
+    /// Shop requests of the read (SKU lookups, variation listings) sent at
+    /// the same time. Env `SYNC_READ_CONCURRENCY`.
     pub read_concurrency: usize,
 }
 
