@@ -1,15 +1,18 @@
 //! End-to-end tests of the stock and price sync against both sandboxes:
 //! every behaviour of issue 6 (matching, managed/unmanaged/parent, missing
 //! SKUs, negative and reserved quantities, prices in both tax modes, more
-//! than 100 changes, interruption and resume, guard, dry run, lease,
-//! variations found by SKU lookup with listings only as a fallback, request
-//! counts) and the stock-sync function's two event kinds.
+//! than 100 changes, interruption and resume, guard, dry run, lease held and
+//! renewed while reading, variations found by SKU lookup with listings only
+//! as a fallback, request counts) and the stock-sync function's two event
+//! kinds.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use channel::model::{SyncRun, SyncStatus};
 use channel::paytraq::model::{NewSale, NewSaleLine, Operation, SaleType};
 use channel::sync::{self, lambda, Report, SyncOptions};
+use channel::Error;
 use local::bench::world::{ShopSeed, SyncWorld, WorldConfig};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -735,4 +738,112 @@ async fn sync_request_counts_lookups_and_no_listings_when_every_variation_matche
     assert_eq!(r.requests.get("woocommerce.products"), Some(&(1 + 2 + 1)));
     assert_eq!(r.requests.get("woocommerce.variations"), Some(&2));
     assert_eq!(r.requests.get("paytraq.products_of_warehouse"), Some(&2));
+}
+
+/// A world whose read takes several 300 ms leases: 700 products at 150 ms
+/// a request (7 product pages and 7 PayTraq pages, then a lookup).
+async fn slow_world() -> (SyncWorld, SyncOptions) {
+    let w = world(WorldConfig {
+        latency: Duration::from_millis(150),
+        ..WorldConfig::default()
+    })
+    .await;
+    w.woo.seed_products(
+        (1..=700)
+            .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+            .collect(),
+    );
+    for i in 1..=700 {
+        w.paytraq_item(&format!("S{i}"), dec!(6), None);
+    }
+    let opts = SyncOptions {
+        lease: Duration::from_millis(300),
+        ..SyncOptions::default()
+    };
+    (w, opts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_lease_is_renewed_while_reading_so_a_second_worker_leaves_the_run_alone() {
+    let (w, opts) = slow_world().await;
+    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
+    let first = {
+        let (app, channel_id, run_id, opts) = (
+            w.app.clone(),
+            w.channel_id.clone(),
+            queued.run_id.clone(),
+            opts.clone(),
+        );
+        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await })
+    };
+    // Two leases into the read: without renewal the first lease has expired.
+    tokio::time::sleep(opts.lease * 2).await;
+    let second = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+        .await
+        .unwrap();
+    assert_eq!(second.status, SyncStatus::Running, "not taken over");
+    assert!(second.lease_until.is_some_and(|t| t > chrono::Utc::now()));
+    assert!(writes(&w).is_empty(), "the first worker is still reading");
+
+    let done = first.await.unwrap().unwrap();
+    assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
+    let written = writes(&w);
+    assert_eq!(written.len(), 700);
+    assert!(written.values().all(|n| *n == 1), "every item written once");
+    assert_eq!(done.checkpoint.as_ref().unwrap()["invocations"], json!(1));
+    assert_eq!(report(&done).counts.updated, 700);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_worker_whose_lease_was_taken_stops_without_writing() {
+    let (w, opts) = slow_world().await;
+    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
+    let first = {
+        let (app, channel_id, run_id, opts) = (
+            w.app.clone(),
+            w.channel_id.clone(),
+            queued.run_id.clone(),
+            opts.clone(),
+        );
+        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await })
+    };
+    // Another worker takes the run over (as if the first had stalled past its lease).
+    tokio::time::sleep(opts.lease / 2).await;
+    let taken = loop {
+        let mut run = w
+            .app
+            .repo
+            .get_sync_run(&w.channel_id, &queued.run_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(run.status, SyncStatus::Running);
+        run.lease_until = Some(chrono::Utc::now() + chrono::Duration::minutes(5));
+        // A renewal of the first worker may land between our read and write.
+        match w.app.repo.save_sync_run(&mut run).await {
+            Ok(()) => break run,
+            Err(channel::store::StoreError::Conflict(_)) => continue,
+            Err(e) => panic!("{e}"),
+        }
+    };
+
+    let err = first.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::LeaseLost(_)), "{err}");
+    assert!(err.to_string().contains("another worker"), "{err}");
+    assert!(writes(&w).is_empty(), "nothing written");
+    let stored = w
+        .app
+        .repo
+        .get_sync_run(&w.channel_id, &queued.run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.version, taken.version,
+        "the run record left to its new owner"
+    );
 }

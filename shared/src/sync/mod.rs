@@ -33,7 +33,8 @@ pub struct SyncOptions {
     /// refuses the plan (0.5 = 50%). Env `SYNC_MAX_ZERO_SHARE`.
     pub max_zero_share: f64,
     /// How long a worker owns a run before another may take it over; renewed
-    /// after every batch. Env `SYNC_LEASE_SECONDS`.
+    /// every third of it while reading and after every batch. Env
+    /// `SYNC_LEASE_SECONDS`.
     pub lease: Duration,
     /// Shop requests of the read (SKU lookups, variation listings) sent at
     /// the same time. Env `SYNC_READ_CONCURRENCY`.
