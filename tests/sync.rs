@@ -1,14 +1,18 @@
 //! End-to-end tests of the stock and price sync against both sandboxes:
 //! every behaviour of issue 6 (matching, managed/unmanaged/parent, missing
 //! SKUs, negative and reserved quantities, prices in both tax modes, more
-//! than 100 changes, interruption and resume, guard, dry run, lease) and the
-//! stock-sync function's two event kinds.
+//! than 100 changes, interruption and resume, guard, dry run, lease held and
+//! renewed while reading, variations found by SKU lookup with listings only
+//! as a fallback, request counts) and the stock-sync function's two event
+//! kinds.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use channel::model::{SyncRun, SyncStatus};
 use channel::paytraq::model::{NewSale, NewSaleLine, Operation, SaleType};
 use channel::sync::{self, lambda, Report, SyncOptions};
+use channel::Error;
 use local::bench::world::{ShopSeed, SyncWorld, WorldConfig};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -149,7 +153,21 @@ async fn sync_matches_by_sku_and_touches_only_managed_items() {
         .requests
         .get("woocommerce.products")
         .is_some_and(|n| *n >= 2));
-    assert!(r.requests.contains_key("paytraq.list_products"));
+    assert_eq!(
+        r.requests.get("paytraq.products_of_warehouse"),
+        Some(&1),
+        "one PayTraq list: codes and availability"
+    );
+    assert_eq!(
+        r.requests.get("woocommerce.products"),
+        Some(&3),
+        "1 page + 1 SKU lookup (the variations) + 1 batch"
+    );
+    assert_eq!(
+        r.requests.get("woocommerce.variations"),
+        Some(&1),
+        "the variations' batch; no listing: both were found by lookup"
+    );
 
     // A second run finds nothing to do.
     w.proxy.clear();
@@ -225,7 +243,7 @@ async fn regular_price(w: &SyncWorld, sku: &str) -> Option<Decimal> {
         .unwrap()
         .unwrap();
     let woo = w.app.woo(&channel).await.unwrap();
-    woo.products_by_sku(&[sku])
+    woo.products_by_sku(&[sku], &[])
         .await
         .unwrap()
         .first()
@@ -560,4 +578,272 @@ async fn stock_sync_function_reports_an_interrupted_job_as_a_batch_item_failure(
     let answer = lambda::handle(&w.app, &event).await.unwrap();
     assert_eq!(answer, json!({"batchItemFailures": []}));
     assert_eq!(stock(&w, 1), Some(2));
+}
+
+/// WooCommerce requests that went through the proxy, by route.
+fn routes(w: &SyncWorld) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for r in w.proxy.recorded() {
+        *out.entry(r.route()).or_default() += 1;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_lists_variations_only_of_parents_whose_variations_were_not_all_found() {
+    let w = world(WorldConfig::default()).await;
+    w.woo.seed_products(vec![
+        SyncWorld::simple_json(1, "S1", &managed(5)),
+        // One variation PayTraq knows, one it does not: listed.
+        SyncWorld::variable_json(10, "P1", &seed("no", None), &[11, 12]),
+        // Both variations known (one parent-managed): not listed.
+        SyncWorld::variable_json(20, "P2", &managed(6), &[21, 22]),
+        // A variation without a SKU: listed.
+        SyncWorld::variable_json(30, "P3", &seed("no", None), &[31, 32]),
+    ]);
+    w.woo.seed_variations(vec![
+        SyncWorld::variation_json(11, 10, "V11", &managed(1)),
+        SyncWorld::variation_json(12, 10, "SHOP-ONLY-VAR", &managed(1)),
+        SyncWorld::variation_json(21, 20, "V21", &managed(1)),
+        SyncWorld::variation_json(22, 20, "V22", &seed("parent", Some(6))),
+        SyncWorld::variation_json(31, 30, "V31", &seed("no", None)),
+        SyncWorld::variation_json(32, 30, "", &managed(2)),
+    ]);
+    w.paytraq_item("S1", dec!(8), None);
+    w.paytraq_item("V11", dec!(3), None);
+    w.paytraq_item("P2", dec!(6), None);
+    w.paytraq_item("V21", dec!(4), None);
+    w.paytraq_item("V22", dec!(9), None);
+    w.paytraq_item("V31", dec!(7), None);
+    w.paytraq_item("PT-ONLY", dec!(1), None);
+
+    let done = run(&w, false, false).await;
+    assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
+    let calls = routes(&w);
+    assert_eq!(calls.get("GET products?sku="), Some(&1), "{calls:?}");
+    assert_eq!(
+        calls.get("GET products/{id}/variations"),
+        Some(&2),
+        "P1 and P3 listed, P2 not: {calls:?}"
+    );
+    let listed: Vec<String> = w
+        .proxy
+        .recorded()
+        .into_iter()
+        .filter(|r| r.route() == "GET products/{id}/variations")
+        .map(|r| r.uri.split('?').next().unwrap_or_default().to_owned())
+        .collect();
+    assert!(listed
+        .iter()
+        .any(|u| u.ends_with("/products/10/variations")));
+    assert!(listed
+        .iter()
+        .any(|u| u.ends_with("/products/30/variations")));
+
+    assert_eq!(stock(&w, 1), Some(8));
+    assert_eq!(stock(&w, 11), Some(3));
+    assert_eq!(stock(&w, 12), Some(1), "SKU only in the shop: untouched");
+    assert_eq!(stock(&w, 21), Some(4));
+    let written = writes(&w);
+    assert_eq!(written.keys().copied().collect::<Vec<_>>(), [1, 11, 21]);
+    assert!(written.values().all(|n| *n == 1));
+    let r = report(&done);
+    assert_eq!(r.counts.matched, 4, "S1, P2, V11, V21");
+    assert_eq!(r.counts.updated, 3);
+    assert_eq!(r.counts.unchanged, 1);
+    assert_eq!(r.only_in_shop, vec!["SHOP-ONLY-VAR".to_string()]);
+    assert_eq!(r.only_in_paytraq, vec!["PT-ONLY".to_string()]);
+    assert_eq!(r.parent_managed, vec!["V22".to_string()]);
+    assert_eq!(
+        sorted(r.skipped_unmanaged),
+        ["P1".to_string(), "P3".into(), "V31".into()]
+    );
+    assert_eq!(
+        r.counts.without_sku, 1,
+        "variation 32, seen through the listing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_request_counts_lookups_and_no_listings_when_every_variation_matches() {
+    let w = world(WorldConfig::default()).await;
+    let mut products: Vec<Value> = (1..=3)
+        .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+        .collect();
+    let mut variations = Vec::new();
+    for parent in [100u64, 200] {
+        let ids: Vec<u64> = (parent + 1..=parent + 60).collect();
+        products.push(SyncWorld::variable_json(
+            parent,
+            &format!("P{parent}"),
+            &seed("no", None),
+            &ids,
+        ));
+        for id in ids {
+            variations.push(SyncWorld::variation_json(
+                id,
+                parent,
+                &format!("V{id}"),
+                &managed(5),
+            ));
+            // Every 20th variation changed.
+            let qty = if id % 20 == 0 { dec!(2) } else { dec!(5) };
+            w.paytraq_item(&format!("V{id}"), qty, None);
+        }
+    }
+    w.woo.seed_products(products);
+    w.woo.seed_variations(variations);
+    for i in 1..=3 {
+        w.paytraq_item(
+            &format!("S{i}"),
+            if i == 1 { dec!(9) } else { dec!(5) },
+            None,
+        );
+    }
+    w.paytraq_item("PT-ONLY", dec!(1), None);
+
+    let done = run(&w, false, false).await;
+    assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
+    // 120 variation SKUs + 1 SKU only in PayTraq: 2 lookups (100 + 21).
+    let expected: BTreeMap<String, usize> = [
+        ("GET products", 1),
+        ("GET products?sku=", 2),
+        ("POST products/batch", 1),
+        ("POST products/{id}/variations/batch", 2),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(routes(&w), expected, "no variation listing");
+    let lookups: Vec<_> = w
+        .proxy
+        .recorded()
+        .into_iter()
+        .filter(|r| r.route() == "GET products?sku=")
+        .collect();
+    for l in &lookups {
+        let q: BTreeMap<String, String> = url::Url::parse(&format!("http://x{}", l.uri))
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert!(q["_fields"].split(',').any(|f| f == "parent_id"), "{q:?}");
+        assert_eq!(q["per_page"], "100");
+        assert!(q["sku"].split(',').count() <= 100);
+    }
+    let r = report(&done);
+    assert_eq!(r.counts.updated, 1 + 6);
+    assert_eq!(r.counts.matched, 3 + 120);
+    assert_eq!(r.only_in_paytraq, vec!["PT-ONLY".to_string()]);
+    assert_eq!(r.requests.get("woocommerce.products"), Some(&(1 + 2 + 1)));
+    assert_eq!(r.requests.get("woocommerce.variations"), Some(&2));
+    assert_eq!(r.requests.get("paytraq.products_of_warehouse"), Some(&2));
+}
+
+/// A world whose read takes several 300 ms leases: 700 products at 150 ms
+/// a request (7 product pages and 7 PayTraq pages, then a lookup).
+async fn slow_world() -> (SyncWorld, SyncOptions) {
+    let w = world(WorldConfig {
+        latency: Duration::from_millis(150),
+        ..WorldConfig::default()
+    })
+    .await;
+    w.woo.seed_products(
+        (1..=700)
+            .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+            .collect(),
+    );
+    for i in 1..=700 {
+        w.paytraq_item(&format!("S{i}"), dec!(6), None);
+    }
+    let opts = SyncOptions {
+        lease: Duration::from_millis(300),
+        ..SyncOptions::default()
+    };
+    (w, opts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_lease_is_renewed_while_reading_so_a_second_worker_leaves_the_run_alone() {
+    let (w, opts) = slow_world().await;
+    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
+    let first = {
+        let (app, channel_id, run_id, opts) = (
+            w.app.clone(),
+            w.channel_id.clone(),
+            queued.run_id.clone(),
+            opts.clone(),
+        );
+        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await })
+    };
+    // Two leases into the read: without renewal the first lease has expired.
+    tokio::time::sleep(opts.lease * 2).await;
+    let second = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+        .await
+        .unwrap();
+    assert_eq!(second.status, SyncStatus::Running, "not taken over");
+    assert!(second.lease_until.is_some_and(|t| t > chrono::Utc::now()));
+    assert!(writes(&w).is_empty(), "the first worker is still reading");
+
+    let done = first.await.unwrap().unwrap();
+    assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
+    let written = writes(&w);
+    assert_eq!(written.len(), 700);
+    assert!(written.values().all(|n| *n == 1), "every item written once");
+    assert_eq!(done.checkpoint.as_ref().unwrap()["invocations"], json!(1));
+    assert_eq!(report(&done).counts.updated, 700);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_worker_whose_lease_was_taken_stops_without_writing() {
+    let (w, opts) = slow_world().await;
+    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+        .await
+        .unwrap();
+    let first = {
+        let (app, channel_id, run_id, opts) = (
+            w.app.clone(),
+            w.channel_id.clone(),
+            queued.run_id.clone(),
+            opts.clone(),
+        );
+        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await })
+    };
+    // Another worker takes the run over (as if the first had stalled past its lease).
+    tokio::time::sleep(opts.lease / 2).await;
+    let taken = loop {
+        let mut run = w
+            .app
+            .repo
+            .get_sync_run(&w.channel_id, &queued.run_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(run.status, SyncStatus::Running);
+        run.lease_until = Some(chrono::Utc::now() + chrono::Duration::minutes(5));
+        // A renewal of the first worker may land between our read and write.
+        match w.app.repo.save_sync_run(&mut run).await {
+            Ok(()) => break run,
+            Err(channel::store::StoreError::Conflict(_)) => continue,
+            Err(e) => panic!("{e}"),
+        }
+    };
+
+    let err = first.await.unwrap().unwrap_err();
+    assert!(matches!(err, Error::LeaseLost(_)), "{err}");
+    assert!(err.to_string().contains("another worker"), "{err}");
+    assert!(writes(&w).is_empty(), "nothing written");
+    let stored = w
+        .app
+        .repo
+        .get_sync_run(&w.channel_id, &queued.run_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.version, taken.version,
+        "the run record left to its new owner"
+    );
 }

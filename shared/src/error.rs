@@ -27,4 +27,8 @@ pub enum Error {
     NotFound(String),
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// A sync run's lease was taken by another worker: this one stopped
+    /// without writing anything more; the other carries the run on.
+    #[error("lease lost: {0}")]
+    LeaseLost(String),
 }

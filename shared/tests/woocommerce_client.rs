@@ -267,6 +267,42 @@ async fn client_paging_stops_on_an_empty_page_without_headers() {
 }
 
 #[tokio::test]
+async fn client_sku_lookup_sends_one_comma_list_with_fields_and_refuses_bad_lists() {
+    let running = start(|_, _| Replay::capture("api", "products-by-sku-multiple")).await;
+    let woo = client(&running, WooOptions::default());
+    let found = woo
+        .products_by_sku(
+            &["LV-S21-0099", "LV-R12-0133", "LV-SOCKS"],
+            &["sku", "parent_id"],
+        )
+        .await
+        .unwrap();
+    let mut skus: Vec<_> = found.iter().filter_map(|p| p.sku.clone()).collect();
+    skus.sort();
+    assert_eq!(skus, ["LV-R12-0133", "LV-S21-0099", "LV-SOCKS"]);
+    let seen = running.seen();
+    assert_eq!(seen.len(), 1, "X-WP-TotalPages 1: one request");
+    assert_eq!(seen[0].path, "/wp-json/wc/v3/products");
+    assert_eq!(seen[0].query["sku"], "LV-S21-0099,LV-R12-0133,LV-SOCKS");
+    assert_eq!(seen[0].query["_fields"], "id,sku,parent_id");
+    assert_eq!(seen[0].query["per_page"], "100");
+
+    // Refused before any request: WooCommerce would split a SKU on its comma,
+    // list everything for an empty SKU, and answers at most 100 per page.
+    let many: Vec<String> = (0..101).map(|i| format!("S{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    for bad in [vec!["A,B", "C"], vec!["A", " "], many] {
+        let err = woo.products_by_sku(&bad, &[]).await.unwrap_err();
+        assert!(matches!(err, WooError::InvalidInput(_)), "{err:?}");
+    }
+    assert!(woo.products_by_sku(&[], &[]).await.unwrap().is_empty());
+    assert_eq!(running.seen().len(), 1);
+    // A SKU with a comma alone is fine (WooCommerce also matches it whole).
+    woo.products_by_sku(&["A,B"], &[]).await.unwrap();
+    assert_eq!(running.seen()[1].query["sku"], "A,B");
+}
+
+#[tokio::test]
 async fn client_batch_of_250_becomes_three_requests_with_per_item_errors() {
     let real: Value = serde_json::from_slice(
         &fs::read(woo_dir().join("api/products-batch-stock-price.json")).unwrap(),
@@ -610,7 +646,7 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     let status = woo.system_status().await.unwrap();
     assert_eq!(status.wc_version, "8.9.1");
 
-    let by_sku = woo.products_by_sku(&["LV-SOCKS-RED"]).await.unwrap();
+    let by_sku = woo.products_by_sku(&["LV-SOCKS-RED"], &[]).await.unwrap();
     assert_eq!(
         (by_sku[0].kind.as_str(), by_sku[0].parent_id),
         ("variation", 52)

@@ -234,7 +234,7 @@ async fn bench(which: Which) -> anyhow::Result<()> {
     }
     if matches!(which, Which::Sync | Which::All) {
         eprintln!(
-            "sync: 20,000 SKUs, 50 ms per request, 2% changed; batched vs one request per item ..."
+            "sync: 20,000 SKUs, 50 ms per request, 2% changed; ours vs two per-item methods ..."
         );
         let r = bench::sync::bench_sync(bench::sync::BenchConfig::default()).await?;
         println!("{r}");

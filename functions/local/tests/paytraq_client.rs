@@ -378,7 +378,7 @@ async fn find_sale_by_reference_matches_exactly() {
 }
 
 #[tokio::test]
-async fn reserved_counts_approved_sales_orders_only() {
+async fn warehouse_products_show_interim_available_net_of_approved_sales_orders() {
     let (sb, co, client) = setup().await;
     let s = seed(&co);
     let other_wh = co.add_warehouse("Other");
@@ -412,20 +412,29 @@ async fn reserved_counts_approved_sales_orders_only() {
         client.approve_sale(id).await.unwrap();
     }
     let _ = draft;
-    let reserved = client
-        .reserved_in_approved_sales_orders(s.warehouse)
-        .await
-        .unwrap();
-    assert_eq!(reserved.len(), 1);
+    let products = client.products_of_warehouse(s.warehouse).await.unwrap();
+    let inventory = |item| {
+        let p = products.iter().find(|p| p.item_id == item).unwrap();
+        let inv = p.inventory.clone().unwrap();
+        (p.code.clone().unwrap(), inv.qty, inv.interim_available)
+    };
+    // 10 on hand minus the approved invoice; minus the approved sales order
+    // of this warehouse only (not the draft, not the other warehouse's).
     assert_eq!(
-        (reserved[0].item_id, reserved[0].quantity),
-        (s.item_a, dec!(2))
+        inventory(s.item_a),
+        ("SKU-A".into(), dec!(9), Some(dec!(7)))
     );
-    assert_eq!(reserved[0].code.as_deref(), Some("SKU-A"));
-    let stock = client.stock_of_warehouse(s.warehouse).await.unwrap();
-    let qty = |item| stock.iter().find(|l| l.item_id == item).unwrap().quantity;
-    assert_eq!(qty(s.item_a), dec!(9)); // 10 minus the approved invoice
-    assert_eq!(qty(s.item_b), dec!(5));
+    assert_eq!(
+        inventory(s.item_b),
+        ("SKU-B".into(), dec!(5), Some(dec!(5)))
+    );
+    let other = client.products_of_warehouse(other_wh).await.unwrap();
+    let a = other.iter().find(|p| p.item_id == s.item_a).unwrap();
+    assert_eq!(
+        a.inventory.as_ref().map(|i| (i.qty, i.interim_available)),
+        Some((dec!(4), Some(dec!(3))))
+    );
+    assert_eq!(client.calls().requests("products_of_warehouse"), 2);
     sb.shutdown().await;
 }
 

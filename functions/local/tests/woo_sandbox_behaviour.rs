@@ -656,3 +656,90 @@ async fn control_api_creates_replays_and_marks_paid() {
     assert_eq!(stored["line_items"], replay["line_items"]);
     sb.shutdown().await;
 }
+
+#[tokio::test]
+async fn sku_lookup_renders_variations_like_the_products_controller_with_fields_and_paging() {
+    let sb = fixture_sandbox().await;
+    let api = Api::new(&sb);
+    // Variations stop managing their own stock, through their own PUT route:
+    // under a parent that manages stock (LV-SOCKS) that reads "parent", under
+    // one that does not (WL-HOODIE) false.
+    for (path, id) in [
+        ("/products/52/variations/54", 54),
+        ("/products/14/variations/15", 15),
+    ] {
+        let r = api
+            .send(
+                reqwest::Method::PUT,
+                path,
+                &json!({"id": id, "manage_stock": false}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let r = api
+        .send(
+            reqwest::Method::PUT,
+            "/products/14/variations/54",
+            &json!({"manage_stock": true}),
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a variation of another parent");
+
+    let fields = "id,type,sku,parent_id,manage_stock,stock_quantity";
+    let query = format!(
+        "/products?sku=LV-SOCKS,LV-SOCKS-RED,LV-SOCKS-BLUE,LV-SOCKS-BLACK,WL-HOODIE-S,WL-HOODIE-L&_fields={fields}&per_page=2&order=asc"
+    );
+    let mut seen = Vec::new();
+    for page in 1..=3 {
+        let r = api.get(&format!("{query}&page={page}")).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-wp-total"], "6");
+        assert_eq!(r.headers()["x-wp-totalpages"], "3");
+        let items: Vec<Value> = r.json().await.unwrap();
+        assert_eq!(items.len(), 2);
+        seen.extend(items);
+    }
+    for item in &seen {
+        let mut keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "id",
+                "manage_stock",
+                "parent_id",
+                "sku",
+                "stock_quantity",
+                "type"
+            ]
+        );
+    }
+    let shape = |v: &Value| {
+        (
+            v["id"].as_u64().unwrap(),
+            v["type"].as_str().unwrap().to_owned(),
+            v["parent_id"].as_u64().unwrap(),
+            v["manage_stock"].clone(),
+            v["stock_quantity"].clone(),
+        )
+    };
+    let shapes: Vec<_> = seen.iter().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            (15, "variation".into(), 14, json!(false), json!(null)),
+            (17, "variation".into(), 14, json!(true), json!(0)),
+            (52, "variable".into(), 0, json!(true), json!(36)),
+            (53, "variation".into(), 52, json!(true), json!(18)),
+            (54, "variation".into(), 52, json!("parent"), json!(36)),
+            (56, "variation".into(), 52, json!("parent"), json!(36)),
+        ]
+    );
+    sb.shutdown().await;
+}

@@ -1,15 +1,12 @@
-//! Reads and writes of PayTraq master data: clients, products, stock per
-//! warehouse, reserved quantities, price lists, tax keys, warehouses and
-//! money accounts. Every call here except `create_client` is a read and is
+//! Reads and writes of PayTraq master data: clients, products (with the
+//! stock of a warehouse), price lists, tax keys, warehouses and money
+//! accounts. Every call here except `create_client` is a read and is
 //! retried on 5xx/timeouts by the transport.
-
-use rust_decimal::Decimal;
 
 use super::client::PaytraqClient;
 use super::model::{
     Client, ClientList, CreatedWire, MoneyAccount, MoneyAccountList, NewClient, Price,
-    PriceListWire, Product, ProductList, ReservedLine, StockLine, StockList, TaxKey, TaxKeyList,
-    Warehouse, WarehouseList,
+    PriceListWire, Product, ProductList, TaxKey, TaxKeyList, Warehouse, WarehouseList,
 };
 use super::routes;
 use super::xml::{from_xml, to_xml};
@@ -77,42 +74,18 @@ impl PaytraqClient {
             .items)
     }
 
-    /// On-hand quantities of one warehouse.
-    pub async fn stock_of_warehouse(
+    /// Every product, all pages, with `Inventory` as one warehouse holds it
+    /// (what `Inventory/InterimAvailable` is assumed to mean is kept in
+    /// `routes::products_of_warehouse`).
+    pub async fn products_of_warehouse(
         &self,
         warehouse_id: u64,
-    ) -> Result<Vec<StockLine>, PaytraqError> {
-        self.all_pages(&routes::current_inventory(warehouse_id), |l: StockList| {
-            l.items
-        })
+    ) -> Result<Vec<Product>, PaytraqError> {
+        self.all_pages(
+            &routes::products_of_warehouse(warehouse_id),
+            |l: ProductList| l.items,
+        )
         .await
-    }
-
-    /// Quantities held by approved sales orders in a warehouse (only items
-    /// with something reserved). How this is read is an assumption kept in
-    /// `routes::products_of_warehouse`: `Inventory/Qty − InterimAvailable`.
-    pub async fn reserved_in_approved_sales_orders(
-        &self,
-        warehouse_id: u64,
-    ) -> Result<Vec<ReservedLine>, PaytraqError> {
-        let products = self
-            .all_pages(
-                &routes::products_of_warehouse(warehouse_id),
-                |l: ProductList| l.items,
-            )
-            .await?;
-        Ok(products
-            .into_iter()
-            .filter_map(|p| {
-                let inv = p.inventory?;
-                let reserved = inv.qty - inv.interim_available?;
-                (reserved > Decimal::ZERO).then_some(ReservedLine {
-                    item_id: p.item_id,
-                    code: p.code,
-                    quantity: reserved,
-                })
-            })
-            .collect())
     }
 
     /// Prices of every product in a price group.

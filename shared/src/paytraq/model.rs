@@ -125,7 +125,9 @@ pub struct Product {
     pub price: Option<ProductPrice>,
 }
 
-/// `Product/Inventory`: on hand, and "interim available" (see CALLS.md).
+/// `Product/Inventory`: on hand and "interim available"; listed with
+/// `WarehouseID`, those of that warehouse (the assumption about
+/// `InterimAvailable` is in `routes::products_of_warehouse`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Inventory {
     #[serde(rename = "Qty", default, deserialize_with = "decimal_or_zero")]
@@ -149,32 +151,6 @@ pub struct ProductPrice {
 pub(crate) struct ProductList {
     #[serde(rename = "Product", default)]
     pub items: Vec<Product>,
-}
-
-/// One line of `GET /api/currentInventory/{WarehouseID}`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct StockLine {
-    #[serde(rename = "ItemID")]
-    pub item_id: u64,
-    /// Not confirmed in the reply; present when PayTraq sends it.
-    #[serde(rename = "ItemCode", default)]
-    pub code: Option<String>,
-    #[serde(rename = "Qty", default, deserialize_with = "decimal_or_zero")]
-    pub quantity: Decimal,
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct StockList {
-    #[serde(rename = "LineItem", default)]
-    pub items: Vec<StockLine>,
-}
-
-/// Quantity of one item held by approved sales orders in a warehouse.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReservedLine {
-    pub item_id: u64,
-    pub code: Option<String>,
-    pub quantity: Decimal,
 }
 
 /// One product's price in a price group.

@@ -84,14 +84,6 @@ pub(crate) fn search_products(query: &str) -> Call {
     Call::get("search_products", "products").with("query", query)
 }
 
-/// `GET /api/currentInventory/{WarehouseID}` → `LineItem(ItemID, Qty)`. [REAL R3]
-pub(crate) fn current_inventory(warehouse_id: u64) -> Call {
-    Call::get(
-        "current_inventory",
-        format!("currentInventory/{warehouse_id}"),
-    )
-}
-
 /// `GET /api/productPriceList/{PriceGroupID}`. [REAL R3]
 pub(crate) fn price_list(price_group_id: u64) -> Call {
     Call::get("price_list", format!("productPriceList/{price_group_id}"))
@@ -131,10 +123,15 @@ pub fn reference_marker(our_reference: &str) -> String {
     format!("[ref:{}]", our_reference.trim())
 }
 
-/// ASSUMED: quantities held by approved sales orders. No endpoint exists
-/// publicly; `GET /api/products?WarehouseID=` returns `Inventory/Qty` and
-/// `Inventory/InterimAvailable` [REAL R3, R4, R6], and reserved is taken as
-/// `Qty − InterimAvailable` [INF, reference §4].
+/// ASSUMED: the stock the sync offers for sale. `GET /api/products?WarehouseID=`
+/// is accepted and its items carry `Code`, `Inventory/Qty` and
+/// `Inventory/InterimAvailable` [REAL R3, R4, R6]. Assumed [INF, reference
+/// §4]: with `WarehouseID` both figures are that warehouse's, and
+/// `InterimAvailable` = on-hand minus the quantities in approved sales orders
+/// of that warehouse — verify on a test company (approve a `sales_order`,
+/// re-read both fields). No reservation endpoint exists publicly; if this is
+/// wrong, the fallback is summing the lines of approved `sales_order`s
+/// (`GET /api/sales` + `GET /api/sale/{id}`).
 pub(crate) fn products_of_warehouse(warehouse_id: u64) -> Call {
     Call::get("products_of_warehouse", "products").with("WarehouseID", warehouse_id)
 }

@@ -3,21 +3,28 @@
 //! schedule), [`run_job`] runs or resumes one (the sync queue's consumer).
 //!
 //! A run is owned by one worker at a time through its lease
-//! (`SyncRun.lease_until`, taken with the store's version check and renewed
-//! with every checkpoint). A run that stops half-way (timeout, crash, a
-//! request worth retrying) stays `running` with its checkpoint; the next
-//! delivery of its message, or a new call, resumes it.
+//! (`SyncRun.lease_until`, taken with the store's version check, renewed
+//! every third of the lease while both sides are read and with every
+//! checkpoint while writing). A save that meets another version means
+//! another worker took the run over: this one stops at once
+//! ([`Error::LeaseLost`]) and writes nothing more. A run that stops
+//! half-way (timeout, crash, a request worth retrying) stays `running` with
+//! its checkpoint; the next delivery of its message, or a new call, resumes
+//! it.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::checkpoint::Checkpoint;
 use super::execute::send_batch;
 use super::guard;
 use super::plan::{plan, PlanOptions};
-use super::read::{read_shop, read_source, SourceQuery};
+use super::read::{read_both, SourceQuery};
 use super::report::Report;
 use super::SyncOptions;
 use crate::model::{Channel, SyncRun, SyncStatus};
@@ -154,6 +161,11 @@ pub async fn run_job_with(
     let mut cp = Checkpoint::from_json(run.checkpoint.as_ref());
     cp.invocations += 1;
     match work(app, &mut run, &mut cp, opts).await {
+        // The run is someone else's now: leave its record alone.
+        Err(e @ Error::LeaseLost(_)) => {
+            tracing::warn!(channel_id, run_id, error = %e, "sync run taken over by another worker");
+            Err(e)
+        }
         Ok(report) => {
             run.status = if report.refused.is_some() {
                 SyncStatus::Refused
@@ -231,6 +243,47 @@ fn is_retryable(e: &Error) -> bool {
         Error::Store(StoreError::Corrupt(..)) => false,
         Error::Store(_) | Error::Queue(_) | Error::Secrets(_) => true,
         Error::Config(_) | Error::NotFound(_) | Error::Invalid(_) => false,
+        // Handled before: the run goes on in the other worker.
+        Error::LeaseLost(_) => false,
+    }
+}
+
+/// Awaits `read` while renewing the run's lease every third of the lease,
+/// so a long read (PayTraq's pace) does not let another worker take the run
+/// over. A renewal that finds the run changed stops the read
+/// ([`Error::LeaseLost`]); nothing has been written by then.
+async fn under_lease<T>(
+    app: &App,
+    run: &mut SyncRun,
+    opts: &SyncOptions,
+    read: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let every = (opts.lease / 3).max(Duration::from_millis(1));
+    let mut renewals = tokio::time::interval_at(Instant::now() + every, every);
+    renewals.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    tokio::pin!(read);
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut read => return out,
+            _ = renewals.tick() => {
+                run.lease_until = Some(lease_end(opts));
+                save_owned(app, run).await?;
+            }
+        }
+    }
+}
+
+/// Saves the run this worker holds; a version conflict means another
+/// worker took it over.
+async fn save_owned(app: &App, run: &mut SyncRun) -> Result<()> {
+    match app.repo.save_sync_run(run).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict(_)) => Err(Error::LeaseLost(format!(
+            "sync run {} of channel {} was taken over by another worker; this one stopped without writing more",
+            run.run_id, run.channel_id
+        ))),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -273,26 +326,23 @@ async fn plan_and_apply(
     warehouse_id: u64,
     price_group_id: Option<u64>,
 ) -> Result<Report> {
-    let (decimals, include_tax) = match price_group_id {
-        Some(_) => {
-            let s = woo.store_settings().await?;
-            (s.price_num_decimals, s.prices_include_tax)
-        }
-        None => (2, false),
+    let read = async {
+        let (decimals, include_tax) = match price_group_id {
+            Some(_) => {
+                let s = woo.store_settings().await?;
+                (s.price_num_decimals, s.prices_include_tax)
+            }
+            None => (2, false),
+        };
+        let query = SourceQuery {
+            warehouse_id,
+            price_group_id,
+            prices_include_tax: include_tax,
+        };
+        let (source, shop) = read_both(pt, woo, query, opts.read_concurrency).await?;
+        Ok((decimals, source, shop))
     };
-    let query = SourceQuery {
-        warehouse_id,
-        price_group_id,
-        prices_include_tax: include_tax,
-    };
-    let (source, shop) = tokio::try_join!(
-        async { read_source(pt, query).await.map_err(Error::from) },
-        async {
-            read_shop(woo, opts.read_concurrency)
-                .await
-                .map_err(Error::from)
-        },
-    )?;
+    let (decimals, source, shop) = under_lease(app, run, opts, read).await?;
     let plan_opts = PlanOptions {
         sync_prices: price_group_id.is_some(),
         price_decimals: decimals,
@@ -324,7 +374,7 @@ async fn plan_and_apply(
         send_batch(woo, batch, cp).await?;
         run.checkpoint = Some(cp.to_json());
         run.lease_until = Some(lease_end(opts));
-        app.repo.save_sync_run(run).await?;
+        save_owned(app, run).await?;
     }
     // Items written by earlier invocations of this run agree now and were
     // planned as unchanged: they count as updated.

@@ -4,7 +4,7 @@
 //! |----------------|------------------------------------------------------------------|
 //! | [`plan`]       | the pure planner: both sides in, batches of changes + report out |
 //! | [`guard`]      | refuses plans that look like a broken source                     |
-//! | [`read`]       | reads both sides into the planner's inputs                       |
+//! | [`read`]       | reads both sides into the planner's inputs (lookups by SKU)      |
 //! | [`execute`]    | sends the batches, isolates per-item errors, checkpoints         |
 //! | [`job`]        | runs: start, run/resume under a lease, daily fan-out             |
 //! | [`lambda`]     | the stock-sync function's events: schedule or SQS batch          |
@@ -33,9 +33,11 @@ pub struct SyncOptions {
     /// refuses the plan (0.5 = 50%). Env `SYNC_MAX_ZERO_SHARE`.
     pub max_zero_share: f64,
     /// How long a worker owns a run before another may take it over; renewed
-    /// after every batch. Env `SYNC_LEASE_SECONDS`.
+    /// every third of it while reading and after every batch. Env
+    /// `SYNC_LEASE_SECONDS`.
     pub lease: Duration,
-    /// Variation listings read at the same time. Env `SYNC_READ_CONCURRENCY`.
+    /// Shop requests of the read (SKU lookups, variation listings) sent at
+    /// the same time. Env `SYNC_READ_CONCURRENCY`.
     pub read_concurrency: usize,
 }
 

@@ -1,5 +1,5 @@
-//! Unit tests of the pure parts: planner, guard, PayTraq join, executor's
-//! update shape. Plain structs in, no HTTP.
+//! Unit tests of the pure parts: planner, guard, executor's update shape.
+//! Plain structs in, no HTTP. (The reads' pure parts: `read/tests.rs`.)
 
 use std::collections::BTreeSet;
 
@@ -9,8 +9,6 @@ use rust_decimal_macros::dec;
 use super::execute::update_of;
 use super::guard::{check, Refusal};
 use super::plan::*;
-use super::read::source_items;
-use crate::paytraq::model::{Price, Product as PtProduct, ReservedLine, StockLine};
 
 fn src(sku: &str, available: Decimal, price: Option<Decimal>) -> SourceItem {
     SourceItem {
@@ -174,82 +172,6 @@ fn missing_stock_quantity_on_a_managed_item_is_written() {
     let p = plan(&source, &shop, STOCK_ONLY, &no_skip());
     assert_eq!(p.changes().next().and_then(|c| c.stock_quantity), Some(0));
     assert_eq!(p.drops_to_zero, 0, "nothing was in stock");
-}
-
-fn pt_product(item_id: u64, code: &str) -> PtProduct {
-    PtProduct {
-        item_id,
-        code: Some(code.into()),
-        ..PtProduct::default()
-    }
-}
-
-#[test]
-fn reserved_quantities_are_subtracted_from_warehouse_stock() {
-    let products = [
-        pt_product(1, "A"),
-        pt_product(2, "B"),
-        pt_product(3, "C"),
-        PtProduct {
-            item_id: 4,
-            ..PtProduct::default()
-        },
-    ];
-    let stock = [
-        StockLine {
-            item_id: 1,
-            code: None,
-            quantity: dec!(10),
-        },
-        StockLine {
-            item_id: 2,
-            code: None,
-            quantity: dec!(2),
-        },
-        StockLine {
-            item_id: 4,
-            code: None,
-            quantity: dec!(2),
-        },
-    ];
-    let reserved = [
-        ReservedLine {
-            item_id: 1,
-            code: None,
-            quantity: dec!(3),
-        },
-        ReservedLine {
-            item_id: 2,
-            code: None,
-            quantity: dec!(5),
-        },
-    ];
-    let items = source_items(&products, &stock, &reserved, None, true);
-    assert_eq!(
-        items,
-        vec![
-            src("A", dec!(7), None),
-            src("B", dec!(-3), None),
-            src("C", dec!(0), None)
-        ],
-        "no code = not matchable; no stock line = 0"
-    );
-}
-
-#[test]
-fn price_list_is_read_tax_inclusive_or_exclusive() {
-    let products = [pt_product(1, "A")];
-    let prices = [Price {
-        item_id: 1,
-        code: Some("A".into()),
-        price_incl_tax: Some(dec!(12.10)),
-        price_excl_tax: Some(dec!(10)),
-    }];
-    let incl = source_items(&products, &[], &[], Some(&prices), true);
-    let excl = source_items(&products, &[], &[], Some(&prices), false);
-    assert_eq!(incl[0].price, Some(dec!(12.10)));
-    assert_eq!(excl[0].price, Some(dec!(10)));
-    assert_eq!(source_items(&products, &[], &[], None, true)[0].price, None);
 }
 
 #[test]

@@ -35,6 +35,34 @@ impl Recorded {
     }
 }
 
+impl Recorded {
+    /// The request's route below the REST root, ids as `{id}`
+    /// (`GET products/{id}/variations`); a SKU lookup is `GET products?sku=`.
+    pub fn route(&self) -> String {
+        let (path, query) = self.uri.split_once('?').unwrap_or((&self.uri, ""));
+        let path = path
+            .trim_start_matches("/wp-json/wc/v3")
+            .trim_start_matches('/');
+        let segments: Vec<&str> = path
+            .split('/')
+            .map(|seg| {
+                if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                    "{id}"
+                } else {
+                    seg
+                }
+            })
+            .collect();
+        let lookup = query.split('&').any(|kv| kv.starts_with("sku="));
+        format!(
+            "{} {}{}",
+            self.method,
+            segments.join("/"),
+            if lookup { "?sku=" } else { "" }
+        )
+    }
+}
+
 struct Inner {
     target: String,
     http: reqwest::Client,

@@ -229,12 +229,38 @@ impl WooClient {
         self.get_all(Endpoint::Products, "products", &q).await
     }
 
-    /// `GET /products?sku=A,B,...` (exact matches; finds variations too).
-    pub async fn products_by_sku(&self, skus: &[&str]) -> Result<Vec<Product>, WooError> {
+    /// `GET /products?sku=A,B,...`, all pages: exact matches, variations
+    /// included (`type: "variation"` with `parent_id`). `fields` (if any)
+    /// becomes `_fields`. At most 100 SKUs; WooCommerce splits the list on
+    /// commas, so a SKU containing one must be looked up alone; an empty SKU
+    /// is refused (an empty `sku` would list the whole catalogue).
+    pub async fn products_by_sku(
+        &self,
+        skus: &[&str],
+        fields: &[&str],
+    ) -> Result<Vec<Product>, WooError> {
         if skus.is_empty() {
             return Ok(Vec::new());
         }
-        let q = [("sku", skus.join(","))];
+        if skus.len() > MAX_PER_PAGE as usize {
+            return Err(WooError::InvalidInput(format!(
+                "{} SKUs in one lookup (at most {MAX_PER_PAGE})",
+                skus.len()
+            )));
+        }
+        if skus.iter().any(|s| s.trim().is_empty()) {
+            return Err(WooError::InvalidInput("empty SKU in a lookup".into()));
+        }
+        if skus.len() > 1 && skus.iter().any(|s| s.contains(',')) {
+            return Err(WooError::InvalidInput(
+                "a SKU containing a comma must be looked up alone".into(),
+            ));
+        }
+        let fields: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+        let mut q = vec![("sku", skus.join(","))];
+        if let Some(f) = fields_param(&fields) {
+            q.push(("_fields", f));
+        }
         self.get_all(Endpoint::Products, "products", &q).await
     }
 
@@ -248,6 +274,29 @@ impl WooClient {
             }
         }
         Ok(list)
+    }
+
+    /// `PUT /products/{id}`: one product, one request (how per-item
+    /// connectors write; the sync itself sends batches).
+    pub async fn update_product(&self, update: &ProductUpdate) -> Result<Product, WooError> {
+        let body =
+            serde_json::to_value(update).map_err(|e| WooError::InvalidInput(e.to_string()))?;
+        let path = format!("products/{}", update.id);
+        self.send_json(Endpoint::Products, Method::PUT, &path, &[], Some(&body))
+            .await
+    }
+
+    /// `PUT /products/{parent}/variations/{id}`: one variation, one request.
+    pub async fn update_variation(
+        &self,
+        parent_id: u64,
+        update: &VariationUpdate,
+    ) -> Result<Variation, WooError> {
+        let body =
+            serde_json::to_value(update).map_err(|e| WooError::InvalidInput(e.to_string()))?;
+        let path = format!("products/{parent_id}/variations/{}", update.id);
+        self.send_json(Endpoint::Variations, Method::PUT, &path, &[], Some(&body))
+            .await
     }
 
     /// `POST /products/batch` in requests of at most 100 updates. A failed

@@ -76,7 +76,6 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/api/client", post(create_client))
         .route("/api/client/{id}", get(get_client))
         .route("/api/products", get(list_products))
-        .route("/api/currentInventory/{warehouse}", get(current_inventory))
         .route("/api/productPriceList/{group}", get(price_list))
         .route("/api/taxKeys", get(tax_keys))
         .route("/api/warehouses", get(warehouses))
@@ -274,37 +273,6 @@ async fn list_products(
                 .close("Product");
         });
         ok(body)
-    })
-}
-
-async fn current_inventory(
-    State(sb): State<Arc<Shared>>,
-    Extension(key): Extension<CompanyKey>,
-    Path(warehouse): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> ApiResult {
-    let warehouse = id("WarehouseID", &Some(warehouse))?.unwrap_or_default();
-    let page = input::page(&q)?;
-    with_company(&sb, &key, |co| {
-        if !co.warehouses.contains_key(&warehouse) {
-            return Err(ApiErr::not_found("warehouse"));
-        }
-        let lines: Vec<(u64, Decimal)> = co
-            .stock
-            .iter()
-            .filter(|((w, _), _)| *w == warehouse)
-            .map(|((_, item), qty)| (*item, *qty))
-            .collect();
-        ok(list_xml(
-            "CurrentInventory",
-            &paged(lines, page),
-            |x, (item, qty)| {
-                x.open("LineItem")
-                    .leaf("ItemID", item.to_string())
-                    .num("Qty", *qty)
-                    .close("LineItem");
-            },
-        ))
     })
 }
 

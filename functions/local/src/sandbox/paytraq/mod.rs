@@ -11,8 +11,9 @@
 //!   a draft without payments can be replaced by `POST /api/sale/{id}`
 //!   (the assumed update call);
 //!   an approved sales order reserves its quantities (products listed with
-//!   `WarehouseID` show `InterimAvailable = Qty − reserved`), an approved
-//!   goods invoice takes its quantities out of the warehouse;
+//!   `WarehouseID` show that warehouse's `Qty` and `InterimAvailable = Qty −
+//!   quantities in its approved sales orders`, the channel's assumption),
+//!   an approved goods invoice takes its quantities out of the warehouse;
 //! - document totals computed by the sandbox itself, exactly as described
 //!   in [`totals`]: line amount rounded to cents, tax per tax key on the
 //!   document, half away from zero (or, for a company set to per-line tax

@@ -1,6 +1,6 @@
 //! Catalogue routes: products (list with `sku`/`type`, get, update, batch with the 100-item limit and
-//! per-item errors), variations (list, batch, `manage_stock: "parent"`), taxes, tax classes, payment
-//! gateways, settings and system status.
+//! per-item errors), variations (list, update, batch, `manage_stock: "parent"`), taxes, tax classes,
+//! payment gateways, settings and system status.
 
 use super::rest::{self, ApiError, ApiResult};
 use super::state::{now_wc, State};
@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 type Q = Query<HashMap<String, String>>;
@@ -21,12 +21,12 @@ pub async fn list_products(AxState(s): AxState<Arc<Shared>>, Query(q): Q) -> Api
     let st = s.lock();
     let mut items: Vec<Value> = match q.get("sku") {
         Some(skus) => {
-            let mut wanted: Vec<&str> = skus.split(',').map(str::trim).collect();
-            wanted.push(skus.as_str());
+            let mut wanted: HashSet<&str> = skus.split(',').map(str::trim).collect();
+            wanted.insert(skus.as_str());
             let has_sku = |p: &&Value| {
                 p.get("sku")
                     .and_then(Value::as_str)
-                    .is_some_and(|s| !s.is_empty() && wanted.contains(&s))
+                    .is_some_and(|s| !s.is_empty() && wanted.contains(s))
             };
             st.products
                 .values()
@@ -314,6 +314,26 @@ pub async fn get_variation(
     rest::ok_fields(&q, v)
 }
 
+/// `PUT|PATCH|POST /products/{parent}/variations/{id}`: one variation's
+/// update; an unknown id (or one of another parent) is a 400, as WooCommerce's
+/// CRUD controller answers on update.
+pub async fn update_variation_route(
+    AxState(s): AxState<Arc<Shared>>,
+    Path((parent, id)): Path<(u64, u64)>,
+    body: Bytes,
+) -> ApiResult {
+    let changes = rest::parse_body(&body)?;
+    let mut st = s.lock();
+    let updated = update_variation(&mut st, parent, id, &changes).map_err(|_| {
+        ApiError::new(
+            400,
+            "woocommerce_rest_product_variation_invalid_id",
+            "Invalid ID.",
+        )
+    })?;
+    Ok(rest::json_response(StatusCode::OK, &updated))
+}
+
 pub async fn batch_variations(
     AxState(s): AxState<Arc<Shared>>,
     Path(parent): Path<u64>,
@@ -390,7 +410,19 @@ fn update_variation(
         }
     }
     apply_changes(v, &changes);
-    if parent_managed && v.get("manage_stock").and_then(Value::as_str) == Some("parent") {
+    // `WC_Product_Variation::get_manage_stock()`: a variation that does not
+    // manage its own stock reads `"parent"` when its parent manages stock.
+    let parent_manages = parent_obj
+        .as_ref()
+        .and_then(|p| p.get("manage_stock"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if parent_manages && v.get("manage_stock").and_then(Value::as_bool) == Some(false) {
+        if let Some(o) = v.as_object_mut() {
+            o.insert("manage_stock".into(), json!("parent"));
+        }
+    }
+    if v.get("manage_stock").and_then(Value::as_str) == Some("parent") {
         if let (Some(o), Some(p)) = (v.as_object_mut(), parent_obj.as_ref()) {
             o.insert(
                 "stock_quantity".into(),

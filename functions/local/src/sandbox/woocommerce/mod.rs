@@ -432,7 +432,10 @@ fn api_routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/products/{id}/variations/batch", vbatch())
         .route(
             "/products/{id}/variations/{vid}",
-            get(catalog::get_variation),
+            get(catalog::get_variation)
+                .put(catalog::update_variation_route)
+                .patch(catalog::update_variation_route)
+                .post(catalog::update_variation_route),
         )
         .route(
             "/orders",
