@@ -685,6 +685,17 @@ async fn sku_lookup_renders_variations_like_the_products_controller_with_fields_
         )
         .await;
     assert_eq!(r.status(), 400, "a variation of another parent");
+    // A variation is never written through the products endpoint (WooCommerce: 404).
+    let r = api
+        .send(
+            reqwest::Method::PUT,
+            "/products/54",
+            &json!({"manage_stock": true, "stock_quantity": 3}),
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "woocommerce_rest_invalid_product_id");
 
     let fields = "id,type,sku,parent_id,manage_stock,stock_quantity";
     let query = format!(

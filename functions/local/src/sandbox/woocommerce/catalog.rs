@@ -104,15 +104,13 @@ pub async fn batch_products(AxState(s): AxState<Arc<Shared>>, body: Bytes) -> Ap
         let mut done = Vec::new();
         for u in updates {
             let id = u.get("id").and_then(Value::as_u64).unwrap_or(0);
-            let result = if st.variations.contains_key(&id) {
-                Err(ApiError::new(
-                    404,
-                    "woocommerce_rest_invalid_product_id",
-                    "To manipulate product variations you should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.",
-                ))
-            } else {
-                update_one_product(&mut st, id, u).map_err(|_| product_invalid_id_400())
-            };
+            let result = update_one_product(&mut st, id, u).map_err(|e| {
+                if e.code == "woocommerce_rest_invalid_product_id" {
+                    e
+                } else {
+                    product_invalid_id_400()
+                }
+            });
             done.push(item_result(id, result));
         }
         out.insert("update".into(), Value::Array(done));
@@ -182,6 +180,9 @@ fn create_product(st: &mut State, given: &Value) -> Value {
     p
 }
 
+/// A product update through the products endpoints. A variation id is
+/// refused as WooCommerce does (404 `woocommerce_rest_invalid_product_id`):
+/// variations are written only under `/products/{parent}/variations`.
 fn update_one_product(st: &mut State, id: u64, changes: &Value) -> Result<Value, ApiError> {
     if let Some(p) = st.products.get_mut(&id) {
         apply_changes(p, changes);
@@ -189,13 +190,12 @@ fn update_one_product(st: &mut State, id: u64, changes: &Value) -> Result<Value,
         sync_parent_stock_children(st, id);
         return Ok(p);
     }
-    if let Some(parent) = st
-        .variations
-        .get(&id)
-        .and_then(|v| v.get("parent_id"))
-        .and_then(Value::as_u64)
-    {
-        return update_variation(st, parent, id, changes);
+    if st.variations.contains_key(&id) {
+        return Err(ApiError::new(
+            404,
+            "woocommerce_rest_invalid_product_id",
+            "To manipulate product variations you should use the /products/&lt;product_id&gt;/variations/&lt;id&gt; endpoint.",
+        ));
     }
     Err(ApiError::invalid_id("woocommerce_rest_product_invalid_id"))
 }
