@@ -763,21 +763,32 @@ async fn slow_world() -> (SyncWorld, SyncOptions) {
     (w, opts)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sync_lease_is_renewed_while_reading_so_a_second_worker_leaves_the_run_alone() {
-    let (w, opts) = slow_world().await;
+/// Starts a run and runs it on a task of its own (the first worker).
+async fn run_in_background(
+    w: &SyncWorld,
+    opts: &SyncOptions,
+) -> (
+    channel::model::SyncRun,
+    tokio::task::JoinHandle<channel::Result<channel::model::SyncRun>>,
+) {
     let queued = sync::start_run(&w.app, &w.channel_id, false, false)
         .await
         .unwrap();
-    let first = {
-        let (app, channel_id, run_id, opts) = (
-            w.app.clone(),
-            w.channel_id.clone(),
-            queued.run_id.clone(),
-            opts.clone(),
-        );
-        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await })
-    };
+    let (app, channel_id, run_id, opts) = (
+        w.app.clone(),
+        w.channel_id.clone(),
+        queued.run_id.clone(),
+        opts.clone(),
+    );
+    let first =
+        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await });
+    (queued, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_lease_is_renewed_while_reading_so_a_second_worker_leaves_the_run_alone() {
+    let (w, opts) = slow_world().await;
+    let (queued, first) = run_in_background(&w, &opts).await;
     // Two leases into the read: without renewal the first lease has expired.
     tokio::time::sleep(opts.lease * 2).await;
     let second = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
@@ -799,18 +810,7 @@ async fn sync_lease_is_renewed_while_reading_so_a_second_worker_leaves_the_run_a
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_worker_whose_lease_was_taken_stops_without_writing() {
     let (w, opts) = slow_world().await;
-    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
-        .await
-        .unwrap();
-    let first = {
-        let (app, channel_id, run_id, opts) = (
-            w.app.clone(),
-            w.channel_id.clone(),
-            queued.run_id.clone(),
-            opts.clone(),
-        );
-        tokio::spawn(async move { sync::run_job_with(&app, &channel_id, &run_id, &opts).await })
-    };
+    let (queued, first) = run_in_background(&w, &opts).await;
     // Another worker takes the run over (as if the first had stalled past its lease).
     tokio::time::sleep(opts.lease / 2).await;
     let taken = loop {
