@@ -10,6 +10,7 @@ use channel::processing::{process, Outcome, Trigger};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::order::parse_order;
 use channel::App;
+use local::sandbox::paytraq::control::{Fault, FaultKind};
 use local::sandbox::paytraq::state::TaxRounding;
 use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
 use local::sandbox::woocommerce::{WooSandbox, WooSandboxConfig};
@@ -678,6 +679,41 @@ async fn rounding_policy_adjust_puts_one_explained_line_on_the_draft() {
         "{reason}"
     );
     assert!(no_product.company.payments().is_empty());
+
+    // PayTraq refuses the update: needs review with PayTraq's answer; once the
+    // cause is gone, an operator's reprocessing adds the line and finishes.
+    let refused = per_line_world(RoundingPolicy::Adjust { max }).await;
+    refused.paytraq.inject_fault(Fault {
+        route: Some("POST /api/sale/{id}".into()),
+        kind: FaultKind::Status(403),
+        times: Some(1),
+    });
+    let stored = run(&refused, order).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview, "{name}");
+    assert_eq!(stored.paytraq.rounding_adjustment, None);
+    let reason = stored.reason.unwrap_or_default();
+    assert!(
+        reason.contains("PayTraq refused the rounding line"),
+        "{reason}"
+    );
+    let key = order["id"].as_u64().unwrap().to_string();
+    process(&refused.app, CHANNEL, &key, Trigger::Operator)
+        .await
+        .unwrap();
+    let stored = refused
+        .app
+        .repo
+        .get_order(CHANNEL, &key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, OrderStatus::Done, "{:?}", stored.reason);
+    let doc = refused
+        .company
+        .document(stored.paytraq.document_id.unwrap())
+        .unwrap();
+    assert_eq!(doc.total, total_of(order));
+    assert_eq!(rounding_lines(&doc).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

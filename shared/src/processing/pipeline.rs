@@ -511,7 +511,8 @@ impl<'a> Run<'a> {
 
     /// Replaces the draft with the same document plus a rounding line of
     /// `amount`. `Ok(Err(why))` when the line cannot be built (no fee
-    /// product, untaxed lines not mapped): the order then needs review.
+    /// product, untaxed lines not mapped) or PayTraq refuses the update: the
+    /// order then needs review.
     async fn add_rounding_line(
         &mut self,
         wc: &Order,
@@ -532,7 +533,16 @@ impl<'a> Run<'a> {
         // Recorded first: a retry after the update explains the line too.
         self.order.paytraq.rounding_adjustment = Some(amount);
         self.save().await?;
-        self.pt()?.update_sale(id, &sale).await?;
+        match self.pt()?.update_sale(id, &sale).await {
+            Ok(()) => {}
+            // Refused outright: nothing changed, and the draft needs a person.
+            Err(e) if !e.is_ambiguous() && !e.is_retryable() => {
+                self.order.paytraq.rounding_adjustment = None;
+                self.save().await?;
+                return Ok(Err(format!("PayTraq refused the rounding line: {e}")));
+            }
+            Err(e) => return Err(e.into()),
+        }
         self.boundary("after:update_sale")?;
         Ok(Ok(()))
     }
