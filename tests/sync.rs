@@ -367,13 +367,7 @@ async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
         first.is_err(),
         "a 503 on a batch stops the job to be resumed"
     );
-    let stored = w
-        .app
-        .repo
-        .get_sync_run(&w.channel_id, &queued.run_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_run(&w, &queued.run_id).await;
     assert_eq!(stored.status, SyncStatus::Running);
     assert_eq!(stored.lease_until, None, "lease released for the next try");
     assert_eq!(
@@ -763,6 +757,16 @@ async fn slow_world() -> (SyncWorld, SyncOptions) {
     (w, opts)
 }
 
+/// The run as stored now.
+async fn stored_run(w: &SyncWorld, run_id: &str) -> channel::model::SyncRun {
+    w.app
+        .repo
+        .get_sync_run(&w.channel_id, run_id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// Starts a run and runs it on a task of its own (the first worker).
 async fn run_in_background(
     w: &SyncWorld,
@@ -814,13 +818,7 @@ async fn sync_worker_whose_lease_was_taken_stops_without_writing() {
     // Another worker takes the run over (as if the first had stalled past its lease).
     tokio::time::sleep(opts.lease / 2).await;
     let taken = loop {
-        let mut run = w
-            .app
-            .repo
-            .get_sync_run(&w.channel_id, &queued.run_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let mut run = stored_run(&w, &queued.run_id).await;
         assert_eq!(run.status, SyncStatus::Running);
         run.lease_until = Some(chrono::Utc::now() + chrono::Duration::minutes(5));
         // A renewal of the first worker may land between our read and write.
@@ -835,13 +833,7 @@ async fn sync_worker_whose_lease_was_taken_stops_without_writing() {
     assert!(matches!(err, Error::LeaseLost(_)), "{err}");
     assert!(err.to_string().contains("another worker"), "{err}");
     assert!(writes(&w).is_empty(), "nothing written");
-    let stored = w
-        .app
-        .repo
-        .get_sync_run(&w.channel_id, &queued.run_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = stored_run(&w, &queued.run_id).await;
     assert_eq!(
         stored.version, taken.version,
         "the run record left to its new owner"
