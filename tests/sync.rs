@@ -434,9 +434,7 @@ async fn sync_mass_zero_guard_refuses_unless_forced() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_empty_paytraq_catalogue_is_refused() {
-    let w = world(WorldConfig::default()).await;
-    w.woo
-        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    let w = one_product_world().await;
     let refused = run(&w, false, false).await;
     assert_eq!(refused.status, SyncStatus::Refused);
     assert!(report(&refused).refused.unwrap().contains("no products"));
@@ -466,9 +464,7 @@ async fn sync_dry_run_returns_the_plan_and_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_run_leased_by_another_worker_is_left_alone() {
-    let w = world(WorldConfig::default()).await;
-    w.woo
-        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    let w = one_product_world().await;
     w.paytraq_item("S1", dec!(9), None);
     let mut queued = sync::start_run(&w.app, &w.channel_id, false, false)
         .await
@@ -505,9 +501,7 @@ async fn sync_run_leased_by_another_worker_is_left_alone() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_sync_function_fans_out_daily_and_runs_sqs_jobs() {
-    let w = world(WorldConfig::default()).await;
-    w.woo
-        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    let w = one_product_world().await;
     w.paytraq_item("S1", dec!(2), None);
 
     let answer = lambda::handle(&w.app, &json!({"job": "daily_sync"}))
@@ -553,9 +547,7 @@ async fn stock_sync_function_fans_out_daily_and_runs_sqs_jobs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stock_sync_function_reports_an_interrupted_job_as_a_batch_item_failure() {
-    let w = world(WorldConfig::default()).await;
-    w.woo
-        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    let w = one_product_world().await;
     w.paytraq_item("S1", dec!(2), None);
     let queued = sync::start_run(&w.app, &w.channel_id, false, false)
         .await
@@ -755,6 +747,14 @@ async fn slow_world() -> (SyncWorld, SyncOptions) {
         ..SyncOptions::default()
     };
     (w, opts)
+}
+
+/// A shop with one managed product, SKU S1 (id 1), 5 in stock.
+async fn one_product_world() -> SyncWorld {
+    let w = world(WorldConfig::default()).await;
+    w.woo
+        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+    w
 }
 
 /// The run as stored now.
