@@ -249,6 +249,23 @@ fn order_001_as(id: u64) -> Value {
     order
 }
 
+/// The order as placed with a method paid later (bank transfer awaited).
+fn unpaid(mut order: Value) -> Value {
+    order["date_paid"] = Value::Null;
+    order["date_paid_gmt"] = Value::Null;
+    order["status"] = "on-hold".into();
+    order
+}
+
+/// The order as WooCommerce reports it once the payment arrived.
+fn paid_later(mut order: Value) -> Value {
+    order["date_paid"] = "2026-11-28T12:00:00".into();
+    order["date_paid_gmt"] = "2026-11-28T10:00:00".into();
+    order["status"] = "processing".into();
+    order["date_modified_gmt"] = "2026-11-28T10:00:01".into();
+    order
+}
+
 fn notes_of(w: &World, id: u64) -> Vec<String> {
     w.woo
         .notes(id)
@@ -375,10 +392,7 @@ async fn redelivery_of_a_finished_order_does_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unpaid_order_is_paid_once_when_the_shop_says_so() {
     let w = world(DocumentType::SalesInvoice).await;
-    let mut order = order_001_as(800);
-    order["date_paid"] = Value::Null;
-    order["date_paid_gmt"] = Value::Null;
-    order["status"] = "on-hold".into();
+    let mut order = unpaid(order_001_as(800));
     let first = run(&w, &order).await;
     assert_eq!(
         first.status,
@@ -387,10 +401,7 @@ async fn an_unpaid_order_is_paid_once_when_the_shop_says_so() {
     );
     assert!(w.company.payments().is_empty());
 
-    order["date_paid"] = "2026-11-28T12:00:00".into();
-    order["date_paid_gmt"] = "2026-11-28T10:00:00".into();
-    order["status"] = "processing".into();
-    order["date_modified_gmt"] = "2026-11-28T10:00:01".into();
+    order = paid_later(order);
     for _ in 0..2 {
         let paid = run(&w, &order).await;
         assert!(paid.paytraq.paid);
@@ -529,6 +540,24 @@ async fn a_thousand_orders_under_faults_end_settled_without_duplicates() {
         counts.get(&OrderStatus::Done).copied().unwrap_or(0) >= 900,
         "{counts:?}"
     );
+    // Every finished order has its four notes, each once, whatever failed on the way.
+    for id in &ids {
+        let o = w
+            .app
+            .repo
+            .get_order(CHANNEL, &id.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        if o.status == OrderStatus::Done {
+            let notes = notes_of(&w, *id);
+            let mut unique = notes.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), notes.len(), "order {id}: {notes:?}");
+            assert_eq!(notes.len(), 4, "order {id}: {notes:?}");
+        }
+    }
 }
 
 /// A world whose PayTraq company rounds tax per line (arithmetic the
@@ -760,10 +789,7 @@ async fn a_crash_around_the_rounding_update_still_yields_one_line_and_one_note()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_changed_in_the_shop_while_it_is_processed_is_not_retried_for_it() {
     let w = world(DocumentType::SalesInvoice).await;
-    let mut order = order_001_as(950);
-    order["date_paid"] = Value::Null;
-    order["date_paid_gmt"] = Value::Null;
-    order["status"] = "on-hold".into();
+    let order = unpaid(order_001_as(950));
     deliver(&w, &order).await;
     // While the document is being created (slow PayTraq), the shop reports
     // the order paid: intake stores the newer payload under the processor.
@@ -773,11 +799,7 @@ async fn an_order_changed_in_the_shop_while_it_is_processed_is_not_retried_for_i
         tokio::spawn(async move { process(&app, CHANNEL, "950", Trigger::Queue).await })
     };
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
-    let mut paid = order.clone();
-    paid["date_paid"] = "2026-11-28T12:00:00".into();
-    paid["date_paid_gmt"] = "2026-11-28T10:00:00".into();
-    paid["status"] = "processing".into();
-    paid["date_modified_gmt"] = "2026-11-28T10:00:01".into();
+    let paid = paid_later(order.clone());
     assert!(deliver(&w, &paid).await.changed());
     let first = processing.await.unwrap();
     assert!(

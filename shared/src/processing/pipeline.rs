@@ -443,18 +443,21 @@ impl<'a> Run<'a> {
             self.order.status = OrderStatus::DocumentCreated;
             self.order.reason = None;
         }
-        self.save().await?;
-        if let Some(amount) = self.order.paytraq.rounding_adjustment {
-            let text = format!(
+        let rounding = self.order.paytraq.rounding_adjustment.map(|amount| {
+            format!(
                 "rounding adjustment of {amount:+} {} added to {label} (PayTraq total without it {}, WooCommerce total {}; the channel allows up to {})",
                 wc.currency,
                 wc.total - amount,
                 wc.total,
                 self.rounding_allowance().unwrap_or_default(),
-            );
+            )
+        });
+        if let Some(text) = &rounding {
             self.order
                 .record(TimelineEvent::now("rounding", text.clone()));
-            self.save().await?;
+        }
+        self.save().await?;
+        if let Some(text) = rounding {
             self.note("rounding", &format!("PayTraq: {text}.")).await?;
         }
         self.note(
@@ -744,7 +747,7 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// A note whose outcome is unknown: look for it before writing it again.
+    /// A note whose outcome is unknown: look for it, and write it if it is not there.
     async fn notes_in_doubt(&mut self, _wc: &Order) -> Result<(), Step> {
         let Some(mark) = self.order.effect_in_doubt.clone() else {
             return Ok(());
@@ -763,12 +766,15 @@ impl<'a> Run<'a> {
             .await?
             .iter()
             .any(|n| n.note.trim() == text.trim());
-        self.order.effect_in_doubt = None;
         if written {
+            self.order.effect_in_doubt = None;
             self.order.notes_sent.push(key.to_string());
+            self.save().await?;
+            return Ok(());
         }
-        self.save().await?;
-        Ok(())
+        // Not written: its step is already recorded and will not run again,
+        // so the note is sent now.
+        self.note(key, text).await
     }
 
     // ---- lookups ----------------------------------------------------------------
