@@ -574,35 +574,3 @@ mod tests {
         assert!(report.request_factor(peers) > report.request_factor(kind));
     }
 }
-
-/// The issue's full-size benchmark (20,000 SKUs, 50 ms): minutes of wall
-/// time, so only on demand: `cargo test -p local --lib bench_full -- --ignored --nocapture`.
-#[cfg(test)]
-mod full {
-    use super::*;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    #[ignore = "minutes long; run on demand"]
-    async fn bench_full_size_meets_the_issue_targets() {
-        let report = bench_sync(BenchConfig::default()).await.unwrap();
-        println!("{report}");
-        assert_eq!(report.skus, 20_000);
-        assert_eq!(report.batched.items_written, 400);
-        assert!(
-            report.request_overhead() <= 0.10,
-            "{:.3} over the lower bound",
-            report.request_overhead()
-        );
-        for p in &report.per_item {
-            assert!(
-                report.time_factor(p) >= TIME_FACTOR_TARGET,
-                "{}: {:.1}x less wall time",
-                p.method.label(),
-                report.time_factor(p)
-            );
-        }
-        assert!(report
-            .peak_memory_bytes
-            .is_some_and(|b| b < 128 * 1024 * 1024));
-    }
-}
