@@ -12,11 +12,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use channel::admin::OPENAPI_JSON;
+use channel::host::{Host, HostConfig};
 use channel::secrets::Secret;
-use local::host::{Host, HostConfig};
-use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
-use local::sandbox::woocommerce::{KeyPermissions, WooSandbox, WooSandboxConfig};
+use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
 use serde_json::{json, Value};
+use woocommerce_sandbox::{KeyPermissions, WooSandbox, WooSandboxConfig};
 
 const ADMIN_TOKEN: &str = "admin-token-for-tests-7c1d";
 const PT_KEY: &str = "pt-key-4f9a1c";
@@ -727,7 +727,7 @@ async fn validation_errors_name_fields_and_unknown_channels_are_404() {
 #[tokio::test]
 async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_process() {
     let h = Harness::start(true).await;
-    let ch = e2e::active_channel(&h.host.app, "inbox1", "http://127.0.0.1:9", "whsec").await;
+    let ch = testkit::active_channel(&h.host.app, "inbox1", "http://127.0.0.1:9", "whsec").await;
     let now = chrono::Utc::now();
     let mut order = channel::model::InboxOrder {
         channel_id: ch.id.clone(),
@@ -795,7 +795,7 @@ async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_proces
 async fn openapi_document_matches_the_routes() {
     let doc: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
     let h = Harness::start(true).await;
-    e2e::active_channel(&h.host.app, "docs1", "http://127.0.0.1:9", "whsec").await;
+    testkit::active_channel(&h.host.app, "docs1", "http://127.0.0.1:9", "whsec").await;
     let (status, served) = h.call("GET", "/admin/openapi.json", None).await;
     assert_eq!(status, 200);
     assert_eq!(served, doc);

@@ -9,19 +9,19 @@ use channel::queue::Message;
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::store::{Repo, StoreError};
 use chrono::{TimeZone, Utc};
-use e2e::Backends;
 use rust_decimal_macros::dec;
+use testkit::Backends;
 
 macro_rules! contract {
     ($($case:ident),* $(,)?) => {
         mod embedded {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(e2e::embedded()).await }
+            async fn $case() { super::$case(testkit::embedded()).await }
             )*
         }
         mod aws {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $case() { super::$case(e2e::aws().await).await }
+            async fn $case() { super::$case(testkit::aws().await).await }
             )*
         }
     };
@@ -443,7 +443,7 @@ async fn queue_redelivers_unacknowledged_message(b: Backends) {
     assert_eq!(first[0].receive_count, 1);
     // Not acknowledged: after the visibility timeout it comes back.
     let mut again = Vec::new();
-    let deadline = std::time::Instant::now() + e2e::VISIBILITY * 6;
+    let deadline = std::time::Instant::now() + testkit::VISIBILITY * 6;
     while again.is_empty() && std::time::Instant::now() < deadline {
         again = q.receive(1, Duration::from_secs(1)).await.unwrap();
     }
@@ -456,7 +456,7 @@ async fn queue_redelivers_unacknowledged_message(b: Backends) {
     assert_eq!(third.len(), 1);
     q.ack(&third[0].receipt).await.unwrap();
     assert!(q
-        .receive(1, e2e::VISIBILITY + Duration::from_secs(1))
+        .receive(1, testkit::VISIBILITY + Duration::from_secs(1))
         .await
         .unwrap()
         .is_empty());

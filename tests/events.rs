@@ -21,8 +21,8 @@ const EVENTS_SECRET: &str = "events-test-secret-not-for-production";
 
 #[tokio::test]
 async fn webhook_events_are_answered_by_the_receiver() {
-    let (app, queue) = e2e::embedded_app();
-    e2e::active_channel(
+    let (app, queue) = testkit::embedded_app();
+    testkit::active_channel(
         &app,
         "demo-channel",
         "https://shop.example.lv",
@@ -97,7 +97,7 @@ fn schedule_events_name_their_jobs() {
 
 #[tokio::test]
 async fn admin_events_are_answered_by_the_admin_router() {
-    let (app, _) = e2e::embedded_app();
+    let (app, _) = testkit::embedded_app();
     let router = channel::admin::router(app, channel::admin::AdminAuth::Iam);
     let send = |file: &str| {
         let request = lambda_http::request::from_str(&event(file)).unwrap();

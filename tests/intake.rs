@@ -14,7 +14,7 @@ use tower::ServiceExt;
 const CHANNEL: &str = "lv-shop";
 
 fn fixture_secret() -> String {
-    std::fs::read_to_string(e2e::fixtures_dir().join("webhook-secret.txt"))
+    std::fs::read_to_string(testkit::fixtures_dir().join("webhook-secret.txt"))
         .expect("webhook-secret.txt")
         .trim()
         .to_string()
@@ -94,11 +94,11 @@ fn deliveries(case: &Path) -> Vec<(PathBuf, PathBuf)> {
 
 #[tokio::test]
 async fn webhook_fixture_captures_are_all_stored() {
-    let (app, queue) = e2e::embedded_app();
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", &fixture_secret()).await;
+    let (app, queue) = testkit::embedded_app();
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", &fixture_secret()).await;
     let mut cases = 0;
     let mut total_deliveries = 0;
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(e2e::fixtures_dir().join("cases"))
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(testkit::fixtures_dir().join("cases"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -157,10 +157,10 @@ async fn webhook_fixture_captures_are_all_stored() {
 
 #[tokio::test]
 async fn webhook_ping_fixture_is_answered_200_and_recorded() {
-    let (app, _) = e2e::embedded_app();
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", &fixture_secret()).await;
+    let (app, _) = testkit::embedded_app();
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", &fixture_secret()).await;
     for name in ["webhook-ping-order.created", "webhook-ping-order.updated"] {
-        let dir = e2e::fixtures_dir().join("api");
+        let dir = testkit::fixtures_dir().join("api");
         let body = std::fs::read(dir.join(format!("{name}.body"))).unwrap();
         let status = post(
             &app,
@@ -184,17 +184,17 @@ async fn webhook_ping_fixture_is_answered_200_and_recorded() {
 
 fn sample_order_body() -> Vec<u8> {
     std::fs::read(
-        e2e::fixtures_dir().join("cases/001-single-line-bacs-paid/webhook-order.created.body"),
+        testkit::fixtures_dir().join("cases/001-single-line-bacs-paid/webhook-order.created.body"),
     )
     .unwrap()
 }
 
 #[tokio::test]
 async fn forged_deliveries_are_refused_and_nothing_is_stored() {
-    let (app, queue) = e2e::embedded_app();
+    let (app, queue) = testkit::embedded_app();
     let secret = fixture_secret();
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", &secret).await;
-    e2e::active_channel(
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", &secret).await;
+    testkit::active_channel(
         &app,
         "other",
         "https://other.example.lv",
@@ -269,14 +269,14 @@ async fn forged_deliveries_are_refused_and_nothing_is_stored() {
 
 #[tokio::test]
 async fn unknown_and_inactive_channels_get_404() {
-    let (app, _) = e2e::embedded_app();
+    let (app, _) = testkit::embedded_app();
     let body = sample_order_body();
     let headers = signed_headers("order.created", &body, "s");
     assert_eq!(
         post(&app, "nope", &headers, body.clone()).await,
         StatusCode::NOT_FOUND
     );
-    let mut ch = e2e::active_channel(&app, "paused", "https://shop.example.lv", "s").await;
+    let mut ch = testkit::active_channel(&app, "paused", "https://shop.example.lv", "s").await;
     ch.state = channel::model::ChannelState::Deactivated;
     app.repo.save_channel(&mut ch).await.unwrap();
     assert_eq!(
@@ -287,9 +287,9 @@ async fn unknown_and_inactive_channels_get_404() {
 
 #[tokio::test]
 async fn oversized_body_is_413_before_parsing() {
-    let (app, _) = e2e::embedded_app();
+    let (app, _) = testkit::embedded_app();
     let secret = "s";
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
     let body = vec![b' '; app.options.max_body_bytes + 1];
     let headers = signed_headers("order.created", &body, secret);
     assert_eq!(
@@ -307,9 +307,9 @@ async fn oversized_body_is_413_before_parsing() {
 
 #[tokio::test]
 async fn signed_content_that_is_not_an_order_is_kept_as_failed() {
-    let (app, queue) = e2e::embedded_app();
+    let (app, queue) = testkit::embedded_app();
     let secret = "s";
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
     // What WooCommerce sends when the order was deleted before the delivery ran.
     let error_object =
         br#"{"code":"woocommerce_rest_shop_order_invalid_id","message":"Invalid ID.","data":{"status":404}}"#.to_vec();
@@ -339,9 +339,9 @@ async fn signed_content_that_is_not_an_order_is_kept_as_failed() {
 
 #[tokio::test]
 async fn drafts_and_other_topics_are_answered_but_not_stored() {
-    let (app, _) = e2e::embedded_app();
+    let (app, _) = testkit::embedded_app();
     let secret = "s";
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
     let mut order: serde_json::Value = serde_json::from_slice(&sample_order_body()).unwrap();
     for status in ["checkout-draft", "draft", "auto-draft"] {
         order["status"] = status.into();
@@ -379,9 +379,9 @@ async fn drafts_and_other_topics_are_answered_but_not_stored() {
 
 #[tokio::test]
 async fn an_older_payload_never_replaces_a_newer_one() {
-    let (app, _) = e2e::embedded_app();
+    let (app, _) = testkit::embedded_app();
     let secret = "s";
-    e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
+    testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", secret).await;
     let mut order: serde_json::Value = serde_json::from_slice(&sample_order_body()).unwrap();
     order["date_modified_gmt"] = "2026-11-28T10:00:00".into();
     order["status"] = "completed".into();
@@ -428,8 +428,8 @@ proptest::proptest! {
     ) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let status = rt.block_on(async {
-            let (app, _) = e2e::embedded_app();
-            e2e::active_channel(&app, CHANNEL, "https://shop.example.lv", "s").await;
+            let (app, _) = testkit::embedded_app();
+            testkit::active_channel(&app, CHANNEL, "https://shop.example.lv", "s").await;
             let mut headers = Vec::new();
             if let Some(t) = &topic { headers.push(("x-wc-webhook-topic".to_string(), t.clone())); }
             let sig = if sign_it { Some(sign(&body, b"s")) } else { signature.clone() };

@@ -10,12 +10,12 @@ use channel::processing::{process, Outcome, Trigger};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::order::parse_order;
 use channel::App;
-use local::sandbox::paytraq::control::{Fault, FaultKind};
-use local::sandbox::paytraq::state::TaxRounding;
-use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
-use local::sandbox::woocommerce::{WooSandbox, WooSandboxConfig};
+use paytraq_sandbox::control::{Fault, FaultKind};
+use paytraq_sandbox::state::TaxRounding;
+use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
 
 const CHANNEL: &str = "lv-shop";
 
@@ -38,7 +38,7 @@ fn read_json(path: PathBuf) -> Value {
 }
 
 async fn world(document_type: DocumentType) -> World {
-    let catalog = e2e::fixtures_dir().join("catalog");
+    let catalog = testkit::fixtures_dir().join("catalog");
     let woo = WooSandbox::start(WooSandboxConfig::default())
         .await
         .unwrap();
@@ -97,7 +97,7 @@ async fn world(document_type: DocumentType) -> World {
         );
     }
 
-    let (mut app, _queue) = e2e::embedded_app();
+    let (mut app, _queue) = testkit::embedded_app();
     app.options.paytraq_base_url = paytraq.base_url();
     let app = App::new(
         app.repo.records().clone(),
@@ -110,7 +110,7 @@ async fn world(document_type: DocumentType) -> World {
             ..app.options.clone()
         },
     );
-    let mut ch: Channel = e2e::active_channel(&app, CHANNEL, &woo.base_url(), "whsec").await;
+    let mut ch: Channel = testkit::active_channel(&app, CHANNEL, &woo.base_url(), "whsec").await;
     ch.tax_map = tax_map;
     ch.payment_map = payment_map;
     ch.settings.document_type = document_type;
@@ -142,7 +142,7 @@ async fn world(document_type: DocumentType) -> World {
 
 /// Every case folder's `order.json`, sorted.
 fn fixture_orders() -> Vec<(String, Value)> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(e2e::fixtures_dir().join("cases"))
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(testkit::fixtures_dir().join("cases"))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.join("order.json").exists())
@@ -242,7 +242,7 @@ async fn processing_fixture_orders_match_woocommerce_totals() {
 /// Case 001 (one line, bank transfer, paid at checkout) as a new order.
 fn order_001_as(id: u64) -> Value {
     let mut order =
-        read_json(e2e::fixtures_dir().join("cases/001-single-line-bacs-paid/order.json"));
+        read_json(testkit::fixtures_dir().join("cases/001-single-line-bacs-paid/order.json"));
     order["id"] = id.into();
     order["number"] = id.to_string().into();
     order["billing"]["email"] = format!("buyer{id}@example.lv").into();
@@ -274,7 +274,7 @@ fn notes_of(w: &World, id: u64) -> Vec<String> {
         .collect()
 }
 
-fn documents_for(w: &World, id: u64) -> Vec<local::sandbox::paytraq::state::SaleRec> {
+fn documents_for(w: &World, id: u64) -> Vec<paytraq_sandbox::state::SaleRec> {
     let marker = format!("[ref:{CHANNEL}/{id}]");
     w.company
         .documents()
@@ -476,11 +476,10 @@ async fn a_thousand_orders_under_faults_end_settled_without_duplicates() {
     let w = world(DocumentType::SalesInvoice).await;
     // 3% of PayTraq calls fail (500 before or after the effect, or time out); 3% of shop calls fail.
     w.paytraq.set_error_rate(0.03);
-    w.woo
-        .set_faults(local::sandbox::woocommerce::config::Faults {
-            error_rate: 0.03,
-            ..Default::default()
-        });
+    w.woo.set_faults(woocommerce_sandbox::config::Faults {
+        error_rate: 0.03,
+        ..Default::default()
+    });
     let ids: Vec<u64> = (10_000..11_000).collect();
     for id in &ids {
         let order = order_001_as(*id);
@@ -572,8 +571,8 @@ async fn per_line_world(rounding: RoundingPolicy) -> World {
 }
 
 fn rounding_lines(
-    doc: &local::sandbox::paytraq::state::SaleRec,
-) -> Vec<&local::sandbox::paytraq::state::SaleLineRec> {
+    doc: &paytraq_sandbox::state::SaleRec,
+) -> Vec<&paytraq_sandbox::state::SaleLineRec> {
     doc.lines
         .iter()
         .filter(|l| {

@@ -5,16 +5,16 @@
 
 use std::time::Duration;
 
+use channel::host::{Host, HostConfig};
 use channel::intake::reconcile;
 use channel::model::{Channel, ChannelState};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
-use local::host::{Host, HostConfig};
-use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
-use local::sandbox::woocommerce::{WooSandbox, WooSandboxConfig};
+use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
 use rust_decimal::Decimal;
 use serde_json::json;
+use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
 
 const CHANNEL: &str = "storm";
 const SECRET: &str = "storm-webhook-secret";

@@ -13,10 +13,10 @@ use channel::model::{SyncRun, SyncStatus};
 use channel::paytraq::model::{NewSale, NewSaleLine, Operation, SaleType};
 use channel::sync::{self, lambda, Report, SyncOptions};
 use channel::Error;
-use local::bench::world::{ShopSeed, SyncWorld, WorldConfig};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
+use testkit::sync_world::{ShopSeed, SyncWorld, WorldConfig};
 
 fn managed(stock: i64) -> ShopSeed {
     ShopSeed {

@@ -1,14 +1,10 @@
-//! `local`: the whole channel on one machine, for demos, tests, benchmarks
-//! and operators who run it without AWS.
+//! `local`: the whole channel on one machine, for demos, benchmarks and
+//! operators who run it without AWS. The hosting itself is
+//! `channel::host`; the sandboxes are the `woocommerce-sandbox` and
+//! `paytraq-sandbox` crates; the worlds come from `testkit`.
 //!
-//! - [`host`]: the channel's functions in one process (embedded store,
-//!   in-process queue, scheduler);
-//! - [`sandbox`]: faithful HTTP sandboxes of the WooCommerce and PayTraq APIs;
-//! - [`bench`]: benchmarks against the sandboxes, and their test worlds;
-//! - [`demo`]: `local demo`, the whole product end to end with its checks.
+//! - [`demo`]: `local demo`, the whole product end to end with its checks;
+//! - [`bench`]: benchmarks against the sandboxes.
 
 pub mod bench;
 pub mod demo;
-pub mod host;
-pub mod sandbox;
-pub mod world;

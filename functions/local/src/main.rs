@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use channel::host::{Host, HostConfig};
 use clap::{Parser, Subcommand};
-use local::host::{Host, HostConfig};
 
 #[derive(Parser)]
 #[command(
@@ -141,15 +141,15 @@ async fn main() -> anyhow::Result<()> {
 /// and credentials printed. With both, the PayTraq company mirrors the
 /// shop's demo catalogue; a PayTraq sandbox alone has an empty company.
 struct Sandboxes {
-    woo: Option<local::sandbox::woocommerce::WooSandbox>,
-    paytraq: Option<local::sandbox::paytraq::PaytraqSandbox>,
+    woo: Option<woocommerce_sandbox::WooSandbox>,
+    paytraq: Option<paytraq_sandbox::PaytraqSandbox>,
 }
 
 impl Sandboxes {
     async fn start(kinds: &[SandboxKind]) -> anyhow::Result<Self> {
-        use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
-        use local::sandbox::woocommerce::WooSandbox;
-        use local::world::{mirror_catalogue, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+        use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
+        use testkit::world::{mirror_catalogue, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+        use woocommerce_sandbox::WooSandbox;
         let woo = match kinds.contains(&SandboxKind::Woocommerce) {
             true => Some(WooSandbox::start_demo().await?),
             false => None,

@@ -12,8 +12,8 @@ use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
-use crate::host::{Host, HostConfig};
-use crate::sandbox::woocommerce::{WooSandbox, WooSandboxConfig};
+use channel::host::{Host, HostConfig};
+use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
 
 const CHANNEL: &str = "bench-intake";
 const SECRET: &str = "bench-intake-secret";

@@ -20,7 +20,7 @@ use channel::woocommerce::catalog::ProductUpdate;
 use rust_decimal::Decimal;
 
 use super::sync::MethodFigures;
-use super::world::SyncWorld;
+use testkit::sync_world::SyncWorld;
 
 /// Which per-item method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

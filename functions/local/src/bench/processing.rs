@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use channel::model::{OrderStatus, Settings};
 use serde_json::json;
 
-use crate::world::{World, WorldConfig};
+use testkit::world::{World, WorldConfig};
 
 const CHANNEL: &str = "bench-processing";
 

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::per_item::{self, PerItem};
-use super::world::{ShopSeed, SyncWorld, WorldConfig};
+use testkit::sync_world::{ShopSeed, SyncWorld, WorldConfig};
 
 /// The catalogue and conditions of one benchmark.
 #[derive(Clone, Debug)]

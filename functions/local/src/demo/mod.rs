@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 use self::admin::AdminClient;
 use self::orders::DemoOrder;
 pub use self::report::{DemoReport, InboxRow};
-use crate::world::{World, WorldConfig, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+use testkit::world::{World, WorldConfig, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
 
 /// The payment method left unmapped on purpose.
 const UNMAPPED_METHOD: &str = "cheque";

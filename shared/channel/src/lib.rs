@@ -1,0 +1,50 @@
+//! The WooCommerce → PayTraq Sales Inbox channel.
+//!
+//! Everything the Lambda functions (and the `local` runner) share lives here:
+//! the domain model, the ports through which the domain reaches the world
+//! (store, secrets, queue, WooCommerce, PayTraq) and one adapter per
+//! technology for each port.
+//!
+//! | module          | what it is for                                            |
+//! |-----------------|-----------------------------------------------------------|
+//! | [`admin`]       | admin API and channel activation (one router, two hosts)  |
+//! | [`model`]       | channels, inbox orders, sync runs: the persisted records  |
+//! | [`store`]       | the record store port; DynamoDB and embedded (redb)       |
+//! | [`secrets`]     | per-channel credentials; Secrets Manager and embedded     |
+//! | [`queue`]       | FIFO work queues; SQS FIFO and in-process                 |
+//! | [`woocommerce`] | WooCommerce REST v3 client, order model, webhook signing  |
+//! | [`paytraq`]     | PayTraq REST (XML) client with per-company pacing         |
+//! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
+//! | [`config`]      | configuration from the environment                        |
+//! | [`telemetry`]   | structured JSON logging                                   |
+//! | [`host`]        | `local`'s entry point: every function in one process       |
+//!
+//! Features: `aws` (the DynamoDB, Secrets Manager and SQS adapters, used by
+//! the Lambdas) and `embedded` (redb and the one-process [`host`], used by
+//! `local`); both are on by default.
+
+pub mod admin;
+pub mod app;
+#[cfg(feature = "aws")]
+mod aws_error;
+#[cfg(feature = "aws")]
+pub mod aws_sdk;
+pub mod config;
+pub mod error;
+pub mod faults;
+#[cfg(feature = "embedded")]
+pub mod host;
+pub mod intake;
+pub mod model;
+pub mod money;
+pub mod paytraq;
+pub mod processing;
+pub mod queue;
+pub mod secrets;
+pub mod store;
+pub mod sync;
+pub mod telemetry;
+pub mod woocommerce;
+
+pub use app::{App, Options};
+pub use error::{Error, Result};

@@ -1,0 +1,38 @@
+//! Where the real captures are: `tests/fixtures/` in the repository (copied
+//! from the team's `shared/` folder, see its README), or the folder named by
+//! `CHANNEL_FIXTURES_DIR` (same layout). The one place that reads it.
+
+use std::path::PathBuf;
+
+/// The folder that holds `woocommerce-8.9.1/`, `paytraq/` and `woocommerce-samples/`.
+pub fn fixtures_root() -> PathBuf {
+    match std::env::var_os("CHANNEL_FIXTURES_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => repository_copy(),
+    }
+}
+
+/// The real WooCommerce 8.9.1 shop's captures.
+pub fn woocommerce_fixtures_dir() -> PathBuf {
+    fixtures_root().join("woocommerce-8.9.1")
+}
+
+/// Real PayTraq replies (anonymised).
+pub fn paytraq_fixtures_dir() -> PathBuf {
+    fixtures_root().join("paytraq")
+}
+
+/// Public WooCommerce payload samples (from the repository's copy when the
+/// folder named by `CHANNEL_FIXTURES_DIR` has none, as `shared/fixtures` has not).
+pub fn woocommerce_samples_dir() -> PathBuf {
+    let dir = fixtures_root().join("woocommerce-samples");
+    if dir.is_dir() {
+        dir
+    } else {
+        repository_copy().join("woocommerce-samples")
+    }
+}
+
+fn repository_copy() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
