@@ -1,7 +1,8 @@
 //! **Where a WooCommerce order becomes a PayTraq document.** A pure
 //! function of the order, the channel's settings and mappings, the SKU →
-//! item map and the client: no I/O, so every rule here is unit-tested and
-//! the fixture test walks real orders through it.
+//! item map and the client: no I/O, so every rule here has a row in the
+//! table of `tests/document_rules.rs`, and `tests/document_fixtures.rs`
+//! walks every real fixture order through it.
 //!
 //! PayTraq computes a document's tax per tax key on the sum of that key's
 //! lines, rounded to cents. WooCommerce rounds tax per line (or per rate at
@@ -25,7 +26,9 @@
 //! A line's unit price is its amount divided by its quantity (exact when it
 //! divides to 4 decimals, else to 6 decimals: PayTraq rounds quantity ×
 //! price to cents). Shipping becomes the document's shipping charge; fees
-//! become lines of the channel's fee product (negative fees too).
+//! become lines of the channel's fee product (negative fees too, when taxed
+//! at one rate: WooCommerce splits a negative fee's tax over the order's
+//! rates, and such a fee is refused as having several rates).
 
 use std::collections::{BTreeMap, HashMap};
 
