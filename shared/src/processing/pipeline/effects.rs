@@ -2,6 +2,7 @@
 //! points after external calls, private order notes (written once per event
 //! key, checked when their outcome is unknown) and the failure path.
 
+use crate::faults::Boundary;
 use crate::model::{OrderStatus, TimelineEvent};
 use crate::woocommerce::order::Order;
 
@@ -9,8 +10,8 @@ use super::{OrderRun, StepError, Transient};
 
 impl OrderRun<'_> {
     /// Called right after an external call, before its result is saved.
-    pub(super) fn boundary(&self, point: &str) -> Result<(), StepError> {
-        if self.app.crash.hit(point) {
+    pub(super) fn boundary(&self, point: Boundary) -> Result<(), StepError> {
+        if self.app.crash.hit(&point) {
             return Err(StepError::Transient(format!("injected crash {point}")));
         }
         Ok(())
@@ -49,7 +50,7 @@ impl OrderRun<'_> {
         self.order.effect_in_doubt = Some(format!("note:{key}\u{1f}{text}"));
         self.save().await?;
         woo.create_order_note(order_id, text, false).await?;
-        self.boundary(&format!("after:note:{key}"))?;
+        self.boundary(Boundary::AfterNote(key.to_string()))?;
         self.order.effect_in_doubt = None;
         self.order.notes_sent.push(key.to_string());
         self.save().await?;

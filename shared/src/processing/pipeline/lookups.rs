@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::faults::Boundary;
 use crate::model::DocumentType;
 use crate::paytraq::model::NewClient;
 use crate::paytraq::PaytraqClient;
@@ -112,7 +113,7 @@ impl OrderRun<'_> {
             Some(id) => id,
             None => {
                 let id = self.pt()?.create_client(&new_client(wc)).await?;
-                self.boundary("after:create_client")?;
+                self.boundary(Boundary::AfterCreateClient)?;
                 id
             }
         };

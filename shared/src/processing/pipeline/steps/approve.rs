@@ -1,6 +1,7 @@
 //! Step 3: approve the document (a refusal is checked against its status:
 //! an earlier attempt whose answer was lost may have approved it).
 
+use crate::faults::Boundary;
 use crate::model::{OrderStatus, TimelineEvent};
 
 use super::super::{OrderRun, StepError};
@@ -19,7 +20,7 @@ impl OrderRun<'_> {
             }
             Err(e) => return Err(e.into()),
         }
-        self.boundary("after:approve_sale")?;
+        self.boundary(Boundary::AfterApproveSale)?;
         self.order.paytraq.approved = true;
         self.order.status = OrderStatus::Approved;
         let label = self.document_label();

@@ -4,6 +4,7 @@
 
 use rust_decimal::Decimal;
 
+use crate::faults::Boundary;
 use crate::model::{OrderStatus, RoundingPolicy, TimelineEvent};
 use crate::paytraq::model as pt;
 use crate::processing::document::{self, explain_mismatch};
@@ -21,14 +22,14 @@ impl OrderRun<'_> {
     ) -> Result<bool, StepError> {
         let id = self.document_id()?;
         let mut sale = self.pt()?.get_sale(id).await?;
-        self.boundary("after:get_sale")?;
+        self.boundary(Boundary::AfterGetSale)?;
         let mut not_adjusted = None;
         if sale.total != wc.total {
             if let Some(amount) = self.rounding_to_apply(wc, &sale) {
                 match self.add_rounding_line(wc, amount).await? {
                     Ok(()) => {
                         sale = self.pt()?.get_sale(id).await?;
-                        self.boundary("after:get_sale:rounded")?;
+                        self.boundary(Boundary::AfterGetSaleRounded)?;
                     }
                     Err(why) => not_adjusted = Some(why),
                 }
@@ -163,7 +164,7 @@ impl OrderRun<'_> {
             }
             Err(e) => return Err(e.into()),
         }
-        self.boundary("after:update_sale")?;
+        self.boundary(Boundary::AfterUpdateSale)?;
         Ok(Ok(()))
     }
 }

@@ -1,6 +1,7 @@
 //! Step 1: create the PayTraq document, or find the one an earlier attempt
 //! created when that attempt's outcome is unknown.
 
+use crate::faults::Boundary;
 use crate::model::{OrderStatus, TimelineEvent};
 use crate::processing::document::{self, our_reference};
 use crate::woocommerce::order::Order;
@@ -31,7 +32,7 @@ impl OrderRun<'_> {
         self.order.effect_in_doubt = Some("create".into());
         self.save().await?;
         let created = self.pt()?.create_sale(&sale).await?;
-        self.boundary("after:create_sale")?;
+        self.boundary(Boundary::AfterCreateSale)?;
         self.order.paytraq.document_id = Some(created.document_id);
         self.order.paytraq.document_number = created.document_number;
         self.document_created(wc).await

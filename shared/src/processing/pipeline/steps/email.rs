@@ -1,6 +1,7 @@
 //! Step 5: e-mail the document to the buyer, at most once: an attempt whose
 //! outcome is unknown is not repeated.
 
+use crate::faults::Boundary;
 use crate::model::{OrderStatus, TimelineEvent};
 use crate::woocommerce::order::Order;
 
@@ -25,7 +26,7 @@ impl OrderRun<'_> {
         self.order.effect_in_doubt = Some("email".into());
         self.save().await?;
         let sent = self.pt()?.send_sale_by_email(id, &to).await;
-        self.boundary("after:send_email")?;
+        self.boundary(Boundary::AfterSendEmail)?;
         match sent {
             Ok(()) => self.emailed(&format!("{label} e-mailed to {to}")).await,
             Err(e) if !e.is_ambiguous() => {

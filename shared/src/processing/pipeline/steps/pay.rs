@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 
+use crate::faults::Boundary;
 use crate::model::{DocumentType, OrderStatus, TimelineEvent};
 use crate::paytraq::model::{NewPayment, NewPrepayment};
 use crate::processing::document;
@@ -71,7 +72,7 @@ impl OrderRun<'_> {
             };
             self.pt()?.add_payment(&payment).await
         };
-        self.boundary("after:add_payment")?;
+        self.boundary(Boundary::AfterAddPayment)?;
         match reply {
             Ok(r) => self.paid(wc, account, r.payment_id).await,
             // Refused outright: nothing happened, the mark can go.
