@@ -3,7 +3,7 @@
 //! key, checked when their outcome is unknown) and the failure path.
 
 use crate::faults::Boundary;
-use crate::model::{OrderStatus, TimelineEvent};
+use crate::model::{Effect, OrderStatus, TimelineEvent};
 use crate::woocommerce::order::Order;
 
 use super::{OrderRun, StepError, Transient};
@@ -20,7 +20,11 @@ impl OrderRun<'_> {
     /// Marks the order failed with a reason (timeline and an order note).
     pub(super) async fn fail(&mut self, reason: String) -> Result<(), Transient> {
         tracing::warn!(channel = %self.channel.id, order = %self.order.key, reason = %reason, "order failed");
-        self.order.effect_in_doubt = self.order.effect_in_doubt.take().filter(|e| e != "create");
+        self.order.effect_in_doubt = self
+            .order
+            .effect_in_doubt
+            .take()
+            .filter(|e| *e != Effect::Create);
         self.order.status = OrderStatus::Failed;
         self.order.reason = Some(reason.clone());
         self.order
@@ -47,7 +51,10 @@ impl OrderRun<'_> {
         let (Some(woo), Some(order_id)) = (self.woo.clone(), self.order.order_id) else {
             return Ok(());
         };
-        self.order.effect_in_doubt = Some(format!("note:{key}\u{1f}{text}"));
+        self.order.effect_in_doubt = Some(Effect::Note {
+            key: key.to_string(),
+            text: text.to_string(),
+        });
         self.save().await?;
         woo.create_order_note(order_id, text, false).await?;
         self.boundary(Boundary::AfterNote(key.to_string()))?;
@@ -59,13 +66,7 @@ impl OrderRun<'_> {
 
     /// A note whose outcome is unknown: look for it, and write it if it is not there.
     pub(super) async fn notes_in_doubt(&mut self, _wc: &Order) -> Result<(), StepError> {
-        let Some(mark) = self.order.effect_in_doubt.clone() else {
-            return Ok(());
-        };
-        let Some(rest) = mark.strip_prefix("note:") else {
-            return Ok(());
-        };
-        let Some((key, text)) = rest.split_once('\u{1f}') else {
+        let Some(Effect::Note { key, text }) = self.order.effect_in_doubt.clone() else {
             return Ok(());
         };
         let (Some(woo), Some(order_id)) = (self.woo.clone(), self.order.order_id) else {
@@ -84,7 +85,7 @@ impl OrderRun<'_> {
         }
         // Not written: its step is already recorded and will not run again,
         // so the note is sent now.
-        self.note(key, text).await
+        self.note(&key, &text).await
     }
 }
 

@@ -3,10 +3,10 @@
 //!
 //! Exactly-once rules: every step records what PayTraq handed back before
 //! the next step runs. A call that is not safe to repeat (create, payment,
-//! e-mail, order note) is preceded by a saved `effect_in_doubt` mark; a
-//! retry that finds the mark checks whether the effect happened before
-//! trying again (find the document by our reference, read `amount_due`,
-//! list the order's notes). Every save is conditional on the version read,
+//! e-mail, order note) is preceded by a saved in-doubt mark (an
+//! [`Effect`](crate::model::Effect)); a retry that finds the mark checks
+//! whether the effect happened before trying again (find the document by
+//! our reference, read `amount_due`, list the order's notes). Every save is conditional on the version read,
 //! so two workers never both move one order.
 //!
 //! Layout: here the entry points and the run's advance loop; [`state`]

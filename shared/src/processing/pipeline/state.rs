@@ -2,7 +2,7 @@
 //! conditional save: a save lost to a concurrent intake write is re-applied
 //! on the fresher record; one lost to another worker or an operator stands.
 
-use crate::model::{InboxOrder, OrderStatus};
+use crate::model::{Effect, InboxOrder, OrderStatus};
 use crate::store::StoreError;
 
 use super::OrderRun;
@@ -15,7 +15,7 @@ pub(super) struct ProcessingState {
     status: OrderStatus,
     reason: Option<String>,
     paytraq: crate::model::PaytraqIds,
-    effect_in_doubt: Option<String>,
+    effect_in_doubt: Option<Effect>,
     notes_sent: Vec<String>,
     /// Timeline entries already stored (the rest are this run's).
     timeline_len: usize,

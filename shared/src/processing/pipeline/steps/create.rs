@@ -2,7 +2,7 @@
 //! created when that attempt's outcome is unknown.
 
 use crate::faults::Boundary;
-use crate::model::{OrderStatus, TimelineEvent};
+use crate::model::{Effect, OrderStatus, TimelineEvent};
 use crate::processing::document::{self, our_reference};
 use crate::woocommerce::order::Order;
 
@@ -14,7 +14,7 @@ impl OrderRun<'_> {
         wc: &Order,
     ) -> Result<(), StepError> {
         let reference = our_reference(&self.channel.id, wc);
-        if self.order.effect_in_doubt.as_deref() == Some("create") {
+        if self.order.effect_in_doubt == Some(Effect::Create) {
             if let Some(sale) = self.pt()?.find_sale_by_reference(&reference).await? {
                 self.order.paytraq.document_id = Some(sale.document_id);
                 self.order.paytraq.document_number = sale.document_number.clone();
@@ -29,7 +29,7 @@ impl OrderRun<'_> {
         let sale = document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
             StepError::Permanent(format!("cannot build the document: {problems}"))
         })?;
-        self.order.effect_in_doubt = Some("create".into());
+        self.order.effect_in_doubt = Some(Effect::Create);
         self.save().await?;
         let created = self.pt()?.create_sale(&sale).await?;
         self.boundary(Boundary::AfterCreateSale)?;

@@ -2,7 +2,7 @@
 //! outcome is unknown is not repeated.
 
 use crate::faults::Boundary;
-use crate::model::{OrderStatus, TimelineEvent};
+use crate::model::{Effect, OrderStatus, TimelineEvent};
 use crate::woocommerce::order::Order;
 
 use super::super::{OrderRun, StepError};
@@ -15,7 +15,7 @@ impl OrderRun<'_> {
         let id = self.document_id()?;
         let to = wc.billing.email.clone().unwrap_or_default();
         let label = self.document_label();
-        if self.order.effect_in_doubt.as_deref() == Some("email") || !to.contains('@') {
+        if self.order.effect_in_doubt == Some(Effect::Email) || !to.contains('@') {
             let text = if to.contains('@') {
                 format!("{label} may already have been e-mailed (the last attempt ended without an answer); not sent again")
             } else {
@@ -23,7 +23,7 @@ impl OrderRun<'_> {
             };
             return self.emailed(&text).await;
         }
-        self.order.effect_in_doubt = Some("email".into());
+        self.order.effect_in_doubt = Some(Effect::Email);
         self.save().await?;
         let sent = self.pt()?.send_sale_by_email(id, &to).await;
         self.boundary(Boundary::AfterSendEmail)?;

@@ -4,7 +4,7 @@
 use chrono::Utc;
 
 use crate::faults::Boundary;
-use crate::model::{DocumentType, OrderStatus, TimelineEvent};
+use crate::model::{DocumentType, Effect, OrderStatus, TimelineEvent};
 use crate::paytraq::model::{NewPayment, NewPrepayment};
 use crate::processing::document;
 use crate::woocommerce::order::Order;
@@ -21,7 +21,7 @@ impl OrderRun<'_> {
             .map_err(|p| StepError::Permanent(p.to_string()))?
             .ok_or_else(|| StepError::Permanent("no money account for the payment".into()))?;
         let sales_order = self.channel.settings.document_type == DocumentType::SalesOrder;
-        if self.order.effect_in_doubt.as_deref() == Some("payment") {
+        if self.order.effect_in_doubt == Some(Effect::Payment) {
             // The last attempt's outcome is unknown: never pay twice. An
             // invoice's amount due tells; a sales order's prepayment cannot
             // be seen through the API, so a person checks.
@@ -46,7 +46,7 @@ impl OrderRun<'_> {
             "WooCommerce order #{} ({})",
             wc.number, wc.payment_method_title
         ));
-        self.order.effect_in_doubt = Some("payment".into());
+        self.order.effect_in_doubt = Some(Effect::Payment);
         self.save().await?;
         let reply = if sales_order {
             let client_id = self.order.paytraq.client_id.ok_or_else(|| {
