@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use channel::faults::Boundary;
 use channel::intake::{accept_order, Source};
 use channel::model::{Channel, DocumentType, OrderStatus, RoundingPolicy};
 use channel::processing::{process, Outcome, Trigger};
@@ -316,8 +317,8 @@ async fn process_until_settled(w: &World, key: &str) -> OrderStatus {
 
 /// Processes order `id` with a crash at `point`, then redelivers it (maybe
 /// more than once, as the queue does) until it is done.
-async fn crash_then_redeliver(w: &World, id: u64, point: &str) {
-    w.app.crash.arm(point);
+async fn crash_then_redeliver(w: &World, id: u64, point: &Boundary) {
+    w.app.crash.arm(point.clone());
     let first = process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue).await;
     assert!(first.is_err(), "crash at {point} did not happen");
     assert_eq!(
@@ -331,9 +332,11 @@ async fn crash_then_redeliver(w: &World, id: u64, point: &str) {
 async fn crash_at_every_step_boundary_still_yields_one_of_everything() {
     let w = world(DocumentType::SalesInvoice).await;
     // A clean run lists the boundaries of a full order (new client, all options on).
+    w.app.crash.record(true);
     let clean = run(&w, &order_001_as(500)).await;
+    w.app.crash.record(false);
     assert_eq!(clean.status, OrderStatus::Done);
-    let boundaries: Vec<String> = w.app.crash.passed();
+    let boundaries: Vec<Boundary> = w.app.crash.recorded();
     assert!(boundaries.len() >= 9, "{boundaries:?}");
     for (i, point) in boundaries.iter().enumerate() {
         let id = 600 + i as u64;
@@ -759,7 +762,7 @@ async fn a_crash_around_the_rounding_update_still_yields_one_line_and_one_note()
         max: Decimal::new(5, 2),
     })
     .await;
-    for (i, point) in ["after:update_sale", "after:get_sale:rounded"]
+    for (i, point) in [Boundary::AfterUpdateSale, Boundary::AfterGetSaleRounded]
         .iter()
         .enumerate()
     {

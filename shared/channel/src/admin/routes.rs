@@ -386,6 +386,7 @@ impl From<&InboxOrder> for OrderItem {
 struct OrderDetail {
     #[serde(flatten)]
     item: OrderItem,
+    /// The in-doubt mark in its string form (`create`, `note:<key>…`).
     effect_in_doubt: Option<String>,
     timeline: Vec<TimelineEvent>,
 }
@@ -439,7 +440,7 @@ async fn order(ctx: &Ctx, channel_id: &str, key: &str) -> ApiResult<InboxOrder> 
 fn detail(o: &InboxOrder) -> OrderDetail {
     OrderDetail {
         item: OrderItem::from(o),
-        effect_in_doubt: o.effect_in_doubt.clone(),
+        effect_in_doubt: o.effect_in_doubt.as_ref().map(crate::model::Effect::mark),
         timeline: o.timeline.clone(),
     }
 }

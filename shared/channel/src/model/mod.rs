@@ -5,10 +5,12 @@
 //! the same record.
 
 mod channel;
+mod effect;
 mod order;
 mod sync;
 
 pub use channel::*;
+pub use effect::Effect;
 pub use order::*;
 pub use sync::*;
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::TimelineEvent;
+use super::{Effect, TimelineEvent};
 
 /// Processing state of an inbox order.
 ///
@@ -115,11 +115,11 @@ pub struct InboxOrder {
     pub reason: Option<String>,
     #[serde(default)]
     pub paytraq: PaytraqIds,
-    /// A non-idempotent call (`create`, `payment`, `email`, `note:<key>`)
-    /// was started but its outcome not yet recorded. A retry checks
-    /// whether it took effect before trying again.
-    #[serde(default)]
-    pub effect_in_doubt: Option<String>,
+    /// A call that is not safe to repeat was started but its outcome not
+    /// yet recorded. A retry checks whether it took effect before trying
+    /// again. Old string marks still read (see [`Effect`]).
+    #[serde(default, deserialize_with = "super::effect::read_in_doubt")]
+    pub effect_in_doubt: Option<Effect>,
     /// Keys of the WooCommerce order notes already written (each event once).
     #[serde(default)]
     pub notes_sent: Vec<String>,
