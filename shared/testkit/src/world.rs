@@ -149,6 +149,7 @@ impl Mirror {
     }
 }
 
+/// A running world; [`World::stop`] ends it.
 pub struct World {
     pub woo: WooSandbox,
     /// Before the shop when [`WorldConfig::proxy`] is on.
@@ -156,7 +157,8 @@ pub struct World {
     pub paytraq: PaytraqSandbox,
     pub company: SandboxCompany,
     pub mirror: Mirror,
-    /// The channel's `App` (the host's, when hosted).
+    /// The channel's `App` (the host's, when hosted: a test that restarts
+    /// the host drops this handle first, as the store opens only once).
     pub app: App,
     /// Running when [`WorldConfig::hosted`] is set.
     pub host: Option<Host>,
@@ -165,6 +167,8 @@ pub struct World {
 }
 
 impl World {
+    /// Starts the sandboxes, seeds the shop, mirrors it in the PayTraq
+    /// company and starts the channel (bare or hosted), with no channel stored.
     pub async fn start(cfg: WorldConfig) -> anyhow::Result<Self> {
         let woo = WooSandbox::start(cfg.woo.clone()).await?;
         match cfg.shop {
