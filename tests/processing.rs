@@ -6,30 +6,17 @@ use std::path::PathBuf;
 
 use channel::faults::Boundary;
 use channel::intake::{accept_order, Source};
-use channel::model::{Channel, DocumentType, OrderStatus, RoundingPolicy};
+use channel::model::{DocumentType, OrderStatus, RoundingPolicy};
 use channel::processing::{process, Outcome, Trigger};
-use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::order::parse_order;
-use channel::App;
 use paytraq_sandbox::control::{Fault, FaultKind};
 use paytraq_sandbox::state::TaxRounding;
-use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
+use paytraq_sandbox::PaytraqSandboxConfig;
 use rust_decimal::Decimal;
 use serde_json::Value;
-use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
+use testkit::world::{Shop, World, WorldConfig};
 
 const CHANNEL: &str = "lv-shop";
-
-/// Both sandboxes, a channel wired to them, and the PayTraq side seeded
-/// from the fixture catalogue: a product per SKU, a tax key per WooCommerce
-/// tax rate with the same percentage (plus a 0% key for untaxed lines), a
-/// money account per payment gateway.
-struct World {
-    app: App,
-    woo: WooSandbox,
-    paytraq: PaytraqSandbox,
-    company: SandboxCompany,
-}
 
 fn read_json(path: PathBuf) -> Value {
     serde_json::from_str(
@@ -38,107 +25,31 @@ fn read_json(path: PathBuf) -> Value {
     .unwrap()
 }
 
+/// The shop with the fixture catalogue, the PayTraq company mirroring it
+/// (pacing out of the way), and a bare `App` with one channel that makes
+/// `document_type`, approves, pays, e-mails and puts fees on `WC-FEE`.
 async fn world(document_type: DocumentType) -> World {
-    let catalog = testkit::fixtures_dir().join("catalog");
-    let woo = WooSandbox::start(WooSandboxConfig::default())
-        .await
-        .unwrap();
-    let paytraq = PaytraqSandbox::start(PaytraqSandboxConfig::default())
-        .await
-        .unwrap();
-    paytraq.set_rate_limit(10_000.0, 10_000);
-    let company = paytraq.create_company("pt-key", "pt-token");
-
-    let mut skus = Vec::new();
-    for product in read_json(catalog.join("products.json")).as_array().unwrap() {
-        skus.push((
-            product["sku"].as_str().unwrap_or("").to_string(),
-            product["name"].as_str().unwrap_or("").to_string(),
-        ));
-    }
-    for entry in std::fs::read_dir(&catalog).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with("variations-") && !name.ends_with(".meta.json") {
-            for v in read_json(path).as_array().unwrap() {
-                skus.push((
-                    v["sku"].as_str().unwrap_or("").to_string(),
-                    format!("variation {}", v["id"]),
-                ));
-            }
-        }
-    }
-    for (sku, name) in skus.into_iter().filter(|(s, _)| !s.is_empty()) {
-        company.add_product(&sku, &name);
-    }
-    let mut tax_map = BTreeMap::new();
-    for rate in read_json(catalog.join("taxes.json")).as_array().unwrap() {
-        let percent: Decimal = rate["rate"].as_str().unwrap().parse().unwrap();
-        let key = company.add_tax_key(rate["name"].as_str().unwrap_or("tax"), percent);
-        tax_map.insert(rate["id"].as_u64().unwrap(), key.to_string());
-    }
-    tax_map.insert(
-        0,
-        company
-            .add_tax_key("Neapliekams 0%", Decimal::ZERO)
-            .to_string(),
-    );
-    company.add_product("WC-FEE", "Maksa (WooCommerce fee)");
-    let mut payment_map = BTreeMap::new();
-    for gateway in read_json(catalog.join("payment-gateways.json"))
-        .as_array()
-        .unwrap()
-    {
-        let id = gateway["id"].as_str().unwrap();
-        payment_map.insert(
-            id.to_string(),
-            company
-                .add_money_account(&format!("Merchant {id}"), "EUR")
-                .to_string(),
-        );
-    }
-
-    let (mut app, _queue) = testkit::embedded_app();
-    app.options.paytraq_base_url = paytraq.base_url();
-    let app = App::new(
-        app.repo.records().clone(),
-        app.secrets.clone(),
-        app.orders.clone(),
-        app.sync_jobs.clone(),
-        channel::Options {
-            paytraq_rate_per_second: 10_000.0,
-            paytraq_burst: 10_000,
-            ..app.options.clone()
+    let w = World::start(WorldConfig {
+        shop: Shop::Fixtures,
+        paytraq: PaytraqSandboxConfig {
+            rate_per_second: 10_000.0,
+            burst: 10_000,
+            ..PaytraqSandboxConfig::default()
         },
-    );
-    let mut ch: Channel = testkit::active_channel(&app, CHANNEL, &woo.base_url(), "whsec").await;
-    ch.tax_map = tax_map;
-    ch.payment_map = payment_map;
-    ch.settings.document_type = document_type;
-    ch.settings.approve = true;
-    ch.settings.add_payment = true;
-    ch.settings.send_email = true;
-    ch.settings.fee_item_code = Some("WC-FEE".into());
-    app.repo.save_channel(&mut ch).await.unwrap();
-    app.secrets
-        .put(
-            CHANNEL,
-            &ChannelSecrets {
-                woo_consumer_key: Some(Secret::new(woo.consumer_key())),
-                woo_consumer_secret: Some(Secret::new(woo.consumer_secret())),
-                webhook_secret: Some(Secret::new("whsec")),
-                paytraq_api_key: Some(Secret::new("pt-key")),
-                paytraq_api_token: Some(Secret::new("pt-token")),
-            },
-        )
-        .await
-        .unwrap();
-    World {
-        app,
-        woo,
-        paytraq,
-        company,
-    }
+        ..WorldConfig::default()
+    })
+    .await
+    .unwrap();
+    w.channel(CHANNEL, |s| {
+        s.document_type = document_type;
+        s.approve = true;
+        s.add_payment = true;
+        s.send_email = true;
+        s.fee_item_code = Some("WC-FEE".into());
+    })
+    .await
+    .unwrap();
+    w
 }
 
 /// Every case folder's `order.json`, sorted.

@@ -5,105 +5,44 @@
 
 use std::time::Duration;
 
-use channel::host::{Host, HostConfig};
+use channel::host::Host;
 use channel::intake::reconcile;
-use channel::model::{Channel, ChannelState};
-use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
-use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
-use rust_decimal::Decimal;
+use paytraq_sandbox::PaytraqSandboxConfig;
 use serde_json::json;
-use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
+use testkit::world::{webhook_secret, HostSetup, World, WorldConfig};
+use woocommerce_sandbox::WooSandboxConfig;
 
 const CHANNEL: &str = "storm";
-const SECRET: &str = "storm-webhook-secret";
 
-struct Rig {
-    woo: WooSandbox,
-    paytraq: PaytraqSandbox,
-    host: Host,
-    data_dir: std::path::PathBuf,
-}
-
-fn host_config(
-    data_dir: &std::path::Path,
-    paytraq: &PaytraqSandbox,
-    listen: std::net::SocketAddr,
-) -> HostConfig {
-    let mut cfg = HostConfig {
-        listen,
-        data_dir: data_dir.to_path_buf(),
-        reconcile_every: Duration::from_secs(3600),
-        ..HostConfig::default()
-    };
-    cfg.options.paytraq_base_url = paytraq.base_url();
-    cfg.options.paytraq_rate_per_second = 10_000.0;
-    cfg.options.paytraq_burst = 10_000;
-    cfg
-}
-
-async fn rig() -> Rig {
-    let woo = WooSandbox::start(WooSandboxConfig {
-        webhook_delay: Duration::from_millis(20),
-        ..Default::default()
+/// The demo shop (webhooks after 20 ms), PayTraq's pacing out of the way,
+/// the channel hosted (reconciler left to the test) with its webhooks just
+/// created in the shop by the reconciler.
+async fn rig() -> World {
+    let w = World::start(WorldConfig {
+        woo: WooSandboxConfig {
+            webhook_delay: Duration::from_millis(20),
+            ..Default::default()
+        },
+        paytraq: PaytraqSandboxConfig {
+            rate_per_second: 10_000.0,
+            burst: 10_000,
+            ..PaytraqSandboxConfig::default()
+        },
+        hosted: Some(HostSetup {
+            reconcile_every: Duration::from_secs(3600),
+            ..HostSetup::default()
+        }),
+        ..WorldConfig::default()
     })
     .await
     .unwrap();
-    woo.seed_demo();
-    let paytraq = PaytraqSandbox::start(PaytraqSandboxConfig::default())
-        .await
-        .unwrap();
-    paytraq.set_rate_limit(10_000.0, 10_000);
-    let company = paytraq.create_company("pt-key", "pt-token");
-    company.add_product("LV-S21-0099", "Pildspalva");
-    let tax_key = company.add_tax_key("PVN 21%", Decimal::from(21));
-
-    let data_dir = std::env::temp_dir().join(format!("storm-{}", uuid::Uuid::new_v4()));
-    let host = Host::start(host_config(
-        &data_dir,
-        &paytraq,
-        "127.0.0.1:0".parse().unwrap(),
-    ))
-    .await
-    .unwrap();
-    let now = chrono::Utc::now() - chrono::Duration::hours(1);
-    let mut ch = Channel {
-        state: ChannelState::Active,
-        tax_map: [(4u64, tax_key.to_string())].into_iter().collect(),
-        webhook_url: Some(format!(
-            "{}/webhooks/woocommerce/{CHANNEL}",
-            host.base_url()
-        )),
-        wc_version: Some("8.9.1".into()),
-        created_at: now,
-        updated_at: now,
-        ..Channel::new(CHANNEL, "Storm shop", woo.base_url())
-    };
-    host.app.repo.save_channel(&mut ch).await.unwrap();
-    host.app
-        .secrets
-        .put(
-            CHANNEL,
-            &ChannelSecrets {
-                woo_consumer_key: Some(Secret::new(woo.consumer_key())),
-                woo_consumer_secret: Some(Secret::new(woo.consumer_secret())),
-                webhook_secret: Some(Secret::new(SECRET)),
-                paytraq_api_key: Some(Secret::new("pt-key")),
-                paytraq_api_token: Some(Secret::new("pt-token")),
-            },
-        )
-        .await
-        .unwrap();
+    w.channel(CHANNEL, |_| {}).await.unwrap();
     // The reconciler finds no webhooks in the shop and creates both.
-    let reports = reconcile::run_all(&host.app).await.unwrap();
+    let reports = w.reconcile().await.unwrap();
     assert_eq!(reports[0].webhooks_recreated.len(), 2, "{reports:?}");
-    Rig {
-        woo,
-        paytraq,
-        host,
-        data_dir,
-    }
+    w
 }
 
 fn new_order(n: u64) -> serde_json::Value {
@@ -135,11 +74,15 @@ async fn duplicate_storm_with_concurrent_catch_up_yields_one_entry_and_one_docum
     // Every order is also delivered 3 more times at once by us, while the
     // reconciler lists the same orders and the sandbox's own deliveries run.
     let http = reqwest::Client::new();
-    let url = format!("{}/webhooks/woocommerce/{CHANNEL}", r.host.base_url());
+    let url = format!(
+        "{}/webhooks/woocommerce/{CHANNEL}",
+        r.host().unwrap().base_url()
+    );
+    let secret = webhook_secret(CHANNEL);
     let deliveries = stream::iter(ids.iter().flat_map(|id| std::iter::repeat_n(*id, 3)))
         .map(|id| {
             let body = r.woo.order_body(id).unwrap();
-            let (http, url) = (http.clone(), url.clone());
+            let (http, url, secret) = (http.clone(), url.clone(), secret.clone());
             async move {
                 let resp = http
                     .post(url)
@@ -147,7 +90,7 @@ async fn duplicate_storm_with_concurrent_catch_up_yields_one_entry_and_one_docum
                     .header("x-wc-webhook-topic", "order.updated")
                     .header(
                         "x-wc-webhook-signature",
-                        sign(body.as_bytes(), SECRET.as_bytes()),
+                        sign(body.as_bytes(), secret.as_bytes()),
                     )
                     .body(body)
                     .send()
@@ -158,7 +101,7 @@ async fn duplicate_storm_with_concurrent_catch_up_yields_one_entry_and_one_docum
         })
         .buffer_unordered(32)
         .collect::<Vec<u16>>();
-    let app = r.host.app.clone();
+    let app = r.app.clone();
     let catch_up = async move { reconcile::run_all(&app).await.unwrap() };
     let (statuses, reports) = tokio::join!(deliveries, catch_up);
     assert!(
@@ -179,12 +122,11 @@ async fn duplicate_storm_with_concurrent_catch_up_yields_one_entry_and_one_docum
     })
     .await;
     wait_until("the queue to drain", Duration::from_secs(120), || {
-        r.host.orders.is_empty()
+        r.host().unwrap().orders.is_empty()
     })
     .await;
 
     let inbox = r
-        .host
         .app
         .repo
         .list_orders(CHANNEL, None, None, 1000)
@@ -204,16 +146,13 @@ async fn duplicate_storm_with_concurrent_catch_up_yields_one_entry_and_one_docum
             order.key
         );
     }
-    r.host.stop().await;
-    let _ = std::fs::remove_dir_all(&r.data_dir);
+    r.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outage_disables_the_webhook_and_the_reconciler_recovers_every_order() {
-    let r = rig().await;
-    let addr = r.host.addr;
+    let mut r = rig().await;
     let hooks = r
-        .host
         .app
         .repo
         .get_channel(CHANNEL)
@@ -222,7 +161,9 @@ async fn outage_disables_the_webhook_and_the_reconciler_recovers_every_order() {
         .unwrap()
         .webhooks;
     // The channel goes down: every delivery fails, WooCommerce gives up on the webhooks.
-    r.host.stop().await;
+    let restart = r.host_config().unwrap();
+    drop(r.app); // the host's store closes with its last handle
+    r.host.take().unwrap().stop().await;
     let mut during = Vec::new();
     for n in 0..12 {
         during.push(
@@ -252,9 +193,7 @@ async fn outage_disables_the_webhook_and_the_reconciler_recovers_every_order() {
     }
 
     // The channel comes back on the same address with its data; the reconciler repairs.
-    let host = Host::start(host_config(&r.data_dir, &r.paytraq, addr))
-        .await
-        .unwrap();
+    let host = Host::start(restart).await.unwrap();
     let reports = reconcile::run_all(&host.app).await.unwrap();
     assert_eq!(reports[0].webhooks_reenabled.len(), 2, "{reports:?}");
     assert!(hooks
@@ -295,6 +234,7 @@ async fn outage_disables_the_webhook_and_the_reconciler_recovers_every_order() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    host.stop().await;
-    let _ = std::fs::remove_dir_all(&r.data_dir);
+    r.app = host.app.clone();
+    r.host = Some(host);
+    r.stop().await;
 }

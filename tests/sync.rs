@@ -16,7 +16,10 @@ use channel::Error;
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
-use testkit::sync_world::{ShopSeed, SyncWorld, WorldConfig};
+use testkit::shop_items::{simple_json, variable_json, variation_json, ShopSeed};
+use testkit::world::{World, WorldConfig};
+
+const CHANNEL: &str = "bench";
 
 fn managed(stock: i64) -> ShopSeed {
     ShopSeed {
@@ -34,38 +37,51 @@ fn seed(manage: &'static str, stock: Option<i64>) -> ShopSeed {
     }
 }
 
-async fn world(cfg: WorldConfig) -> SyncWorld {
-    SyncWorld::start(cfg).await.unwrap()
+/// An empty shop behind the recording proxy, PayTraq without a rate limit,
+/// and the channel `bench` syncing stock (and prices when `sync_prices`)
+/// from the company's warehouse and price group, daily.
+async fn world_with(cfg: WorldConfig, sync_prices: bool) -> World {
+    let w = World::start(cfg).await.unwrap();
+    w.channel(CHANNEL, |s| {
+        s.warehouse_id = Some(w.mirror.warehouse_id.to_string());
+        s.price_group_id = Some(w.mirror.price_group_id.to_string());
+        s.sync_prices = sync_prices;
+        s.daily_sync = true;
+    })
+    .await
+    .unwrap();
+    w
 }
 
-async fn run(w: &SyncWorld, dry_run: bool, force: bool) -> SyncRun {
-    let queued = sync::start_run(&w.app, &w.channel_id, dry_run, force)
+/// [`world_with`] without latency or prices.
+async fn world() -> World {
+    world_with(WorldConfig::sync(Duration::ZERO), false).await
+}
+
+async fn run(w: &World, dry_run: bool, force: bool) -> SyncRun {
+    let queued = sync::start_run(&w.app, CHANNEL, dry_run, force)
         .await
         .unwrap();
     assert_eq!(queued.status, SyncStatus::Queued);
-    sync::run_job_with(
-        &w.app,
-        &w.channel_id,
-        &queued.run_id,
-        &SyncOptions::default(),
-    )
-    .await
-    .unwrap()
+    sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &SyncOptions::default())
+        .await
+        .unwrap()
 }
 
 fn report(run: &SyncRun) -> Report {
     Report::from_stored(run.report.as_ref().expect("a report")).expect("a report")
 }
 
-fn stock(w: &SyncWorld, id: u64) -> Option<i64> {
+fn stock(w: &World, id: u64) -> Option<i64> {
     w.shop_stock(id).and_then(|v| v.as_i64())
 }
 
 /// Item ids written by successful batch requests, with how often.
-fn writes(w: &SyncWorld) -> BTreeMap<u64, usize> {
+fn writes(w: &World) -> BTreeMap<u64, usize> {
     let mut out = BTreeMap::new();
     for r in w
-        .proxy
+        .proxy()
+        .unwrap()
         .recorded()
         .iter()
         .filter(|r| r.is_batch_write() && r.status == 200)
@@ -85,19 +101,19 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_matches_by_sku_and_touches_only_managed_items() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     w.woo.seed_products(vec![
-        SyncWorld::simple_json(1, "SIMPLE", &managed(5)),
-        SyncWorld::simple_json(2, "SAME", &managed(4)),
-        SyncWorld::simple_json(3, "UNMANAGED", &seed("no", None)),
-        SyncWorld::simple_json(4, "SHOP-ONLY", &managed(1)),
-        SyncWorld::simple_json(5, "NEGATIVE", &managed(2)),
-        SyncWorld::simple_json(6, "RESERVED", &managed(9)),
-        SyncWorld::variable_json(10, "PARENT", &managed(3), &[11, 12]),
+        simple_json(1, "SIMPLE", &managed(5)),
+        simple_json(2, "SAME", &managed(4)),
+        simple_json(3, "UNMANAGED", &seed("no", None)),
+        simple_json(4, "SHOP-ONLY", &managed(1)),
+        simple_json(5, "NEGATIVE", &managed(2)),
+        simple_json(6, "RESERVED", &managed(9)),
+        variable_json(10, "PARENT", &managed(3), &[11, 12]),
     ]);
     w.woo.seed_variations(vec![
-        SyncWorld::variation_json(11, 10, "VAR-OWN", &managed(1)),
-        SyncWorld::variation_json(12, 10, "VAR-PARENT", &seed("parent", Some(3))),
+        variation_json(11, 10, "VAR-OWN", &managed(1)),
+        variation_json(12, 10, "VAR-PARENT", &seed("parent", Some(3))),
     ]);
     w.paytraq_item("SIMPLE", dec!(8), None);
     w.paytraq_item("SAME", dec!(4), None);
@@ -170,20 +186,14 @@ async fn sync_matches_by_sku_and_touches_only_managed_items() {
     );
 
     // A second run finds nothing to do.
-    w.proxy.clear();
+    w.proxy().unwrap().clear();
     let again = run(&w, false, false).await;
     assert_eq!(report(&again).counts.updated, 0);
     assert!(writes(&w).is_empty());
 }
 
-async fn approve_sales_order(w: &SyncWorld, item_id: u64, qty: Decimal) {
-    let channel = w
-        .app
-        .repo
-        .get_channel(&w.channel_id)
-        .await
-        .unwrap()
-        .unwrap();
+async fn approve_sales_order(w: &World, item_id: u64, qty: Decimal) {
+    let channel = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
     let pt = w.app.paytraq(&channel).await.unwrap();
     let client_id = w.company.add_client("Buyer", Some("buyer@example.com"));
     let tax_key_id = w.company.add_tax_key("PVN 21%", dec!(21));
@@ -193,7 +203,7 @@ async fn approve_sales_order(w: &SyncWorld, item_id: u64, qty: Decimal) {
         client_id,
         document_date: chrono::Utc::now().date_naive(),
         currency: "EUR".into(),
-        warehouse_id: Some(w.warehouse_id),
+        warehouse_id: Some(w.mirror.warehouse_id),
         loading_area_id: None,
         our_reference: "reserve-1".into(),
         include_tax: false,
@@ -211,37 +221,28 @@ async fn approve_sales_order(w: &SyncWorld, item_id: u64, qty: Decimal) {
     };
     let created = pt.create_sale(&sale).await.unwrap();
     pt.approve_sale(created.document_id).await.unwrap();
-    assert_eq!(w.company.reserved(w.warehouse_id, item_id), qty);
+    assert_eq!(w.company.reserved(w.mirror.warehouse_id, item_id), qty);
 }
 
-async fn price_world(include_tax: bool) -> SyncWorld {
-    let w = world(WorldConfig {
-        prices_include_tax: include_tax,
-        sync_prices: true,
-        ..WorldConfig::default()
-    })
-    .await;
+async fn price_world(include_tax: bool) -> World {
+    let mut cfg = WorldConfig::sync(Duration::ZERO);
+    cfg.woo.prices_include_tax = include_tax;
+    let w = world_with(cfg, true).await;
     w.woo.seed_products(vec![
-        SyncWorld::simple_json(1, "P1", &managed(5)),
-        SyncWorld::simple_json(2, "P2", &managed(5)),
-        SyncWorld::variable_json(10, "PARENT", &seed("no", None), &[11]),
+        simple_json(1, "P1", &managed(5)),
+        simple_json(2, "P2", &managed(5)),
+        variable_json(10, "PARENT", &seed("no", None), &[11]),
     ]);
     w.woo
-        .seed_variations(vec![SyncWorld::variation_json(11, 10, "V1", &managed(5))]);
+        .seed_variations(vec![variation_json(11, 10, "V1", &managed(5))]);
     w.paytraq_item("P1", dec!(5), Some((dec!(12.1), dec!(10))));
     w.paytraq_item("P2", dec!(5), None);
     w.paytraq_item("V1", dec!(5), Some((dec!(6.0555), dec!(5.005))));
     w
 }
 
-async fn regular_price(w: &SyncWorld, sku: &str) -> Option<Decimal> {
-    let channel = w
-        .app
-        .repo
-        .get_channel(&w.channel_id)
-        .await
-        .unwrap()
-        .unwrap();
+async fn regular_price(w: &World, sku: &str) -> Option<Decimal> {
+    let channel = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
     let woo = w.app.woo(&channel).await.unwrap();
     woo.products_by_sku(&[sku], &[])
         .await
@@ -263,7 +264,8 @@ async fn sync_prices_tax_inclusive_shop_gets_gross_prices() {
         "no price in the group: untouched"
     );
     let bodies: Vec<String> = w
-        .proxy
+        .proxy()
+        .unwrap()
         .recorded()
         .into_iter()
         .filter(|r| r.is_batch_write())
@@ -300,22 +302,17 @@ async fn sync_prices_tax_exclusive_shop_gets_net_prices() {
 }
 
 /// 250 simple products and 130 variations of one parent, all changed.
-fn many_changes(w: &SyncWorld) -> Vec<u64> {
+fn many_changes(w: &World) -> Vec<u64> {
     let mut products: Vec<Value> = (1..=250)
-        .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(0)))
+        .map(|i| simple_json(i, &format!("S{i}"), &managed(0)))
         .collect();
     let var_ids: Vec<u64> = (1001..=1130).collect();
-    products.push(SyncWorld::variable_json(
-        1000,
-        "PARENT",
-        &seed("no", None),
-        &var_ids,
-    ));
+    products.push(variable_json(1000, "PARENT", &seed("no", None), &var_ids));
     w.woo.seed_products(products);
     w.woo.seed_variations(
         var_ids
             .iter()
-            .map(|id| SyncWorld::variation_json(*id, 1000, &format!("V{id}"), &managed(0)))
+            .map(|id| variation_json(*id, 1000, &format!("V{id}"), &managed(0)))
             .collect(),
     );
     for i in 1..=250 {
@@ -329,12 +326,13 @@ fn many_changes(w: &SyncWorld) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_more_than_100_changes_goes_out_in_batches_of_at_most_100() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     let ids = many_changes(&w);
     let done = run(&w, false, false).await;
     assert_eq!(done.status, SyncStatus::Succeeded, "{:?}", done.error);
     let batches: Vec<_> = w
-        .proxy
+        .proxy()
+        .unwrap()
         .recorded()
         .into_iter()
         .filter(|r| r.is_batch_write())
@@ -355,14 +353,14 @@ async fn sync_more_than_100_changes_goes_out_in_batches_of_at_most_100() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     let ids = many_changes(&w);
-    w.proxy.refuse_batches_after(2);
-    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+    w.proxy().unwrap().refuse_batches_after(2);
+    let queued = sync::start_run(&w.app, CHANNEL, false, false)
         .await
         .unwrap();
     let opts = SyncOptions::default();
-    let first = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts).await;
+    let first = sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &opts).await;
     assert!(
         first.is_err(),
         "a 503 on a batch stops the job to be resumed"
@@ -376,8 +374,8 @@ async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
     );
     assert_eq!(writes(&w).len(), 200, "two batches got through");
 
-    w.proxy.allow_all();
-    let resumed = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+    w.proxy().unwrap().allow_all();
+    let resumed = sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &opts)
         .await
         .unwrap();
     assert_eq!(resumed.status, SyncStatus::Succeeded, "{:?}", resumed.error);
@@ -393,7 +391,7 @@ async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
     );
 
     // A finished run is not run again.
-    let again = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+    let again = sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &opts)
         .await
         .unwrap();
     assert_eq!(again.version, resumed.version);
@@ -401,10 +399,10 @@ async fn sync_interrupted_half_way_resumes_without_writing_twice_or_missing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_mass_zero_guard_refuses_unless_forced() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     w.woo.seed_products(
         (1..=10)
-            .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+            .map(|i| simple_json(i, &format!("S{i}"), &managed(5)))
             .collect(),
     );
     for i in 1..=10 {
@@ -443,10 +441,10 @@ async fn sync_empty_paytraq_catalogue_is_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_dry_run_returns_the_plan_and_writes_nothing() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     w.woo.seed_products(vec![
-        SyncWorld::simple_json(1, "S1", &managed(5)),
-        SyncWorld::simple_json(2, "S2", &managed(5)),
+        simple_json(1, "S1", &managed(5)),
+        simple_json(2, "S2", &managed(5)),
     ]);
     w.paytraq_item("S1", dec!(9), None);
     w.paytraq_item("S2", dec!(5), None);
@@ -466,35 +464,25 @@ async fn sync_dry_run_returns_the_plan_and_writes_nothing() {
 async fn sync_run_leased_by_another_worker_is_left_alone() {
     let w = one_product_world().await;
     w.paytraq_item("S1", dec!(9), None);
-    let mut queued = sync::start_run(&w.app, &w.channel_id, false, false)
+    let mut queued = sync::start_run(&w.app, CHANNEL, false, false)
         .await
         .unwrap();
     queued.status = SyncStatus::Running;
     queued.lease_until = Some(chrono::Utc::now() + chrono::Duration::minutes(5));
     w.app.repo.save_sync_run(&mut queued).await.unwrap();
-    let seen = sync::run_job_with(
-        &w.app,
-        &w.channel_id,
-        &queued.run_id,
-        &SyncOptions::default(),
-    )
-    .await
-    .unwrap();
+    let seen = sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &SyncOptions::default())
+        .await
+        .unwrap();
     assert_eq!(seen.status, SyncStatus::Running);
     assert_eq!(seen.version, queued.version, "not touched");
-    assert!(w.proxy.recorded().is_empty(), "no request sent");
+    assert!(w.proxy().unwrap().recorded().is_empty(), "no request sent");
 
     // Once the lease has expired (the worker died), the run is taken over.
     queued.lease_until = Some(chrono::Utc::now() - chrono::Duration::seconds(1));
     w.app.repo.save_sync_run(&mut queued).await.unwrap();
-    let taken = sync::run_job_with(
-        &w.app,
-        &w.channel_id,
-        &queued.run_id,
-        &SyncOptions::default(),
-    )
-    .await
-    .unwrap();
+    let taken = sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &SyncOptions::default())
+        .await
+        .unwrap();
     assert_eq!(taken.status, SyncStatus::Succeeded);
     assert_eq!(stock(&w, 1), Some(9));
 }
@@ -549,10 +537,10 @@ async fn stock_sync_function_fans_out_daily_and_runs_sqs_jobs() {
 async fn stock_sync_function_reports_an_interrupted_job_as_a_batch_item_failure() {
     let w = one_product_world().await;
     w.paytraq_item("S1", dec!(2), None);
-    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+    let queued = sync::start_run(&w.app, CHANNEL, false, false)
         .await
         .unwrap();
-    w.proxy.refuse_batches_after(0);
+    w.proxy().unwrap().refuse_batches_after(0);
     let body = json!({"channel_id": "bench", "run_id": queued.run_id}).to_string();
     let event = json!({"Records": [{"messageId": "m1", "eventSource": "aws:sqs", "body": body}]});
     let answer = lambda::handle(&w.app, &event).await.unwrap();
@@ -560,16 +548,16 @@ async fn stock_sync_function_reports_an_interrupted_job_as_a_batch_item_failure(
         answer,
         json!({"batchItemFailures": [{"itemIdentifier": "m1"}]})
     );
-    w.proxy.allow_all();
+    w.proxy().unwrap().allow_all();
     let answer = lambda::handle(&w.app, &event).await.unwrap();
     assert_eq!(answer, json!({"batchItemFailures": []}));
     assert_eq!(stock(&w, 1), Some(2));
 }
 
 /// WooCommerce requests that went through the proxy, by route.
-fn routes(w: &SyncWorld) -> BTreeMap<String, usize> {
+fn routes(w: &World) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
-    for r in w.proxy.recorded() {
+    for r in w.proxy().unwrap().recorded() {
         *out.entry(r.route()).or_default() += 1;
     }
     out
@@ -577,23 +565,23 @@ fn routes(w: &SyncWorld) -> BTreeMap<String, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_lists_variations_only_of_parents_whose_variations_were_not_all_found() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     w.woo.seed_products(vec![
-        SyncWorld::simple_json(1, "S1", &managed(5)),
+        simple_json(1, "S1", &managed(5)),
         // One variation PayTraq knows, one it does not: listed.
-        SyncWorld::variable_json(10, "P1", &seed("no", None), &[11, 12]),
+        variable_json(10, "P1", &seed("no", None), &[11, 12]),
         // Both variations known (one parent-managed): not listed.
-        SyncWorld::variable_json(20, "P2", &managed(6), &[21, 22]),
+        variable_json(20, "P2", &managed(6), &[21, 22]),
         // A variation without a SKU: listed.
-        SyncWorld::variable_json(30, "P3", &seed("no", None), &[31, 32]),
+        variable_json(30, "P3", &seed("no", None), &[31, 32]),
     ]);
     w.woo.seed_variations(vec![
-        SyncWorld::variation_json(11, 10, "V11", &managed(1)),
-        SyncWorld::variation_json(12, 10, "SHOP-ONLY-VAR", &managed(1)),
-        SyncWorld::variation_json(21, 20, "V21", &managed(1)),
-        SyncWorld::variation_json(22, 20, "V22", &seed("parent", Some(6))),
-        SyncWorld::variation_json(31, 30, "V31", &seed("no", None)),
-        SyncWorld::variation_json(32, 30, "", &managed(2)),
+        variation_json(11, 10, "V11", &managed(1)),
+        variation_json(12, 10, "SHOP-ONLY-VAR", &managed(1)),
+        variation_json(21, 20, "V21", &managed(1)),
+        variation_json(22, 20, "V22", &seed("parent", Some(6))),
+        variation_json(31, 30, "V31", &seed("no", None)),
+        variation_json(32, 30, "", &managed(2)),
     ]);
     w.paytraq_item("S1", dec!(8), None);
     w.paytraq_item("V11", dec!(3), None);
@@ -613,7 +601,8 @@ async fn sync_lists_variations_only_of_parents_whose_variations_were_not_all_fou
         "P1 and P3 listed, P2 not: {calls:?}"
     );
     let listed: Vec<String> = w
-        .proxy
+        .proxy()
+        .unwrap()
         .recorded()
         .into_iter()
         .filter(|r| r.route() == "GET products/{id}/variations")
@@ -652,26 +641,21 @@ async fn sync_lists_variations_only_of_parents_whose_variations_were_not_all_fou
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_request_counts_lookups_and_no_listings_when_every_variation_matches() {
-    let w = world(WorldConfig::default()).await;
+    let w = world().await;
     let mut products: Vec<Value> = (1..=3)
-        .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+        .map(|i| simple_json(i, &format!("S{i}"), &managed(5)))
         .collect();
     let mut variations = Vec::new();
     for parent in [100u64, 200] {
         let ids: Vec<u64> = (parent + 1..=parent + 60).collect();
-        products.push(SyncWorld::variable_json(
+        products.push(variable_json(
             parent,
             &format!("P{parent}"),
             &seed("no", None),
             &ids,
         ));
         for id in ids {
-            variations.push(SyncWorld::variation_json(
-                id,
-                parent,
-                &format!("V{id}"),
-                &managed(5),
-            ));
+            variations.push(variation_json(id, parent, &format!("V{id}"), &managed(5)));
             // Every 20th variation changed.
             let qty = if id % 20 == 0 { dec!(2) } else { dec!(5) };
             w.paytraq_item(&format!("V{id}"), qty, None);
@@ -702,7 +686,8 @@ async fn sync_request_counts_lookups_and_no_listings_when_every_variation_matche
     .collect();
     assert_eq!(routes(&w), expected, "no variation listing");
     let lookups: Vec<_> = w
-        .proxy
+        .proxy()
+        .unwrap()
         .recorded()
         .into_iter()
         .filter(|r| r.route() == "GET products?sku=")
@@ -728,15 +713,11 @@ async fn sync_request_counts_lookups_and_no_listings_when_every_variation_matche
 
 /// A world whose read takes several 300 ms leases: 700 products at 150 ms
 /// a request (7 product pages and 7 PayTraq pages, then a lookup).
-async fn slow_world() -> (SyncWorld, SyncOptions) {
-    let w = world(WorldConfig {
-        latency: Duration::from_millis(150),
-        ..WorldConfig::default()
-    })
-    .await;
+async fn slow_world() -> (World, SyncOptions) {
+    let w = world_with(WorldConfig::sync(Duration::from_millis(150)), false).await;
     w.woo.seed_products(
         (1..=700)
-            .map(|i| SyncWorld::simple_json(i, &format!("S{i}"), &managed(5)))
+            .map(|i| simple_json(i, &format!("S{i}"), &managed(5)))
             .collect(),
     );
     for i in 1..=700 {
@@ -750,18 +731,17 @@ async fn slow_world() -> (SyncWorld, SyncOptions) {
 }
 
 /// A shop with one managed product, SKU S1 (id 1), 5 in stock.
-async fn one_product_world() -> SyncWorld {
-    let w = world(WorldConfig::default()).await;
-    w.woo
-        .seed_products(vec![SyncWorld::simple_json(1, "S1", &managed(5))]);
+async fn one_product_world() -> World {
+    let w = world().await;
+    w.woo.seed_products(vec![simple_json(1, "S1", &managed(5))]);
     w
 }
 
 /// The run as stored now.
-async fn stored_run(w: &SyncWorld, run_id: &str) -> channel::model::SyncRun {
+async fn stored_run(w: &World, run_id: &str) -> channel::model::SyncRun {
     w.app
         .repo
-        .get_sync_run(&w.channel_id, run_id)
+        .get_sync_run(CHANNEL, run_id)
         .await
         .unwrap()
         .unwrap()
@@ -769,18 +749,18 @@ async fn stored_run(w: &SyncWorld, run_id: &str) -> channel::model::SyncRun {
 
 /// Starts a run and runs it on a task of its own (the first worker).
 async fn run_in_background(
-    w: &SyncWorld,
+    w: &World,
     opts: &SyncOptions,
 ) -> (
     channel::model::SyncRun,
     tokio::task::JoinHandle<channel::Result<channel::model::SyncRun>>,
 ) {
-    let queued = sync::start_run(&w.app, &w.channel_id, false, false)
+    let queued = sync::start_run(&w.app, CHANNEL, false, false)
         .await
         .unwrap();
     let (app, channel_id, run_id, opts) = (
         w.app.clone(),
-        w.channel_id.clone(),
+        CHANNEL.to_string(),
         queued.run_id.clone(),
         opts.clone(),
     );
@@ -795,7 +775,7 @@ async fn sync_lease_is_renewed_while_reading_so_a_second_worker_leaves_the_run_a
     let (queued, first) = run_in_background(&w, &opts).await;
     // Two leases into the read: without renewal the first lease has expired.
     tokio::time::sleep(opts.lease * 2).await;
-    let second = sync::run_job_with(&w.app, &w.channel_id, &queued.run_id, &opts)
+    let second = sync::run_job_with(&w.app, CHANNEL, &queued.run_id, &opts)
         .await
         .unwrap();
     assert_eq!(second.status, SyncStatus::Running, "not taken over");

@@ -148,7 +148,7 @@ struct Sandboxes {
 impl Sandboxes {
     async fn start(kinds: &[SandboxKind]) -> anyhow::Result<Self> {
         use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
-        use testkit::world::{mirror_catalogue, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+        use testkit::world::{mirror, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
         use woocommerce_sandbox::WooSandbox;
         let woo = match kinds.contains(&SandboxKind::Woocommerce) {
             true => Some(WooSandbox::start_demo().await?),
@@ -169,7 +169,7 @@ impl Sandboxes {
             println!("PayTraq sandbox: {}", paytraq.base_url());
             println!("  APIKey: {PAYTRAQ_KEY}  APIToken: {PAYTRAQ_TOKEN}");
             if let Some(woo) = &woo {
-                let mirror = mirror_catalogue(woo, &company).await?;
+                let mirror = mirror(woo, &company).await?;
                 println!(
                     "  warehouse {}, price group {}, {} products, tax keys {:?}, money accounts {:?}",
                     mirror.warehouse_id,

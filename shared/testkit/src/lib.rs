@@ -3,8 +3,8 @@
 //!
 //! | module           | what it is for                                              |
 //! |------------------|-------------------------------------------------------------|
-//! | [`world`]        | sandboxes + the channel + a PayTraq company mirroring the shop |
-//! | [`sync_world`]   | a sync-sized world (one channel, items seeded by the test)  |
+//! | [`world`]        | the one world: sandboxes + the channel + a PayTraq company mirroring the shop |
+//! | [`shop_items`]   | shop products and variations as a test seeds them           |
 //! | [`proxy`]        | a recording, fault-injecting HTTP proxy before a sandbox    |
 //! | [`fixtures`]     | where the real captures are (`tests/fixtures/`)             |
 //! | this file        | each port's two implementations (embedded and AWS/moto) for the contract suites, and an embedded `App` |
@@ -14,7 +14,7 @@
 
 pub mod fixtures;
 pub mod proxy;
-pub mod sync_world;
+pub mod shop_items;
 pub mod world;
 
 pub use fixtures::{paytraq_fixtures_dir, woocommerce_fixtures_dir as fixtures_dir};

@@ -6,17 +6,14 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use channel::model::{Channel, ChannelState, Settings};
-use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
 
-use channel::host::{Host, HostConfig};
-use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
+use testkit::world::{webhook_secret, HostSetup, World, WorldConfig};
+use woocommerce_sandbox::WooSandbox;
 
 const CHANNEL: &str = "bench-intake";
-const SECRET: &str = "bench-intake-secret";
 
 #[derive(Clone, Debug)]
 pub struct IntakeBench {
@@ -55,10 +52,9 @@ pub struct IntakeReport {
     pub inbox_entries: usize,
 }
 
-/// One signed delivery body per order id, from a real sandbox order.
-async fn bodies(count: usize) -> anyhow::Result<Vec<(String, String)>> {
-    let woo = WooSandbox::start(WooSandboxConfig::default()).await?;
-    woo.seed_demo();
+/// One signed delivery body per order id, from a real order of the shop.
+fn bodies(woo: &WooSandbox, count: usize) -> anyhow::Result<Vec<(String, String)>> {
+    let secret = webhook_secret(CHANNEL);
     let created = woo
         .create_order(&serde_json::json!({
             "payment_method": "bacs", "set_paid": true,
@@ -68,14 +64,13 @@ async fn bodies(count: usize) -> anyhow::Result<Vec<(String, String)>> {
         .map_err(|e| anyhow::anyhow!("sandbox order: {e:?}"))?;
     let id = created["id"].as_u64().context("order id")?;
     let template: Value = serde_json::from_str(&woo.order_body(id).context("order body")?)?;
-    woo.shutdown().await;
     Ok((0..count)
         .map(|i| {
             let mut order = template.clone();
             order["id"] = (100_000 + i as u64).into();
             order["number"] = (100_000 + i).to_string().into();
             let body = order.to_string();
-            let signature = sign(body.as_bytes(), SECRET.as_bytes());
+            let signature = sign(body.as_bytes(), secret.as_bytes());
             (body, signature)
         })
         .collect())
@@ -90,40 +85,23 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 pub async fn run(cfg: &IntakeBench) -> anyhow::Result<IntakeReport> {
-    let data_dir = std::env::temp_dir().join(format!("bench-intake-{}", uuid::Uuid::new_v4()));
-    let host = Host::start(HostConfig {
-        listen: "127.0.0.1:0".parse()?,
-        data_dir: data_dir.clone(),
-        ..HostConfig::default()
+    // The channel only stores deliveries; the shop has no webhooks of its own.
+    let world = World::start(WorldConfig {
+        hosted: Some(HostSetup::default()),
+        ..WorldConfig::default()
     })
     .await?;
-    let mut ch = Channel {
-        state: ChannelState::Active,
-        settings: Settings {
-            auto_process: false,
-            ..Settings::default()
-        },
-        wc_version: Some("8.9.1".into()),
-        ..Channel::new(CHANNEL, "Intake benchmark", "https://shop.example.lv")
-    };
-    host.app.repo.save_channel(&mut ch).await?;
-    host.app
-        .secrets
-        .put(
-            CHANNEL,
-            &ChannelSecrets {
-                webhook_secret: Some(Secret::new(SECRET)),
-                ..Default::default()
-            },
-        )
-        .await?;
+    world.channel(CHANNEL, |s| s.auto_process = false).await?;
     let offered_count = (cfg.rate_per_second * cfg.latency_seconds) as usize;
-    let all = bodies(cfg.deliveries + offered_count).await?;
+    let all = bodies(&world.woo, cfg.deliveries + offered_count)?;
     let (throughput_set, latency_set) = all.split_at(cfg.deliveries);
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(cfg.concurrency)
         .build()?;
-    let url = format!("{}/webhooks/woocommerce/{CHANNEL}", host.base_url());
+    let url = format!(
+        "{}/webhooks/woocommerce/{CHANNEL}",
+        world.host()?.base_url()
+    );
 
     let send = |body: String, signature: String| {
         let (http, url) = (http.clone(), url.clone());
@@ -177,7 +155,7 @@ pub async fn run(cfg: &IntakeBench) -> anyhow::Result<IntakeReport> {
     let mut inbox_entries = 0;
     let mut cursor: Option<String> = None;
     loop {
-        let page = host
+        let page = world
             .app
             .repo
             .list_orders(CHANNEL, None, cursor.as_deref(), 1000)
@@ -188,8 +166,7 @@ pub async fn run(cfg: &IntakeBench) -> anyhow::Result<IntakeReport> {
             None => break,
         }
     }
-    host.stop().await;
-    let _ = std::fs::remove_dir_all(&data_dir);
+    world.stop().await;
     Ok(IntakeReport {
         deliveries: cfg.deliveries,
         seconds,

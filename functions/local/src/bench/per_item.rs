@@ -20,7 +20,7 @@ use channel::woocommerce::catalog::ProductUpdate;
 use rust_decimal::Decimal;
 
 use super::sync::MethodFigures;
-use testkit::sync_world::SyncWorld;
+use testkit::world::World;
 
 /// Which per-item method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,23 +41,20 @@ impl PerItem {
 /// Runs `method` on `skus` (in that order) against the world's shop, and
 /// counts its requests: WooCommerce's by route (from the recording proxy,
 /// cleared first), PayTraq's by call.
-pub async fn run(
-    world: &SyncWorld,
-    skus: &[&str],
-    method: PerItem,
-) -> anyhow::Result<MethodFigures> {
+pub async fn run(world: &World, skus: &[&str], method: PerItem) -> anyhow::Result<MethodFigures> {
     let channel = world
         .app
         .repo
-        .get_channel(&world.channel_id)
+        .get_channel(super::sync::CHANNEL)
         .await?
         .ok_or_else(|| anyhow::anyhow!("bench channel missing"))?;
     let woo = world.app.woo(&channel).await?;
     let pt = world.app.paytraq(&channel).await?;
-    world.proxy.clear();
+    let proxy = world.proxy()?;
+    proxy.clear();
     let started = Instant::now();
     let query = sync::read::SourceQuery {
-        warehouse_id: world.warehouse_id,
+        warehouse_id: world.mirror.warehouse_id,
         price_group_id: None,
         prices_include_tax: false,
     };
@@ -94,7 +91,7 @@ pub async fn run(
         written += 1;
     }
     let wall = started.elapsed();
-    let mut requests = super::sync::woo_requests(world);
+    let mut requests = super::sync::woo_requests(proxy);
     for (name, c) in pt.calls().by_call {
         requests.insert(format!("paytraq.{name}"), c.requests);
     }

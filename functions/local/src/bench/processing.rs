@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use channel::model::{OrderStatus, Settings};
+use paytraq_sandbox::PaytraqSandboxConfig;
 use serde_json::json;
 
-use testkit::world::{World, WorldConfig};
+use testkit::world::{HostSetup, World, WorldConfig};
 
 const CHANNEL: &str = "bench-processing";
 
@@ -43,7 +44,6 @@ async fn wait_done(world: &World, ids: &[u64], timeout: Duration) -> anyhow::Res
         let mut pending = 0;
         for id in ids {
             let done = world
-                .host
                 .app
                 .repo
                 .get_order(CHANNEL, &id.to_string())
@@ -69,14 +69,25 @@ async fn wait_done(world: &World, ids: &[u64], timeout: Duration) -> anyhow::Res
     }
 }
 
-fn settings() -> Settings {
-    Settings {
-        approve: true,
-        add_payment: true,
-        send_email: true,
-        fee_item_code: Some("WC-FEE".into()),
-        ..Settings::default()
-    }
+/// The demo shop, PayTraq with `paytraq`'s limit, and the channel hosted
+/// with every option on, its webhooks in the shop.
+async fn start_world(paytraq: PaytraqSandboxConfig) -> anyhow::Result<World> {
+    let world = World::start(WorldConfig {
+        paytraq,
+        hosted: Some(HostSetup::default()),
+        ..WorldConfig::default()
+    })
+    .await?;
+    world.channel(CHANNEL, settings).await?;
+    world.reconcile().await?;
+    Ok(world)
+}
+
+fn settings(s: &mut Settings) {
+    s.approve = true;
+    s.add_payment = true;
+    s.send_email = true;
+    s.fee_item_code = Some("WC-FEE".into());
 }
 
 /// Places `count` orders after one warm-up order; returns their ids.
@@ -105,13 +116,12 @@ async fn place(world: &World, count: usize) -> anyhow::Result<(Vec<u64>, Instant
 
 pub async fn run(orders: usize, paced_orders: usize) -> anyhow::Result<ProcessingReport> {
     // 1. Call counts, with pacing out of the way.
-    let world = World::start(WorldConfig {
-        paytraq_rate_per_second: 10_000.0,
-        paytraq_burst: 10_000,
-        ..WorldConfig::default()
+    let world = start_world(PaytraqSandboxConfig {
+        rate_per_second: 10_000.0,
+        burst: 10_000,
+        ..PaytraqSandboxConfig::default()
     })
     .await?;
-    world.direct_channel(CHANNEL, settings()).await?;
     let warm_counts = world.paytraq.request_counts();
     let (ids, _) = place(&world, orders).await?;
     // The warm-up order is done; its calls are excluded below.
@@ -131,8 +141,7 @@ pub async fn run(orders: usize, paced_orders: usize) -> anyhow::Result<Processin
     world.stop().await;
 
     // 2. Orders per hour under the real 1 request/s, burst 5.
-    let world = World::start(WorldConfig::default()).await?;
-    world.direct_channel(CHANNEL, settings()).await?;
+    let world = start_world(PaytraqSandboxConfig::default()).await?;
     let (ids, started) = place(&world, paced_orders).await?;
     wait_done(&world, &ids, Duration::from_secs(600)).await?;
     let paced_seconds = started.elapsed().as_secs_f64();

@@ -15,7 +15,12 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::per_item::{self, PerItem};
-use testkit::sync_world::{ShopSeed, SyncWorld, WorldConfig};
+use testkit::proxy::Proxy;
+use testkit::shop_items::{simple_json, variable_json, variation_json, ShopSeed};
+use testkit::world::{World, WorldConfig};
+
+/// The benchmark's channel.
+pub const CHANNEL: &str = "bench";
 
 /// The catalogue and conditions of one benchmark.
 #[derive(Clone, Debug)]
@@ -351,7 +356,7 @@ const SHOP_STOCK: i64 = 10;
 
 /// Seeds both sandboxes: every SKU with 10 in the shop; PayTraq has 10, or
 /// 7 for a changed item.
-fn seed(world: &SyncWorld, layout: &Layout) {
+fn seed(world: &World, layout: &Layout) {
     seed_shop(world, layout, true);
     for (_, sku, changed) in layout.items() {
         let qty = if *changed { SHOP_STOCK - 3 } else { SHOP_STOCK };
@@ -361,7 +366,7 @@ fn seed(world: &SyncWorld, layout: &Layout) {
 
 /// (Re)seeds the shop with 10 of every item (undoing a method's writes);
 /// the variable parents only the first time.
-fn seed_shop(world: &SyncWorld, layout: &Layout, with_parents: bool) {
+fn seed_shop(world: &World, layout: &Layout, with_parents: bool) {
     let managed = ShopSeed {
         manage: "yes",
         stock: Some(SHOP_STOCK),
@@ -375,16 +380,16 @@ fn seed_shop(world: &SyncWorld, layout: &Layout, with_parents: bool) {
     let mut products: Vec<Value> = layout
         .simple
         .iter()
-        .map(|(id, sku, _)| SyncWorld::simple_json(*id, sku, &managed))
+        .map(|(id, sku, _)| simple_json(*id, sku, &managed))
         .collect();
     let mut variations = Vec::new();
     for (parent, sku, vars) in &layout.variable {
         if with_parents {
             let ids: Vec<u64> = vars.iter().map(|v| v.0).collect();
-            products.push(SyncWorld::variable_json(*parent, sku, &parent_seed, &ids));
+            products.push(variable_json(*parent, sku, &parent_seed, &ids));
         }
         for (id, vsku, _) in vars {
-            variations.push(SyncWorld::variation_json(*id, *parent, vsku, &managed));
+            variations.push(variation_json(*id, *parent, vsku, &managed));
         }
     }
     world.woo.seed_products(products);
@@ -392,9 +397,9 @@ fn seed_shop(world: &SyncWorld, layout: &Layout, with_parents: bool) {
 }
 
 /// WooCommerce requests recorded by the world's proxy, by route.
-pub fn woo_requests(world: &SyncWorld) -> BTreeMap<String, u64> {
+pub fn woo_requests(proxy: &Proxy) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
-    for r in world.proxy.recorded() {
+    for r in proxy.recorded() {
         *out.entry(format!("woocommerce {}", r.route())).or_default() += 1;
     }
     out
@@ -405,23 +410,20 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
     let layout = Layout::new(&cfg);
     let skus = layout.items().count();
     let changed = layout.items().filter(|i| i.2).count();
-    let world = SyncWorld::start(WorldConfig {
-        latency: cfg.latency,
-        ..WorldConfig::default()
-    })
-    .await?;
+    let world = World::start(WorldConfig::sync(cfg.latency)).await?;
+    world
+        .channel(CHANNEL, |s| {
+            s.warehouse_id = Some(world.mirror.warehouse_id.to_string());
+            s.price_group_id = Some(world.mirror.price_group_id.to_string());
+            s.daily_sync = true;
+        })
+        .await?;
     seed(&world, &layout);
 
-    world.proxy.clear();
+    world.proxy()?.clear();
     let started = Instant::now();
-    let run = sync::start_run(&world.app, &world.channel_id, false, false).await?;
-    let run = sync::run_job_with(
-        &world.app,
-        &world.channel_id,
-        &run.run_id,
-        &SyncOptions::default(),
-    )
-    .await?;
+    let run = sync::start_run(&world.app, CHANNEL, false, false).await?;
+    let run = sync::run_job_with(&world.app, CHANNEL, &run.run_id, &SyncOptions::default()).await?;
     let wall = started.elapsed();
     if run.status != SyncStatus::Succeeded {
         anyhow::bail!("the sync run ended {:?}: {:?}", run.status, run.error);
@@ -431,7 +433,7 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
         .as_ref()
         .and_then(sync::Report::from_stored)
         .ok_or_else(|| anyhow::anyhow!("the run has no report"))?;
-    let mut requests = woo_requests(&world);
+    let mut requests = woo_requests(world.proxy()?);
     requests.extend(
         report
             .requests
@@ -476,9 +478,7 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
         out.subset = subset;
     }
     out.peak_memory_bytes = peak_memory_bytes();
-    world.proxy.stop();
-    world.woo.shutdown().await;
-    world.paytraq.shutdown().await;
+    world.stop().await;
     Ok(out)
 }
 

@@ -20,7 +20,8 @@ use serde_json::{json, Value};
 use self::admin::AdminClient;
 use self::orders::DemoOrder;
 pub use self::report::{DemoReport, InboxRow};
-use testkit::world::{World, WorldConfig, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+use paytraq_sandbox::PaytraqSandboxConfig;
+use testkit::world::{HostSetup, World, WorldConfig, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
 
 /// The payment method left unmapped on purpose.
 const UNMAPPED_METHOD: &str = "cheque";
@@ -43,9 +44,15 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoReport> {
     let (rate, burst) = if opts.fast { (1000.0, 1000) } else { (1.0, 5) };
     progress("starting the WooCommerce and PayTraq sandboxes and the channel");
     let world = World::start(WorldConfig {
-        paytraq_rate_per_second: rate,
-        paytraq_burst: burst,
-        admin_token: Some(token.clone()),
+        paytraq: PaytraqSandboxConfig {
+            rate_per_second: rate,
+            burst,
+            ..PaytraqSandboxConfig::default()
+        },
+        hosted: Some(HostSetup {
+            admin_token: Some(token.clone()),
+            ..HostSetup::default()
+        }),
         ..WorldConfig::default()
     })
     .await?;
@@ -55,7 +62,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<DemoReport> {
 }
 
 async fn drive(world: &World, token: &str, opts: DemoOptions) -> anyhow::Result<DemoReport> {
-    let admin = AdminClient::new(world.host.base_url(), token.to_string())?;
+    let admin = AdminClient::new(world.host()?.base_url(), token.to_string())?;
     let channel_id = activate(world, &admin).await?;
     configure(world, &admin, &channel_id).await?;
 
@@ -404,10 +411,11 @@ async fn collect(
 
 /// Prints where everything is and waits for Ctrl-C.
 async fn keep_running(world: &World, token: &str) -> anyhow::Result<()> {
+    let channel_url = world.host()?.base_url();
     println!("Everything keeps running; Ctrl-C stops it.");
-    println!("  channel (webhooks, admin API): {}", world.host.base_url());
+    println!("  channel (webhooks, admin API): {channel_url}");
     println!("  admin token (Authorization: Bearer …): {token}");
-    println!("  OpenAPI: {}/admin/openapi.json", world.host.base_url());
+    println!("  OpenAPI: {channel_url}/admin/openapi.json");
     println!(
         "  WooCommerce sandbox: {}  consumer key {}  consumer secret {}",
         world.woo.base_url(),
