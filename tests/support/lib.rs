@@ -1,7 +1,10 @@
 //! Test support: builds each port's two implementations (embedded and AWS)
 //! so one contract suite runs against both. The AWS side talks to the
 //! `moto` emulator through the real AWS SDK; `MOTO_ENDPOINT` names it (the
-//! test script starts it).
+//! test script starts it). [`fakes`] holds in-memory PayTraq and
+//! WooCommerce behind the channel's `Accounting` and `Shop` ports.
+
+pub mod fakes;
 
 use std::path::PathBuf;
 use std::sync::Arc;
