@@ -1,0 +1,9 @@
+//! The steps of the state machine, one file each, in the order they run:
+//! create the document, check its total (with the rounding policy),
+//! approve it, add the payment, e-mail it.
+
+mod approve;
+mod check_total;
+mod create;
+mod email;
+mod pay;
