@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use channel::intake::{accept_order, Source};
@@ -16,7 +15,7 @@ use channel::processing::{process, Outcome, Trigger};
 use channel::woocommerce::order::parse_order;
 use channel::woocommerce::WooError;
 use channel::App;
-use e2e::fakes::{Call, FakeAccounting, FakeConnect, FakeShop, Fault, TaxRounding};
+use e2e::fakes::{nth_call, once, Call, FakeAccounting, FakeConnect, FakeShop, Fault, TaxRounding};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -492,13 +491,13 @@ async fn redelivery_makes_one_document() {
     // whether its document was created: found by reference, not made twice.
     let order = order_001_as(541);
     deliver(&w, &order).await;
-    w.pt.set_hook(|c: &Call| {
-        (c.name == "create_sale").then_some(Fault::LoseAnswer(PaytraqError::Timeout))
-    });
+    w.pt.set_hook(once(
+        |c| c.name == "create_sale",
+        || Fault::LoseAnswer(PaytraqError::Timeout),
+    ));
     assert!(process(&w.app, CHANNEL, "541", Trigger::Queue)
         .await
         .is_err());
-    w.pt.clear_hook();
     deliver(&w, &order).await;
     assert_eq!(process_until_settled(&w, 541).await, OrderStatus::Done);
     assert_eq!(w.pt.calls_named("create_sale").len(), 2, "541 and 540");
@@ -529,15 +528,6 @@ async fn crash_at_every_step_boundary_still_yields_one_of_everything() {
         assert_one_of_everything(&w, id, &format!("crash at {point}"));
     }
     println!("{} boundaries crashed at: {boundaries:?}", boundaries.len());
-}
-
-/// Which call of a port a fault hits: the `n`-th after the hook is set.
-fn nth_call<E: Send + 'static>(
-    n: usize,
-    fault: impl Fn() -> Fault<E> + Send + Sync + 'static,
-) -> impl Fn(&Call) -> Option<Fault<E>> + Send + Sync + 'static {
-    let seen = AtomicUsize::new(0);
-    move |_| (seen.fetch_add(1, Ordering::SeqCst) == n).then(&fault)
 }
 
 #[tokio::test]

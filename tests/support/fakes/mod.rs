@@ -19,7 +19,7 @@ pub mod accounting;
 pub mod shop;
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -64,6 +64,16 @@ pub fn once<E>(
             None
         }
     }
+}
+
+/// A hook that answers `fault()` for the `n`-th call (from 0) after it is
+/// set, whatever the call, and nothing for the others.
+pub fn nth_call<E>(
+    n: usize,
+    fault: impl Fn() -> Fault<E> + Send + Sync + 'static,
+) -> impl Fn(&Call) -> Option<Fault<E>> + Send + Sync + 'static {
+    let seen = AtomicUsize::new(0);
+    move |_| (seen.fetch_add(1, Ordering::SeqCst) == n).then(&fault)
 }
 
 /// A fake's state counts the requests the real client would have sent,
