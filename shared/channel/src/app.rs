@@ -1,16 +1,20 @@
 //! The composition root: the ports one deployment wires together, built
 //! once per process (a Lambda cold start, or `local`) and shared by every
-//! handler.
+//! handler. A channel's PayTraq and WooCommerce are reached through the
+//! [`Connect`] factory ([`App::accounting`], [`App::shop`]); HTTP by default.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use crate::accounting::Accounting;
 use crate::admin::shop_url::{GuardedResolver, ShopUrlPolicy};
+use crate::connect::{Connect, HttpConnect};
 use crate::paytraq::{Pacer, PacerConfig, PaytraqClient, PaytraqCredentials};
 use crate::queue::Queue;
 use crate::secrets::SecretStore;
+use crate::shop::Shop;
 use crate::store::{RecordStore, Repo};
 
 /// Deployment-wide options that are not per channel.
@@ -76,6 +80,9 @@ pub struct App {
     pub pacer: Arc<Pacer>,
     /// Crash points for exactly-once tests (never armed in production).
     pub crash: Arc<crate::faults::CrashPlan>,
+    /// How a channel's PayTraq and WooCommerce are reached ([`HttpConnect`]
+    /// unless a test injects fakes).
+    pub connect: Arc<dyn Connect>,
     pub options: Options,
 }
 
@@ -108,8 +115,31 @@ impl App {
             shop_http,
             pacer,
             crash: Arc::default(),
+            connect: Arc::new(HttpConnect),
             options,
         }
+    }
+
+    /// The same app reaching every channel's systems through `connect`.
+    pub fn with_connect(mut self, connect: Arc<dyn Connect>) -> Self {
+        self.connect = connect;
+        self
+    }
+
+    /// A channel's accounting company, behind the [`Accounting`] port.
+    pub async fn accounting(
+        &self,
+        channel: &crate::model::Channel,
+    ) -> Result<Arc<dyn Accounting>, crate::Error> {
+        self.connect.accounting(self, channel).await
+    }
+
+    /// A channel's shop, behind the [`Shop`] port.
+    pub async fn shop(
+        &self,
+        channel: &crate::model::Channel,
+    ) -> Result<Arc<dyn Shop>, crate::Error> {
+        self.connect.shop(self, channel).await
     }
 
     /// The AWS wiring of a Lambda function: DynamoDB, Secrets Manager (cached),
@@ -184,7 +214,9 @@ impl App {
 }
 
 impl App {
-    /// A WooCommerce client for a channel, with its stored API key.
+    /// A WooCommerce client for a channel, with its stored API key: what
+    /// [`HttpConnect`] hands out as the [`Shop`], and what activation and
+    /// the admin API use for calls outside the port.
     pub async fn woo(
         &self,
         channel: &crate::model::Channel,
@@ -213,7 +245,8 @@ impl App {
 
 impl App {
     /// A PayTraq client for a channel's company, paced with every other
-    /// client of this process.
+    /// client of this process: what [`HttpConnect`] hands out as the
+    /// [`Accounting`].
     pub async fn paytraq(
         &self,
         channel: &crate::model::Channel,

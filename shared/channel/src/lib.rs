@@ -8,6 +8,9 @@
 //! | module          | what it is for                                            |
 //! |-----------------|-----------------------------------------------------------|
 //! | [`admin`]       | admin API and channel activation (one router, two hosts)  |
+//! | [`accounting`]  | the accounting port (PayTraq): trait [`Accounting`]       |
+//! | [`shop`]        | the shop port (WooCommerce): trait [`Shop`]               |
+//! | [`connect`]     | how the composition root reaches a channel's two systems  |
 //! | [`model`]       | channels, inbox orders, sync runs: the persisted records  |
 //! | [`store`]       | the record store port; DynamoDB and embedded (redb)       |
 //! | [`secrets`]     | per-channel credentials; Secrets Manager and embedded     |
@@ -23,6 +26,7 @@
 //! the Lambdas) and `embedded` (redb and the one-process [`host`], used by
 //! `local`); both are on by default.
 
+pub mod accounting;
 pub mod admin;
 pub mod app;
 #[cfg(feature = "aws")]
@@ -30,6 +34,7 @@ mod aws_error;
 #[cfg(feature = "aws")]
 pub mod aws_sdk;
 pub mod config;
+pub mod connect;
 pub mod error;
 pub mod faults;
 #[cfg(feature = "embedded")]
@@ -41,10 +46,14 @@ pub mod paytraq;
 pub mod processing;
 pub mod queue;
 pub mod secrets;
+pub mod shop;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
 pub mod woocommerce;
 
+pub use accounting::Accounting;
 pub use app::{App, Options};
+pub use connect::{Connect, HttpConnect};
 pub use error::{Error, Result};
+pub use shop::Shop;

@@ -6,12 +6,14 @@
 //! | [`world`]        | the one world: sandboxes + the channel + a PayTraq company mirroring the shop |
 //! | [`shop_items`]   | shop products and variations as a test seeds them           |
 //! | [`proxy`]        | a recording, fault-injecting HTTP proxy before a sandbox    |
+//! | [`fakes`]        | in-memory PayTraq and WooCommerce behind the `Accounting` and `Shop` ports |
 //! | [`fixtures`]     | where the real captures are (`tests/fixtures/`)             |
 //! | this file        | each port's two implementations (embedded and AWS/moto) for the contract suites, and an embedded `App` |
 //!
 //! The AWS side talks to the `moto` emulator through the real AWS SDK;
 //! `MOTO_ENDPOINT` names it (the test script starts it).
 
+pub mod fakes;
 pub mod fixtures;
 pub mod proxy;
 pub mod shop_items;

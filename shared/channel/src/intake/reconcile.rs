@@ -15,10 +15,10 @@ use serde::Serialize;
 
 use super::{accept_order, enqueue, Source};
 use crate::model::{Channel, TimelineEvent, WebhookRef};
+use crate::shop::Shop;
 use crate::store::StoreError;
 use crate::woocommerce::catalog::WebhookStatus;
 use crate::woocommerce::client::OrderQuery;
-use crate::woocommerce::WooClient;
 use crate::{App, Error, Result};
 
 /// The topics every active channel keeps a webhook for.
@@ -83,10 +83,10 @@ pub async fn reconcile_channel(app: &App, channel: Channel) -> Result<ChannelRep
         channel_id: channel.id.clone(),
         ..Default::default()
     };
-    let woo = app.woo(&channel).await?;
+    let woo = app.shop(&channel).await?;
 
-    let (webhooks, events, status) = repair_webhooks(app, &woo, &channel, &mut report).await?;
-    let since = catch_up(app, &woo, &channel, &mut report).await?;
+    let (webhooks, events, status) = repair_webhooks(app, &*woo, &channel, &mut report).await?;
+    let since = catch_up(app, &*woo, &channel, &mut report).await?;
     sweep(app, &channel.id, &mut report).await?;
 
     update_channel(app, &channel.id, |c| {
@@ -113,7 +113,7 @@ pub async fn reconcile_channel(app: &App, channel: Channel) -> Result<ChannelRep
 
 async fn repair_webhooks(
     app: &App,
-    woo: &WooClient,
+    woo: &dyn Shop,
     channel: &Channel,
     report: &mut ChannelReport,
 ) -> Result<(Vec<WebhookRef>, Vec<TimelineEvent>, String)> {
@@ -197,7 +197,7 @@ async fn repair_webhooks(
 /// channel has none yet and nothing to base one on.
 async fn catch_up(
     app: &App,
-    woo: &WooClient,
+    woo: &dyn Shop,
     channel: &Channel,
     report: &mut ChannelReport,
 ) -> Result<Option<DateTime<Utc>>> {

@@ -3,6 +3,7 @@
 //! | module       | what it is for                                              |
 //! |--------------|-------------------------------------------------------------|
 //! | [`client`]   | credentials, transport, retries, paging                     |
+//! | [`adapter`]  | the client as the [`crate::Accounting`] port                |
 //! | [`catalog`]  | clients, products, stock, prices, tax keys, warehouses      |
 //! | [`sales`]    | sales documents, approval, payments, e-mail                 |
 //! | [`routes`]   | every call's path and evidence (assumed calls live only here)|
@@ -12,6 +13,7 @@
 //!
 //! Which calls are confirmed and which are assumed: `CALLS.md` next to this file.
 
+pub mod adapter;
 pub mod catalog;
 pub mod client;
 pub mod model;

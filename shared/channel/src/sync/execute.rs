@@ -5,8 +5,9 @@
 //! resumed) or, when repeating cannot help, counted as an error of each of
 //! its items.
 
+use crate::shop::Shop;
 use crate::woocommerce::catalog::{BatchItemResult, ProductUpdate};
-use crate::woocommerce::{ApiErrorBody, WooClient, WooError};
+use crate::woocommerce::{ApiErrorBody, WooError};
 
 use super::checkpoint::Checkpoint;
 use super::plan::{Batch, Change};
@@ -28,7 +29,7 @@ pub fn update_of(change: &Change) -> ProductUpdate {
 /// error only when the whole request failed in a way worth retrying; the
 /// batch is then not counted and nothing of it is recorded.
 pub async fn send_batch(
-    woo: &WooClient,
+    woo: &dyn Shop,
     batch: &Batch,
     cp: &mut Checkpoint,
 ) -> Result<(), WooError> {

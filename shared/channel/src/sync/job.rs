@@ -27,11 +27,11 @@ use super::plan::{plan, PlanOptions};
 use super::read::{read_both, SourceQuery};
 use super::report::Report;
 use super::SyncOptions;
+use crate::accounting::Accounting;
 use crate::model::{Channel, SyncRun, SyncStatus};
-use crate::paytraq::PaytraqClient;
 use crate::queue::Message;
+use crate::shop::Shop;
 use crate::store::StoreError;
-use crate::woocommerce::WooClient;
 use crate::{App, Error, Result};
 
 /// Body of a message on the sync queue.
@@ -306,10 +306,21 @@ async fn work(
     } else {
         None
     };
-    let woo = app.woo(&channel).await?;
-    let pt = app.paytraq(&channel).await?;
-    let result = plan_and_apply(app, run, cp, opts, &woo, &pt, warehouse_id, price_group_id).await;
-    cp.add_requests(&requests(&woo, &pt));
+    let woo = app.shop(&channel).await?;
+    let pt = app.accounting(&channel).await?;
+    let before = requests(&*woo, &*pt);
+    let result = plan_and_apply(
+        app,
+        run,
+        cp,
+        opts,
+        &*woo,
+        &*pt,
+        warehouse_id,
+        price_group_id,
+    )
+    .await;
+    cp.add_requests(&since(before, requests(&*woo, &*pt)));
     let mut report = result?;
     report.requests = cp.requests.clone();
     Ok(report)
@@ -321,8 +332,8 @@ async fn plan_and_apply(
     run: &mut SyncRun,
     cp: &mut Checkpoint,
     opts: &SyncOptions,
-    woo: &WooClient,
-    pt: &PaytraqClient,
+    woo: &dyn Shop,
+    pt: &dyn Accounting,
     warehouse_id: u64,
     price_group_id: Option<u64>,
 ) -> Result<Report> {
@@ -400,21 +411,30 @@ fn parse_id(what: &str, value: Option<&str>) -> Result<u64> {
         .map_err(|_| Error::Config(format!("PayTraq {what} id {text:?} is not a number")))
 }
 
-/// Requests of this invocation by `side.endpoint`.
-fn requests(woo: &WooClient, pt: &PaytraqClient) -> BTreeMap<String, u64> {
-    let w = woo.calls();
+/// Requests sent so far by `side.endpoint`: the shop's catalogue
+/// endpoints and every PayTraq call.
+fn requests(woo: &dyn Shop, pt: &dyn Accounting) -> BTreeMap<String, u64> {
     let mut out = BTreeMap::new();
-    for (name, n) in [
-        ("products", w.products),
-        ("variations", w.variations),
-        ("settings", w.settings),
-    ] {
-        if n > 0 {
+    for (name, n) in woo.request_counts() {
+        if matches!(name.as_str(), "products" | "variations" | "settings") {
             out.insert(format!("woocommerce.{name}"), n);
         }
     }
-    for (name, c) in pt.calls().by_call {
-        out.insert(format!("paytraq.{name}"), c.requests);
+    for (name, n) in pt.request_counts() {
+        out.insert(format!("paytraq.{name}"), n);
     }
     out
+}
+
+/// The requests of this invocation: counts grown since `before` (a port
+/// handed out for this invocation only starts from nothing).
+fn since(before: BTreeMap<String, u64>, after: BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    after
+        .into_iter()
+        .map(|(name, n)| {
+            let grown = n.saturating_sub(before.get(&name).copied().unwrap_or(0));
+            (name, grown)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }

@@ -4,6 +4,7 @@
 //! | module        | what it is for                                                      |
 //! |---------------|---------------------------------------------------------------------|
 //! | [`client`]    | [`WooClient`]: auth, paging, batches of ≤ 100, typed errors, timeouts |
+//! | [`adapter`]   | the client as the [`crate::Shop`] port                                |
 //! | [`order`]     | [`order::Order`]: the order as REST v3 and webhooks render it         |
 //! | [`catalog`]   | products, variations, taxes, gateways, settings, status, webhooks     |
 //! | [`webhook`]   | signature check of deliveries, the unsigned ping                      |
@@ -13,6 +14,7 @@
 //! ignored, missing optional fields take their default, and numbers are
 //! accepted both as JSON numbers and as strings (see `de`).
 
+pub mod adapter;
 pub mod catalog;
 pub mod client;
 mod de;

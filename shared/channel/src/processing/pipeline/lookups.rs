@@ -1,20 +1,20 @@
-//! What the steps look up: the PayTraq client of the run, the recorded
+//! What the steps look up: the run's accounting company (PayTraq), the recorded
 //! document, the SKU → item map and the buyer's PayTraq client.
 
 use std::collections::HashMap;
 
+use crate::accounting::Accounting;
 use crate::faults::Boundary;
 use crate::model::DocumentType;
 use crate::paytraq::model::NewClient;
-use crate::paytraq::PaytraqClient;
 use crate::woocommerce::order::Order;
 
 use super::{OrderRun, StepError};
 
 impl OrderRun<'_> {
-    pub(super) fn pt(&self) -> Result<&PaytraqClient, StepError> {
+    pub(super) fn pt(&self) -> Result<&dyn Accounting, StepError> {
         self.paytraq
-            .as_ref()
+            .as_deref()
             .ok_or_else(|| StepError::Transient("no PayTraq client".into()))
     }
 

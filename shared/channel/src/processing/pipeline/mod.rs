@@ -20,11 +20,13 @@ mod lookups;
 mod state;
 mod steps;
 
+use std::sync::Arc;
+
+use crate::accounting::Accounting;
 use crate::model::{Channel, InboxOrder, OrderStatus, TimelineEvent};
-use crate::paytraq::PaytraqClient;
+use crate::shop::Shop;
 use crate::store::StoreError;
 use crate::woocommerce::order::{parse_order, Order};
-use crate::woocommerce::WooClient;
 use crate::{App, Error};
 use error::StepError;
 use state::ProcessingState;
@@ -103,8 +105,8 @@ pub async fn process(
             return Ok(Outcome::Status(run.order.status));
         }
     };
-    let woo = app.woo(&channel).await.map_err(transient)?;
-    let paytraq = app.paytraq(&channel).await.map_err(transient)?;
+    let woo = app.shop(&channel).await.map_err(transient)?;
+    let paytraq = app.accounting(&channel).await.map_err(transient)?;
     let mut run = OrderRun::new(app, channel, order, Some(woo), Some(paytraq));
     match run.advance(&wc).await {
         Ok(()) => Ok(Outcome::Status(run.order.status)),
@@ -134,20 +136,21 @@ pub async fn give_up(
     let (Some(channel), Some(order)) = (channel, order) else {
         return Ok(Outcome::Skipped("unknown order"));
     };
-    let woo = app.woo(&channel).await.ok();
+    let woo = app.shop(&channel).await.ok();
     let mut run = OrderRun::new(app, channel, order, woo, None);
     run.fail(reason).await?;
     Ok(Outcome::Status(run.order.status))
 }
 
 /// One processing run of one order: the order as this run knows it, the
-/// clients it calls and the state it last saved.
+/// shop and the accounting company it calls (through their ports) and the
+/// state it last saved.
 struct OrderRun<'a> {
     app: &'a App,
     channel: Channel,
     order: InboxOrder,
-    woo: Option<WooClient>,
-    paytraq: Option<PaytraqClient>,
+    woo: Option<Arc<dyn Shop>>,
+    paytraq: Option<Arc<dyn Accounting>>,
     /// The processing state as last read or saved (see [`OrderRun::save`]).
     synced: ProcessingState,
     /// A newer payload was stored while this run went on: its pending mark
@@ -160,8 +163,8 @@ impl<'a> OrderRun<'a> {
         app: &'a App,
         channel: Channel,
         order: InboxOrder,
-        woo: Option<WooClient>,
-        paytraq: Option<PaytraqClient>,
+        woo: Option<Arc<dyn Shop>>,
+        paytraq: Option<Arc<dyn Accounting>>,
     ) -> Self {
         Self {
             app,

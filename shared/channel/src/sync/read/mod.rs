@@ -13,8 +13,8 @@ pub use shop::{
 };
 pub use source::{available, read_source, source_items, SourceQuery};
 
-use crate::paytraq::PaytraqClient;
-use crate::woocommerce::WooClient;
+use crate::accounting::Accounting;
+use crate::shop::Shop;
 use crate::{Error, Result};
 
 use super::plan::{ShopItem, SourceItem};
@@ -23,8 +23,8 @@ use super::plan::{ShopItem, SourceItem};
 /// the shop's index with lookups of PayTraq's SKUs (and the variation
 /// listings still needed), `concurrency` requests at a time.
 pub async fn read_both(
-    pt: &PaytraqClient,
-    woo: &WooClient,
+    pt: &dyn Accounting,
+    woo: &dyn Shop,
     query: SourceQuery,
     concurrency: usize,
 ) -> Result<(Vec<SourceItem>, Vec<ShopItem>)> {

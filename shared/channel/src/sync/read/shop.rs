@@ -13,9 +13,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use futures::{StreamExt, TryStreamExt};
 
+use crate::shop::Shop;
 use crate::sync::plan::{ShopItem, SourceItem, Stock, Target};
 use crate::woocommerce::catalog::{ManageStock, Product, Variation};
-use crate::woocommerce::{WooClient, WooError};
+use crate::woocommerce::WooError;
 
 /// The product fields the sync reads from the product pages (`_fields`).
 pub const PRODUCT_FIELDS: &[&str] = &[
@@ -174,7 +175,7 @@ impl ShopIndex {
 /// the SKUs no product has, then the listings still needed; `concurrency`
 /// requests at a time.
 pub async fn read_shop(
-    woo: &WooClient,
+    woo: &dyn Shop,
     products: Vec<Product>,
     source: &[SourceItem],
     concurrency: usize,

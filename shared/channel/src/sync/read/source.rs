@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
+use crate::accounting::Accounting;
 use crate::paytraq::model::{Price, Product as PtProduct};
-use crate::paytraq::{PaytraqClient, PaytraqError};
+use crate::paytraq::PaytraqError;
 use crate::sync::plan::SourceItem;
 
 /// What the PayTraq side needs to be read.
@@ -25,7 +26,7 @@ pub struct SourceQuery {
 /// list and the price list are read at once; the company's pacer still
 /// spaces the requests out to PayTraq's rate.
 pub async fn read_source(
-    pt: &PaytraqClient,
+    pt: &dyn Accounting,
     q: SourceQuery,
 ) -> Result<Vec<SourceItem>, PaytraqError> {
     let (products, prices) = tokio::try_join!(pt.products_of_warehouse(q.warehouse_id), async {
