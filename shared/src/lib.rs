@@ -14,6 +14,7 @@
 //! | [`queue`]       | FIFO work queues; SQS FIFO and in-process                 |
 //! | [`woocommerce`] | WooCommerce REST v3 client, order model, webhook signing  |
 //! | [`paytraq`]     | PayTraq REST (XML) client with per-company pacing         |
+//! | [`backoff`]     | exponential back-off for HTTP retries and store updates   |
 //! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
@@ -21,6 +22,7 @@
 pub mod admin;
 pub mod app;
 mod aws_error;
+pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod faults;

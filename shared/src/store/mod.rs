@@ -5,7 +5,8 @@
 //! trait, [`RecordStore`]: versioned documents under a `(pk, sk)` key, each
 //! optionally listed under secondary-index entries. A write names the
 //! version it expects, which makes every state transition a conditional
-//! write. [`Repo`] gives the typed API the domain uses on top of it.
+//! write. [`Repo`] gives the typed API the domain uses on top of it; a
+//! write that lost a race is tried again by [`update_with_retry`].
 //!
 //! Adapters: [`dynamodb::DynamoStore`] (AWS) and [`embedded::EmbeddedStore`]
 //! (redb, used by `local`).
@@ -13,8 +14,12 @@
 pub mod dynamodb;
 pub mod embedded;
 mod repo;
+mod retry;
+#[cfg(test)]
+mod tests;
 
-pub use repo::Repo;
+pub use repo::{Change, Repo};
+pub use retry::{update_with_retry, UPDATE_ATTEMPTS, UPDATE_BACKOFF};
 
 use async_trait::async_trait;
 
