@@ -14,6 +14,8 @@
 //! | [`queue`]       | FIFO work queues; SQS FIFO and in-process                 |
 //! | [`woocommerce`] | WooCommerce REST v3 client, order model, webhook signing  |
 //! | [`paytraq`]     | PayTraq REST (XML) client with per-company pacing         |
+//! | [`http`]        | what both HTTP clients share: retries, `Retry-After`,     |
+//! |                 | transport errors, secret scrubbing, call statistics       |
 //! | [`backoff`]     | exponential back-off for HTTP retries and store updates   |
 //! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
 //! | [`config`]      | configuration from the environment                        |
@@ -26,6 +28,7 @@ pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod faults;
+pub mod http;
 pub mod intake;
 pub mod model;
 pub mod money;

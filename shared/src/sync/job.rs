@@ -31,7 +31,7 @@ use crate::model::{Channel, SyncRun, SyncStatus};
 use crate::paytraq::PaytraqClient;
 use crate::queue::Message;
 use crate::store::StoreError;
-use crate::woocommerce::WooClient;
+use crate::woocommerce::{Endpoint, WooClient};
 use crate::{App, Error, Result};
 
 /// Body of a message on the sync queue.
@@ -404,16 +404,13 @@ fn parse_id(what: &str, value: Option<&str>) -> Result<u64> {
 fn requests(woo: &WooClient, pt: &PaytraqClient) -> BTreeMap<String, u64> {
     let w = woo.calls();
     let mut out = BTreeMap::new();
-    for (name, n) in [
-        ("products", w.products),
-        ("variations", w.variations),
-        ("settings", w.settings),
-    ] {
+    for endpoint in [Endpoint::Products, Endpoint::Variations, Endpoint::Settings] {
+        let n = w.requests(endpoint.route());
         if n > 0 {
-            out.insert(format!("woocommerce.{name}"), n);
+            out.insert(format!("woocommerce.{}", endpoint.route()), n);
         }
     }
-    for (name, c) in pt.calls().by_call {
+    for (name, c) in pt.calls().by_route() {
         out.insert(format!("paytraq.{name}"), c.requests);
     }
     out

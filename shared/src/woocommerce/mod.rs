@@ -20,9 +20,7 @@ pub mod error;
 pub mod order;
 pub mod webhook;
 
-pub use client::{
-    CallStats, Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, WooOptions,
-};
+pub use client::{Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, WooOptions};
 pub use error::{ApiErrorBody, WooError};
 pub use order::{parse_order, Order};
 pub use webhook::Delivery;

@@ -95,7 +95,7 @@ pub async fn run(
     }
     let wall = started.elapsed();
     let mut requests = super::sync::woo_requests(world);
-    for (name, c) in pt.calls().by_call {
+    for (name, c) in pt.calls().by_route() {
         requests.insert(format!("paytraq.{name}"), c.requests);
     }
     Ok(MethodFigures {
