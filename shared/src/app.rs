@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
-use crate::admin::shop_url::{GuardedResolver, ShopUrlPolicy};
 use crate::config::AwsConfig;
 use crate::paytraq::{Pacer, PacerConfig, PaytraqClient, PaytraqCredentials};
 use crate::queue::{sqs::SqsQueue, Queue};
 use crate::secrets::{aws::AwsSecrets, Cached, SecretStore};
 use crate::store::{dynamodb::DynamoStore, RecordStore, Repo};
+use crate::woocommerce::shop_url::{GuardedResolver, ShopUrlPolicy};
 
 /// Deployment-wide options that are not per channel.
 #[derive(Clone, Debug)]

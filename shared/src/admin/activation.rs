@@ -16,13 +16,13 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, FieldErrors};
-use super::shop_url::{check_shop_url, parse_shop_url, ShopUrlError};
 use super::token;
 use super::validate::{self, Fields};
 use super::Ctx;
 use crate::intake::reconcile::{webhook_name, TOPICS};
 use crate::model::{Channel, ChannelState, Settings, TimelineEvent, WebhookRef};
 use crate::secrets::{ChannelSecrets, Secret};
+use crate::woocommerce::shop_url::{check_shop_url, parse_shop_url, ShopUrlError};
 use crate::woocommerce::{WooClient, WooCredentials, WooError, WooOptions};
 
 /// Oldest WooCommerce the channel supports (webhook API v3, `system_status`).
