@@ -7,20 +7,12 @@ pub mod reconcile;
 pub mod webhook;
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::model::{InboxOrder, OrderStatus, TimelineEvent, UpsertOutcome};
-use crate::queue::Message;
+use crate::queue::{Message, OrderMessage};
 use crate::woocommerce::order::Order;
 use crate::{App, Result};
-
-/// The body of an order-queue message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderMessage {
-    pub channel_id: String,
-    pub order_key: String,
-}
 
 /// Where an order came from (for the timeline and logs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
