@@ -17,6 +17,7 @@
 //! | [`http`]        | what both HTTP clients share: retries, `Retry-After`,     |
 //! |                 | transport errors, secret scrubbing, call statistics       |
 //! | [`backoff`]     | exponential back-off for HTTP retries and store updates   |
+//! | [`hash`]        | SHA-256 fingerprints in hex                               |
 //! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
@@ -28,6 +29,7 @@ pub mod backoff;
 pub mod config;
 pub mod error;
 pub mod faults;
+pub mod hash;
 pub mod http;
 pub mod intake;
 pub mod model;
