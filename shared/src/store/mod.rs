@@ -56,22 +56,33 @@ impl std::fmt::Display for Key {
     }
 }
 
-/// The secondary indexes. On DynamoDB each is a GSI with string keys
-/// `<name>pk` / `<name>sk`; the embedded store keeps an index table.
+/// The secondary indexes, named for what they list. On DynamoDB each is a
+/// GSI with string keys `<name>pk` / `<name>sk` ([`Index::name`]); the
+/// embedded store keeps an index table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Index {
-    /// Lists: orders of a channel by status, all channels.
-    Gsi1,
+    /// Listings: the orders of a channel by status, and all channels.
+    Listings,
     /// Sparse: orders stored but not yet enqueued, by time.
-    Gsi2,
+    Pending,
 }
 
 impl Index {
+    pub const ALL: [Index; 2] = [Index::Listings, Index::Pending];
+
+    /// The name the adapters store the index under (the DynamoDB index and
+    /// its key attributes, `template.yaml`, the embedded index table). It
+    /// is part of the stored data and never changes.
     pub fn name(self) -> &'static str {
         match self {
-            Index::Gsi1 => "gsi1",
-            Index::Gsi2 => "gsi2",
+            Index::Listings => "gsi1",
+            Index::Pending => "gsi2",
         }
+    }
+
+    /// The index stored under `name`.
+    pub fn from_name(name: &str) -> Option<Index> {
+        Index::ALL.into_iter().find(|i| i.name() == name)
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Key layout (one table):
 //!
-//! | record            | pk             | sk                 | gsi1 (partition / sort)          | gsi2 (sparse)                 |
+//! | record            | pk             | sk                 | `Listings` (partition / sort)    | `Pending` (sparse)            |
 //! |-------------------|----------------|--------------------|----------------------------------|-------------------------------|
 //! | channel           | `CH#<id>`      | `#CHANNEL`         | `CHANNELS` / `<id>`              |                               |
 //! | inbox order       | `CH#<id>`      | `ORDER#<key>`      | `CH#<id>#S#<status>` / `<key>`   | `CH#<id>#PENDING` / `<t>#<key>` |
@@ -11,6 +11,7 @@
 //! | activation token  | `TOKEN#<hash>` | `#TOKEN`           |                                  |                               |
 //!
 //! Numeric order keys are zero-padded in `sk` so that listings sort by order id.
+//! The adapters store `Listings` as `gsi1` and `Pending` as `gsi2` ([`Index::name`]).
 
 use std::sync::Arc;
 
@@ -57,7 +58,7 @@ impl Repo {
     pub async fn save_channel(&self, channel: &mut Channel) -> Result<(), StoreError> {
         channel.updated_at = Utc::now();
         let indexes = vec![IndexEntry {
-            index: Index::Gsi1,
+            index: Index::Listings,
             partition: "CHANNELS".into(),
             sort: channel.id.clone(),
         }];
@@ -107,7 +108,7 @@ impl Repo {
     ) -> Result<Page<Channel>, StoreError> {
         let page = self
             .store
-            .query_index(Index::Gsi1, "CHANNELS", cursor, limit)
+            .query_index(Index::Listings, "CHANNELS", cursor, limit)
             .await?;
         decode_page(page)
     }
@@ -226,7 +227,7 @@ impl Repo {
             Some(status) => {
                 self.store
                     .query_index(
-                        Index::Gsi1,
+                        Index::Listings,
                         &status_partition(channel_id, status),
                         cursor,
                         limit,
@@ -252,7 +253,7 @@ impl Repo {
         let partition = format!("{}#PENDING", channel_pk(channel_id));
         let page = self
             .store
-            .query_index(Index::Gsi2, &partition, None, limit)
+            .query_index(Index::Pending, &partition, None, limit)
             .await?;
         let orders: Page<InboxOrder> = decode_page(page)?;
         Ok(orders
@@ -526,13 +527,13 @@ fn status_partition(channel_id: &str, status: OrderStatus) -> String {
 fn order_indexes(order: &InboxOrder) -> Vec<IndexEntry> {
     let sortable = sortable_order_key(&order.key);
     let mut entries = vec![IndexEntry {
-        index: Index::Gsi1,
+        index: Index::Listings,
         partition: status_partition(&order.channel_id, order.status),
         sort: sortable.clone(),
     }];
     if let Some(since) = order.pending_since {
         entries.push(IndexEntry {
-            index: Index::Gsi2,
+            index: Index::Pending,
             partition: format!("{}#PENDING", channel_pk(&order.channel_id)),
             sort: format!(
                 "{}#{}",

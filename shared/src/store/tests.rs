@@ -1,7 +1,8 @@
 //! The repository's optimistic updates against a store where a rival
 //! writer gets in first: the change is applied again to the fresh copy, a
 //! `Keep` writes nothing, and a race lost every time ends in the caller's
-//! own words after [`UPDATE_ATTEMPTS`] tries.
+//! own words after [`UPDATE_ATTEMPTS`] tries. And the indexes keep their
+//! stored names.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -197,4 +198,14 @@ async fn marking_enqueued_after_a_rival_did_it_writes_nothing_more() {
     assert_eq!(stored.reason.as_deref(), Some("enqueued by the rival"));
     // The set-up, one lost write; the fresh copy needed no write.
     assert_eq!(store.puts(), 2);
+}
+
+#[test]
+fn indexes_keep_the_names_the_stored_data_uses() {
+    assert_eq!(Index::Listings.name(), "gsi1");
+    assert_eq!(Index::Pending.name(), "gsi2");
+    for index in Index::ALL {
+        assert_eq!(Index::from_name(index.name()), Some(index));
+    }
+    assert_eq!(Index::from_name("gsi3"), None);
 }
