@@ -71,7 +71,7 @@ async fn webhook_events_are_answered_by_the_receiver() {
 fn queue_events_carry_the_channel_messages() {
     let orders: SqsEvent = serde_json::from_str(&event("sqs-order.json")).unwrap();
     let record = &orders.records[0];
-    let msg: channel::intake::OrderMessage =
+    let msg: channel::queue::OrderMessage =
         serde_json::from_str(record.body.as_deref().unwrap()).unwrap();
     assert_eq!(msg.channel_id, "demo-channel");
     assert_eq!(

@@ -9,13 +9,13 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 
 use crate::accounting::Accounting;
-use crate::admin::shop_url::{GuardedResolver, ShopUrlPolicy};
 use crate::connect::{Connect, HttpConnect};
 use crate::paytraq::{Pacer, PacerConfig, PaytraqClient, PaytraqCredentials};
 use crate::queue::Queue;
 use crate::secrets::SecretStore;
 use crate::shop::Shop;
 use crate::store::{RecordStore, Repo};
+use crate::woocommerce::shop_url::{GuardedResolver, ShopUrlPolicy};
 
 /// Deployment-wide options that are not per channel.
 #[derive(Clone, Debug)]

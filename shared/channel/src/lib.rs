@@ -17,6 +17,10 @@
 //! | [`queue`]       | FIFO work queues; SQS FIFO and in-process                 |
 //! | [`woocommerce`] | WooCommerce REST v3 client, order model, webhook signing  |
 //! | [`paytraq`]     | PayTraq REST (XML) client with per-company pacing         |
+//! | [`http`]        | what both HTTP clients share: retries, `Retry-After`,     |
+//! |                 | transport errors, secret scrubbing, call statistics       |
+//! | [`backoff`]     | exponential back-off for HTTP retries and store updates   |
+//! | [`hash`]        | SHA-256 fingerprints in hex                               |
 //! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
@@ -33,12 +37,15 @@ pub mod app;
 mod aws_error;
 #[cfg(feature = "aws")]
 pub mod aws_sdk;
+pub mod backoff;
 pub mod config;
 pub mod connect;
 pub mod error;
 pub mod faults;
+pub mod hash;
 #[cfg(feature = "embedded")]
 pub mod host;
+pub mod http;
 pub mod intake;
 pub mod model;
 pub mod money;

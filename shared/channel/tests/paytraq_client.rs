@@ -536,7 +536,7 @@ async fn server_errors_and_timeouts_on_reads_are_retried() {
     });
     client.get_sale(created.document_id).await.unwrap();
     assert_eq!(sb.request_count("GET /api/sale/{id}"), 3);
-    assert_eq!(client.calls().by_call["get_sale"].retries, 2);
+    assert_eq!(client.calls().by_route()["get_sale"].retries, 2);
 
     let impatient = client.clone().with_retry_policy(RetryPolicy {
         timeout: Duration::from_millis(300),

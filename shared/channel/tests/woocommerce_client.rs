@@ -232,8 +232,12 @@ async fn client_pages_past_100_with_total_pages_header() {
         assert_eq!(req.authorization.as_deref(), Some(basic_auth().as_str()));
         assert!(!req.query.contains_key("consumer_secret"));
     }
-    assert_eq!(woo.calls().products, 3);
-    assert_eq!(woo.clone().calls().total(), 3, "clones share the counters");
+    assert_eq!(woo.calls().requests("products"), 3);
+    assert_eq!(
+        woo.clone().calls().total_requests(),
+        3,
+        "clones share the counters"
+    );
 }
 
 #[tokio::test]
@@ -377,7 +381,7 @@ async fn client_batch_of_250_becomes_three_requests_with_per_item_errors() {
             Some(400)
         )]
     );
-    assert_eq!(woo.calls().products, 3);
+    assert_eq!(woo.calls().requests("products"), 3);
 }
 
 #[tokio::test]
@@ -429,7 +433,7 @@ async fn client_replays_real_variation_batch_verbatim() {
     assert!(
         matches!(&results[2], BatchItemResult::Failed { id: 999_998, error } if error.code == "woocommerce_rest_product_variation_invalid_id")
     );
-    assert_eq!(woo.calls().variations, 1);
+    assert_eq!(woo.calls().requests("variations"), 1);
 }
 
 #[tokio::test]
@@ -703,12 +707,12 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     let calls = woo.calls();
     assert_eq!(
         (
-            calls.orders,
-            calls.order_notes,
-            calls.settings,
-            calls.webhooks
+            calls.requests("orders"),
+            calls.requests("order_notes"),
+            calls.requests("settings"),
+            calls.requests("webhooks")
         ),
         (3, 1, 2, 5)
     );
-    assert_eq!(calls.total(), seen.len() as u64);
+    assert_eq!(calls.total_requests(), seen.len() as u64);
 }

@@ -92,7 +92,7 @@ pub async fn run(world: &World, skus: &[&str], method: PerItem) -> anyhow::Resul
     }
     let wall = started.elapsed();
     let mut requests = super::sync::woo_requests(proxy);
-    for (name, c) in pt.calls().by_call {
+    for (name, c) in pt.calls().by_route() {
         requests.insert(format!("paytraq.{name}"), c.requests);
     }
     Ok(MethodFigures {

@@ -16,13 +16,13 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, FieldErrors};
-use super::shop_url::{check_shop_url, parse_shop_url, ShopUrlError};
 use super::token;
 use super::validate::{self, Fields};
 use super::Ctx;
-use crate::intake::reconcile::{update_channel, webhook_name, TOPICS};
+use crate::intake::reconcile::{webhook_name, TOPICS};
 use crate::model::{Channel, ChannelState, Settings, TimelineEvent, WebhookRef};
 use crate::secrets::{ChannelSecrets, Secret};
+use crate::woocommerce::shop_url::{check_shop_url, parse_shop_url, ShopUrlError};
 use crate::woocommerce::{WooClient, WooCredentials, WooError, WooOptions};
 
 /// Oldest WooCommerce the channel supports (webhook API v3, `system_status`).
@@ -281,11 +281,14 @@ pub async fn complete(
             if let ApiError::Requirement { code, message } = &e {
                 tracing::warn!(channel = %channel_id, code, reason = %message, "activation refused");
                 let reason = message.clone();
-                let recorded = update_channel(&ctx.app, channel_id, |c| {
-                    c.health.last_error = Some(reason.clone());
-                    c.record(TimelineEvent::now("activation_refused", reason.clone()));
-                })
-                .await;
+                let recorded = ctx
+                    .app
+                    .repo
+                    .update_channel(channel_id, |c| {
+                        c.health.last_error = Some(reason.clone());
+                        c.record(TimelineEvent::now("activation_refused", reason.clone()));
+                    })
+                    .await;
                 if let Err(err) = recorded {
                     tracing::warn!(channel = %channel_id, error = %err, "could not record the refusal");
                 }
@@ -385,18 +388,21 @@ async fn try_complete(
         }
     }
     let wc_version = status.wc_version.clone();
-    let channel = update_channel(app, &active.id, |c| {
-        c.webhooks = created.clone();
-        c.health.webhook_status = Some("active".into());
-        c.record(TimelineEvent::now(
-            "activated",
-            format!(
-                "activated: WooCommerce {wc_version}, webhooks created for {}",
-                TOPICS.join(" and ")
-            ),
-        ));
-    })
-    .await?;
+    let channel = app
+        .repo
+        .update_channel(&active.id, |c| {
+            c.webhooks = created.clone();
+            c.health.webhook_status = Some("active".into());
+            c.record(TimelineEvent::now(
+                "activated",
+                format!(
+                    "activated: WooCommerce {wc_version}, webhooks created for {}",
+                    TOPICS.join(" and ")
+                ),
+            ));
+        })
+        .await?
+        .ok_or_else(|| ApiError::channel_not_found(&active.id))?;
     tracing::info!(channel = %channel.id, wc_version = %status.wc_version, "channel activated");
     Ok(channel)
 }
@@ -414,12 +420,15 @@ async fn roll_back(
             tracing::warn!(channel = %channel_id, webhook = hook.id, error = %e, "rollback could not delete a webhook");
         }
     }
-    let reverted = update_channel(&ctx.app, channel_id, |c| {
-        c.state = ChannelState::Pending;
-        c.webhooks.clear();
-        c.health.webhook_status = None;
-    })
-    .await;
+    let reverted = ctx
+        .app
+        .repo
+        .update_channel(channel_id, |c| {
+            c.state = ChannelState::Pending;
+            c.webhooks.clear();
+            c.health.webhook_status = None;
+        })
+        .await;
     if let Err(e) = reverted {
         tracing::error!(channel = %channel_id, error = %e, "rollback could not reset the channel state");
     }
@@ -487,13 +496,17 @@ pub async fn deactivate(ctx: &Ctx, channel_id: &str) -> Result<Deactivation, Api
             kept.len()
         )
     };
-    let updated = update_channel(&ctx.app, channel_id, |c| {
-        c.state = ChannelState::Deactivated;
-        c.webhooks.retain(|h| remaining.contains(&h.id));
-        c.health.webhook_status = None;
-        c.record(TimelineEvent::now("deactivated", message.clone()));
-    })
-    .await?;
+    let updated = ctx
+        .app
+        .repo
+        .update_channel(channel_id, |c| {
+            c.state = ChannelState::Deactivated;
+            c.webhooks.retain(|h| remaining.contains(&h.id));
+            c.health.webhook_status = None;
+            c.record(TimelineEvent::now("deactivated", message.clone()));
+        })
+        .await?
+        .ok_or_else(|| ApiError::channel_not_found(channel_id))?;
     tracing::info!(channel = %channel_id, deleted = deleted.len(), kept = kept.len(), "channel deactivated");
     Ok(Deactivation {
         channel_id: updated.id,

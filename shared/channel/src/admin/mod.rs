@@ -7,7 +7,6 @@
 //! | `routes`       | the HTTP handlers of settings, mappings, inbox, sync, health  |
 //! | [`mappings`]   | tax/payment mapping bodies and the unmapped check             |
 //! | [`validate`]   | field-level request validation, body limit                    |
-//! | [`shop_url`]   | HTTPS and internal-address (SSRF) checks of shop URLs         |
 //! | [`token`]      | single-use, expiring activation tokens                        |
 //! | [`auth`]       | IAM (trust the gateway) or bearer token (`local`)             |
 //! | [`error`]      | the JSON error answers                                        |
@@ -21,7 +20,6 @@ pub mod auth;
 pub mod error;
 pub mod mappings;
 mod routes;
-pub mod shop_url;
 pub mod token;
 pub mod validate;
 

@@ -20,12 +20,12 @@ use super::error::{ApiError, FieldErrors};
 use super::mappings::{self, PaytraqTargets};
 use super::validate::{self, Fields};
 use super::{public_base, valid_id, Ctx};
-use crate::intake::reconcile::update_channel;
 use crate::model::{
     Channel, InboxOrder, OrderStatus, OrderSummary, PaytraqIds, SyncRun, TimelineEvent,
 };
 use crate::processing::{self, Trigger};
 use crate::secrets::Secret;
+use crate::store::{Change, StoreError};
 use crate::woocommerce::WooCredentials;
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -270,11 +270,15 @@ async fn put_settings(
     let current = channel(&ctx, &id).await?;
     let obj = validate::object(&body)?;
     let settings = validate::settings(&obj, &current.settings, "").map_err(ApiError::Invalid)?;
-    let updated = update_channel(&ctx.app, &id, |c| {
-        c.settings = settings.clone();
-        c.record(TimelineEvent::now("settings_changed", "settings updated"));
-    })
-    .await?;
+    let updated = ctx
+        .app
+        .repo
+        .update_channel(&id, |c| {
+            c.settings = settings.clone();
+            c.record(TimelineEvent::now("settings_changed", "settings updated"));
+        })
+        .await?
+        .ok_or_else(|| ApiError::channel_not_found(&id))?;
     Ok(Json(updated.settings))
 }
 
@@ -292,14 +296,18 @@ async fn put_tax_map(
 ) -> ApiResult<Json<BTreeMap<u64, String>>> {
     channel(&ctx, &id).await?;
     let map = mappings::tax_map(&validate::object(&body)?).map_err(ApiError::Invalid)?;
-    let updated = update_channel(&ctx.app, &id, |c| {
-        c.tax_map = map.clone();
-        c.record(TimelineEvent::now(
-            "tax_mapping_changed",
-            format!("tax mapping updated ({} rates)", map.len()),
-        ));
-    })
-    .await?;
+    let updated = ctx
+        .app
+        .repo
+        .update_channel(&id, |c| {
+            c.tax_map = map.clone();
+            c.record(TimelineEvent::now(
+                "tax_mapping_changed",
+                format!("tax mapping updated ({} rates)", map.len()),
+            ));
+        })
+        .await?
+        .ok_or_else(|| ApiError::channel_not_found(&id))?;
     Ok(Json(updated.tax_map))
 }
 
@@ -317,14 +325,18 @@ async fn put_payment_map(
 ) -> ApiResult<Json<BTreeMap<String, String>>> {
     channel(&ctx, &id).await?;
     let map = mappings::payment_map(&validate::object(&body)?).map_err(ApiError::Invalid)?;
-    let updated = update_channel(&ctx.app, &id, |c| {
-        c.payment_map = map.clone();
-        c.record(TimelineEvent::now(
-            "payment_mapping_changed",
-            format!("payment mapping updated ({} methods)", map.len()),
-        ));
-    })
-    .await?;
+    let updated = ctx
+        .app
+        .repo
+        .update_channel(&id, |c| {
+            c.payment_map = map.clone();
+            c.record(TimelineEvent::now(
+                "payment_mapping_changed",
+                format!("payment mapping updated ({} methods)", map.len()),
+            ));
+        })
+        .await?
+        .ok_or_else(|| ApiError::channel_not_found(&id))?;
     Ok(Json(updated.payment_map))
 }
 
@@ -473,30 +485,34 @@ async fn mark_handled(
     State(ctx): State<Ctx>,
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<OrderDetail>> {
-    for _ in 0..8 {
-        let mut o = order(&ctx, &id, &key).await?;
-        match o.status {
-            OrderStatus::Handled => return Ok(Json(detail(&o))),
-            OrderStatus::Done => {
-                return Err(ApiError::Conflict(format!("order {key} is already done")))
+    let current = order(&ctx, &id, &key).await?;
+    let updated = ctx
+        .app
+        .repo
+        .update_order_from(current, |o| match o.status {
+            OrderStatus::Handled => Change::Keep(Ok(())),
+            OrderStatus::Done => Change::Keep(Err(ApiError::Conflict(format!(
+                "order {key} is already done"
+            )))),
+            _ => {
+                o.status = OrderStatus::Handled;
+                o.pending_since = None;
+                o.record(TimelineEvent::now(
+                    "handled",
+                    "marked as handled outside the channel by an operator",
+                ));
+                Change::Save(Ok(()))
             }
-            _ => {}
-        }
-        o.status = OrderStatus::Handled;
-        o.pending_since = None;
-        o.record(TimelineEvent::now(
-            "handled",
-            "marked as handled outside the channel by an operator",
-        ));
-        match ctx.app.repo.save_order(&mut o).await {
-            Ok(()) => return Ok(Json(detail(&o))),
-            Err(crate::store::StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
+        })
+        .await;
+    match updated {
+        Ok(Some((o, answer))) => answer.map(|()| Json(detail(&o))),
+        Ok(None) => Err(ApiError::NotFound(format!("order {key}"))),
+        Err(StoreError::Conflict(_)) => Err(ApiError::Conflict(format!(
+            "order {key} keeps changing; try again"
+        ))),
+        Err(e) => Err(e.into()),
     }
-    Err(ApiError::Conflict(format!(
-        "order {key} keeps changing; try again"
-    )))
 }
 
 // ---- sync runs ----------------------------------------------------------------

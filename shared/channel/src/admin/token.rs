@@ -6,8 +6,8 @@
 use base64::Engine;
 use chrono::{Duration, Utc};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 
+use crate::hash::sha256_hex;
 use crate::model::ActivationToken;
 use crate::secrets::Secret;
 use crate::store::StoreError;
@@ -15,10 +15,7 @@ use crate::App;
 
 /// SHA-256 of a token, hex.
 pub fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(token.as_bytes())
 }
 
 /// 32 random bytes, URL-safe base64 without padding.

@@ -7,20 +7,12 @@ pub mod reconcile;
 pub mod webhook;
 
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
+use crate::hash::short_sha256_hex;
 use crate::model::{InboxOrder, OrderStatus, TimelineEvent, UpsertOutcome};
-use crate::queue::Message;
+use crate::queue::{Message, OrderMessage};
 use crate::woocommerce::order::Order;
 use crate::{App, Result};
-
-/// The body of an order-queue message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderMessage {
-    pub channel_id: String,
-    pub order_key: String,
-}
 
 /// Where an order came from (for the timeline and logs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,8 +83,7 @@ pub async fn store_invalid(
     body: &[u8],
     reason: String,
 ) -> Result<UpsertOutcome> {
-    let digest = Sha256::digest(body);
-    let key = format!("invalid-{}", hex(&digest[..12]));
+    let key = format!("invalid-{}", short_sha256_hex(body, 12));
     let now = Utc::now();
     let entry = InboxOrder {
         channel_id: channel_id.to_string(),
@@ -139,8 +130,4 @@ pub async fn enqueue(app: &App, order: InboxOrder) {
         // processor's state machine absorbs the duplicate.
         tracing::warn!(channel = %channel, order = %key, error = %e, "could not clear the pending mark");
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

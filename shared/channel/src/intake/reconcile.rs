@@ -16,7 +16,6 @@ use serde::Serialize;
 use super::{accept_order, enqueue, Source};
 use crate::model::{Channel, TimelineEvent, WebhookRef};
 use crate::shop::Shop;
-use crate::store::StoreError;
 use crate::woocommerce::catalog::WebhookStatus;
 use crate::woocommerce::client::OrderQuery;
 use crate::{App, Error, Result};
@@ -89,18 +88,20 @@ pub async fn reconcile_channel(app: &App, channel: Channel) -> Result<ChannelRep
     let since = catch_up(app, &*woo, &channel, &mut report).await?;
     sweep(app, &channel.id, &mut report).await?;
 
-    update_channel(app, &channel.id, |c| {
-        c.webhooks = webhooks.clone();
-        for e in &events {
-            c.record(e.clone());
-        }
-        c.health.webhook_status = Some(status.clone());
-        c.health.last_reconciled_at = Some(started);
-        if let Some(since) = since {
-            c.checkpoint = Some(c.checkpoint.map_or(since, |old| old.max(since)));
-        }
-    })
-    .await?;
+    app.repo
+        .update_channel(&channel.id, |c| {
+            c.webhooks = webhooks.clone();
+            for e in &events {
+                c.record(e.clone());
+            }
+            c.health.webhook_status = Some(status.clone());
+            c.health.last_reconciled_at = Some(started);
+            if let Some(since) = since {
+                c.checkpoint = Some(c.checkpoint.map_or(since, |old| old.max(since)));
+            }
+        })
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("channel {}", channel.id)))?;
     tracing::info!(
         channel = %channel.id,
         listed = report.orders_listed,
@@ -243,26 +244,6 @@ async fn sweep(app: &App, channel_id: &str, report: &mut ChannelReport) -> Resul
         report.orders_swept += 1;
     }
     Ok(())
-}
-
-/// Applies `change` to the freshest copy of a channel (retrying lost races).
-pub async fn update_channel(
-    app: &App,
-    channel_id: &str,
-    change: impl Fn(&mut Channel),
-) -> Result<Channel> {
-    for _ in 0..8 {
-        let Some(mut channel) = app.repo.get_channel(channel_id).await? else {
-            return Err(Error::NotFound(format!("channel {channel_id}")));
-        };
-        change(&mut channel);
-        match app.repo.save_channel(&mut channel).await {
-            Ok(()) => return Ok(channel),
-            Err(StoreError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(StoreError::Conflict(format!("channel {channel_id}")).into())
 }
 
 #[cfg(test)]

@@ -177,19 +177,11 @@ pub async fn handle(
 
 /// Best-effort health update: a lost race or a store hiccup must never
 /// turn a good delivery into a failure.
-async fn record_health(app: &App, mut channel: Channel, change: impl Fn(&mut Channel)) {
-    for _ in 0..3 {
-        change(&mut channel);
-        match app.repo.save_channel(&mut channel).await {
-            Ok(()) => return,
-            Err(StoreError::Conflict(_)) => match app.repo.get_channel(&channel.id).await {
-                Ok(Some(fresh)) => channel = fresh,
-                _ => return,
-            },
-            Err(e) => {
-                tracing::warn!(channel = %channel.id, error = %e, "health not recorded");
-                return;
-            }
-        }
+async fn record_health(app: &App, channel: Channel, change: impl Fn(&mut Channel)) {
+    let id = channel.id.clone();
+    match app.repo.update_channel_from(channel, change).await {
+        // Still losing races after every attempt: someone else keeps the channel fresh.
+        Ok(_) | Err(StoreError::Conflict(_)) => {}
+        Err(e) => tracing::warn!(channel = %id, error = %e, "health not recorded"),
     }
 }

@@ -77,7 +77,7 @@ impl Accounting for PaytraqClient {
     /// HTTP requests per call name of `routes.rs` (every attempt counts).
     fn request_counts(&self) -> BTreeMap<String, u64> {
         self.calls()
-            .by_call
+            .by_route()
             .into_iter()
             .map(|(name, c)| (name.to_string(), c.requests))
             .collect()

@@ -3,8 +3,8 @@
 //! paging. The calls themselves are in [`super::catalog`] and [`super::sales`].
 //!
 //! Retry rules:
-//! - **429** is waited out (`Retry-After`, else back-off) and repeated for
-//!   every call: a refused request did not run.
+//! - **429** is waited out (`Retry-After` in seconds or as a date, else
+//!   back-off) and repeated for every call: a refused request did not run.
 //! - **5xx, timeouts, broken connections** are repeated with exponential
 //!   back-off only for calls marked `repeatable` in `routes.rs` (reads).
 //!   Writes (create, approve, pay, e-mail) are never repeated here; where a
@@ -12,21 +12,26 @@
 //!   effect (see `sales.rs`).
 //!
 //! The key and token are sent only as headers marked sensitive; every error
-//! message built from a reply is scrubbed of both.
+//! message built from a reply or a transport failure is scrubbed of both.
+//! The retry policy, `Retry-After`, transport errors, scrubbing and call
+//! counters are the shared [`crate::http`] ones.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use super::pacing::Pacer;
 use super::routes::{Call, PAGE_SIZE};
-use super::stats::{CallStats, Counters};
 use super::xml::{error_message, from_xml};
 use super::PaytraqError;
+use crate::http::{
+    retry_after, CallCounters, CallKey, CallStats, RetryPolicy, Scrubber, TransportError,
+    TransportKind,
+};
 use crate::secrets::Secret;
 
 /// A list longer than this many pages is treated as a server fault
@@ -40,44 +45,6 @@ pub struct PaytraqCredentials {
     pub api_token: Secret,
 }
 
-/// Timeouts and retry limits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Per request.
-    pub timeout: Duration,
-    /// Attempts of a repeatable call on 5xx/timeout/transport failures.
-    pub max_attempts: u32,
-    /// First back-off; doubles per attempt up to `max_backoff`.
-    pub base_backoff: Duration,
-    pub max_backoff: Duration,
-    /// 429 answers waited out before giving up.
-    pub max_rate_limited: u32,
-    /// Longest `Retry-After` honoured.
-    pub max_retry_after: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            timeout: Duration::from_secs(30),
-            max_attempts: 4,
-            base_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(8),
-            max_rate_limited: 8,
-            max_retry_after: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32 << attempt.min(16).saturating_sub(1);
-        self.base_backoff
-            .saturating_mul(factor)
-            .min(self.max_backoff)
-    }
-}
-
 /// A client of one PayTraq company. Cheap to clone; clones share the
 /// pacer and the call counters.
 #[derive(Clone)]
@@ -87,7 +54,8 @@ pub struct PaytraqClient {
     http: reqwest::Client,
     pacer: Arc<Pacer>,
     pacer_key: String,
-    counters: Arc<Counters>,
+    counters: Arc<CallCounters>,
+    scrubber: Arc<Scrubber>,
     policy: RetryPolicy,
 }
 
@@ -129,10 +97,11 @@ impl PaytraqClient {
         Ok(Self {
             api,
             pacer_key: Pacer::key_for(&creds.api_key),
+            scrubber: Arc::new(Scrubber::new([&creds.api_key, &creds.api_token])),
             creds: Arc::new(creds),
             http,
             pacer,
-            counters: Arc::new(Counters::default()),
+            counters: Arc::default(),
             policy: RetryPolicy::default(),
         })
     }
@@ -155,24 +124,26 @@ impl PaytraqClient {
         call: &Call,
         body: Option<&str>,
     ) -> Result<String, PaytraqError> {
+        let key = CallKey::new(&call.method, call.name);
         let mut failures = 0u32;
         let mut rate_limited = 0u32;
         loop {
             self.pacer.acquire(&self.pacer_key).await;
-            self.counters.request(call.name);
-            let err = match self.send_once(call, body).await {
+            self.counters.request(key);
+            let started = Instant::now();
+            let sent = self.send_once(call, body).await;
+            self.counters.took(key, started.elapsed());
+            let err = match sent {
                 Ok(text) => return Ok(text),
                 Err(e) => e,
             };
             if let PaytraqError::RateLimited { retry_after } = &err {
-                self.counters.rate_limited(call.name);
+                self.counters.rate_limited(key);
                 rate_limited += 1;
                 if rate_limited > self.policy.max_rate_limited {
                     return Err(err);
                 }
-                let wait = retry_after
-                    .unwrap_or_else(|| self.policy.backoff(rate_limited))
-                    .min(self.policy.max_retry_after);
+                let wait = self.policy.rate_limit_wait(*retry_after, rate_limited);
                 tracing::debug!(
                     call = call.name,
                     wait_ms = wait.as_millis() as u64,
@@ -183,7 +154,7 @@ impl PaytraqClient {
             }
             failures += 1;
             if call.repeatable && err.is_retryable() && failures < self.policy.max_attempts {
-                self.counters.retry(call.name);
+                self.counters.retry(key);
                 let wait = self.policy.backoff(failures);
                 tracing::debug!(call = call.name, error = %err, "paytraq retry");
                 tokio::time::sleep(wait).await;
@@ -212,10 +183,10 @@ impl PaytraqClient {
                 .header(CONTENT_TYPE, "application/xml")
                 .body(body.to_owned());
         }
-        let response = request.send().await.map_err(transport_error)?;
+        let response = request.send().await.map_err(|e| self.transport(e))?;
         let status = response.status();
         let retry_after = retry_after(response.headers());
-        let text = response.text().await.map_err(transport_error)?;
+        let text = response.text().await.map_err(|e| self.transport(e))?;
         if status.is_success() {
             return Ok(text);
         }
@@ -225,7 +196,9 @@ impl PaytraqClient {
             StatusCode::TOO_MANY_REQUESTS => PaytraqError::RateLimited { retry_after },
             _ => PaytraqError::Api {
                 status: status.as_u16(),
-                message: self.scrub(&error_message(&text).unwrap_or_else(|| snippet(&text))),
+                message: self
+                    .scrubber
+                    .scrub(&error_message(&text).unwrap_or_else(|| snippet(&text))),
             },
         })
     }
@@ -245,10 +218,14 @@ impl PaytraqClient {
         Ok(headers)
     }
 
-    /// Removes the key and token from a text that came from the other side.
-    fn scrub(&self, text: &str) -> String {
-        text.replace(self.creds.api_key.expose(), "***")
-            .replace(self.creds.api_token.expose(), "***")
+    /// A failed request as [`PaytraqError`]: without the URL and scrubbed
+    /// of the key and token.
+    fn transport(&self, err: reqwest::Error) -> PaytraqError {
+        let err = TransportError::from_reqwest(err, &self.scrubber);
+        match err.kind {
+            TransportKind::Timeout => PaytraqError::Timeout,
+            _ => PaytraqError::Transport(err.to_string()),
+        }
     }
 
     /// Sends a call and decodes its reply.
@@ -281,26 +258,6 @@ impl PaytraqClient {
     }
 }
 
-fn transport_error(e: reqwest::Error) -> PaytraqError {
-    if e.is_timeout() {
-        return PaytraqError::Timeout;
-    }
-    let e = e.without_url();
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    PaytraqError::Transport(message)
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    value.parse::<u64>().ok().map(Duration::from_secs)
-}
-
 /// The start of a non-`<Error>` body, for the error message.
 fn snippet(text: &str) -> String {
     let t = text.trim();
@@ -313,15 +270,6 @@ fn snippet(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let p = RetryPolicy::default();
-        assert_eq!(p.backoff(1), Duration::from_millis(500));
-        assert_eq!(p.backoff(2), Duration::from_secs(1));
-        assert_eq!(p.backoff(3), Duration::from_secs(2));
-        assert_eq!(p.backoff(30), Duration::from_secs(8));
-    }
 
     #[test]
     fn base_url_gets_api_once_and_credentials_stay_hidden() {
@@ -348,6 +296,9 @@ mod tests {
         assert_eq!(b.api.as_str(), "https://go.paytraq.com/api/");
         let shown = format!("{a:?} {creds:?}");
         assert!(!shown.contains("KEY-123") && !shown.contains("TOKEN-456"));
-        assert_eq!(a.scrub("bad KEY-123 and TOKEN-456"), "bad *** and ***");
+        assert_eq!(
+            a.scrubber.scrub("bad KEY-123 and TOKEN-456"),
+            "bad *** and ***"
+        );
     }
 }

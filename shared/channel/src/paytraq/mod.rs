@@ -9,7 +9,6 @@
 //! | [`routes`]   | every call's path and evidence (assumed calls live only here)|
 //! | [`model`]    | the records read and written                                |
 //! | [`pacing`]   | per-company token bucket shared by the process              |
-//! | [`stats`]    | per-call request counters                                   |
 //!
 //! Which calls are confirmed and which are assumed: `CALLS.md` next to this file.
 
@@ -21,14 +20,13 @@ pub mod pacing;
 pub mod routes;
 pub mod sale_xml;
 pub mod sales;
-pub mod stats;
 pub mod xml;
 
 use std::time::Duration;
 
-pub use client::{PaytraqClient, PaytraqCredentials, RetryPolicy};
+pub use crate::http::RetryPolicy;
+pub use client::{PaytraqClient, PaytraqCredentials};
 pub use pacing::{Pacer, PacerConfig};
-pub use stats::{CallCount, CallStats};
 
 /// Errors of the PayTraq client. None of them ever carries the API key or
 /// token: replies are scrubbed of both before they become a message.

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 
 use super::PaytraqError;
+use crate::hash::short_sha256_hex;
 use crate::secrets::Secret;
 
 /// Requests per second (a decimal, e.g. `0.5`) and the burst size.
@@ -66,8 +66,7 @@ impl Pacer {
 
     /// The bucket key of a company: a hash of its API key, never the key.
     pub fn key_for(api_key: &Secret) -> String {
-        let digest = Sha256::digest(api_key.expose().as_bytes());
-        digest.iter().take(12).map(|b| format!("{b:02x}")).collect()
+        short_sha256_hex(api_key.expose().as_bytes(), 12)
     }
 
     /// Waits until the company may send one more request, and takes it.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 
-use crate::intake::OrderMessage;
+use crate::queue::OrderMessage;
 use crate::queue::Queue;
 use crate::App;
 pub use pipeline::{process, Outcome, Transient, Trigger};

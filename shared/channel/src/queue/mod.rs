@@ -13,6 +13,7 @@ pub mod sqs;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
@@ -27,6 +28,13 @@ pub struct Message {
     /// Messages with the same id sent within the dedup window are dropped.
     pub dedup_id: String,
     pub body: String,
+}
+
+/// The body of an order-queue message: which inbox order to process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderMessage {
+    pub channel_id: String,
+    pub order_key: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,12 +1,13 @@
 //! Secrets kept in the embedded record store (used by `local`): one record
-//! per channel, outside every listing index.
+//! per channel, outside every listing index. Last writer wins; a write that
+//! lost a race is tried again ([`update_with_retry`]).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::{ChannelSecrets, SecretStore, SecretsError};
-use crate::store::{Key, Record, RecordStore, StoreError};
+use crate::store::{update_with_retry, Key, Record, RecordStore, StoreError};
 
 #[derive(Clone)]
 pub struct EmbeddedSecrets {
@@ -41,38 +42,31 @@ impl SecretStore for EmbeddedSecrets {
     async fn put(&self, channel_id: &str, secrets: &ChannelSecrets) -> Result<(), SecretsError> {
         let doc = serde_json::to_string(secrets)
             .map_err(|_| SecretsError::Corrupt(channel_id.to_string()))?;
-        loop {
-            let expected = self
-                .store
-                .get(&key(channel_id))
-                .await
-                .map_err(backend)?
-                .map_or(0, |r| r.version);
+        let (key, doc) = (&key(channel_id), &doc);
+        update_with_retry(move || async move {
+            let expected = self.store.get(key).await?.map_or(0, |r| r.version);
             let record = Record {
-                key: key(channel_id),
+                key: key.clone(),
                 version: expected + 1,
                 doc: doc.clone(),
                 indexes: Vec::new(),
                 expires_at: None,
             };
-            match self.store.put(record, expected).await {
-                Ok(_) => return Ok(()),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(backend(e)),
-            }
-        }
+            self.store.put(record, expected).await.map(|_| ())
+        })
+        .await
+        .map_err(backend)
     }
 
     async fn delete(&self, channel_id: &str) -> Result<(), SecretsError> {
-        loop {
-            let Some(r) = self.store.get(&key(channel_id)).await.map_err(backend)? else {
-                return Ok(());
-            };
-            match self.store.delete(&key(channel_id), r.version).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(backend(e)),
+        let key = &key(channel_id);
+        update_with_retry(move || async move {
+            match self.store.get(key).await? {
+                Some(r) => self.store.delete(key, r.version).await,
+                None => Ok(()),
             }
-        }
+        })
+        .await
+        .map_err(backend)
     }
 }

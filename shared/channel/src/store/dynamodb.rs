@@ -1,7 +1,8 @@
 //! The DynamoDB record store. One table, keys `pk`/`sk`, the document in
 //! `doc` (a JSON string: money stays a decimal string, never a float), the
-//! version in `version`, TTL in `expires_at`, and two GSIs `gsi1`/`gsi2`
-//! on `gsiNpk`/`gsiNsk`. Writes are conditional on `version`.
+//! version in `version`, TTL in `expires_at`, and two GSIs `gsi1`
+//! ([`Index::Listings`]) and `gsi2` ([`Index::Pending`]) on `gsiNpk`/`gsiNsk`.
+//! Writes are conditional on `version`.
 
 use std::collections::HashMap;
 
@@ -73,8 +74,8 @@ impl DynamoStore {
             .attribute_definitions(attr("gsi2sk")?)
             .key_schema(key("pk", KeyType::Hash)?)
             .key_schema(key("sk", KeyType::Range)?)
-            .global_secondary_indexes(gsi(Index::Gsi1)?)
-            .global_secondary_indexes(gsi(Index::Gsi2)?)
+            .global_secondary_indexes(gsi(Index::Listings)?)
+            .global_secondary_indexes(gsi(Index::Pending)?)
             .send()
             .await
             .map_err(sdk)?;
@@ -127,7 +128,7 @@ fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Option<Recor
     let doc =
         text("doc").ok_or_else(|| StoreError::Corrupt(key.to_string(), "missing doc".into()))?;
     let mut indexes = Vec::new();
-    for index in [Index::Gsi1, Index::Gsi2] {
+    for index in Index::ALL {
         let name = index.name();
         if let (Some(partition), Some(sort)) =
             (text(&format!("{name}pk")), text(&format!("{name}sk")))

@@ -306,11 +306,7 @@ fn to_record(key: Key, stored: Stored) -> Record {
             .indexes
             .into_iter()
             .map(|(index, partition, sort)| IndexEntry {
-                index: if index == Index::Gsi2.name() {
-                    Index::Gsi2
-                } else {
-                    Index::Gsi1
-                },
+                index: Index::from_name(&index).unwrap_or(Index::Listings),
                 partition,
                 sort,
             })

@@ -5,7 +5,8 @@
 //! trait, [`RecordStore`]: versioned documents under a `(pk, sk)` key, each
 //! optionally listed under secondary-index entries. A write names the
 //! version it expects, which makes every state transition a conditional
-//! write. [`Repo`] gives the typed API the domain uses on top of it.
+//! write. [`Repo`] gives the typed API the domain uses on top of it; a
+//! write that lost a race is tried again by [`update_with_retry`].
 //!
 //! Adapters: [`dynamodb::DynamoStore`] (AWS) and [`embedded::EmbeddedStore`]
 //! (redb, used by `local`).
@@ -15,8 +16,12 @@ pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 mod repo;
+mod retry;
+#[cfg(test)]
+mod tests;
 
-pub use repo::Repo;
+pub use repo::{Change, Repo};
+pub use retry::{update_with_retry, UPDATE_ATTEMPTS, UPDATE_BACKOFF};
 
 use async_trait::async_trait;
 
@@ -53,22 +58,33 @@ impl std::fmt::Display for Key {
     }
 }
 
-/// The secondary indexes. On DynamoDB each is a GSI with string keys
-/// `<name>pk` / `<name>sk`; the embedded store keeps an index table.
+/// The secondary indexes, named for what they list. On DynamoDB each is a
+/// GSI with string keys `<name>pk` / `<name>sk` ([`Index::name`]); the
+/// embedded store keeps an index table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Index {
-    /// Lists: orders of a channel by status, all channels.
-    Gsi1,
+    /// Listings: the orders of a channel by status, and all channels.
+    Listings,
     /// Sparse: orders stored but not yet enqueued, by time.
-    Gsi2,
+    Pending,
 }
 
 impl Index {
+    pub const ALL: [Index; 2] = [Index::Listings, Index::Pending];
+
+    /// The name the adapters store the index under (the DynamoDB index and
+    /// its key attributes, `template.yaml`, the embedded index table). It
+    /// is part of the stored data and never changes.
     pub fn name(self) -> &'static str {
         match self {
-            Index::Gsi1 => "gsi1",
-            Index::Gsi2 => "gsi2",
+            Index::Listings => "gsi1",
+            Index::Pending => "gsi2",
         }
+    }
+
+    /// The index stored under `name`.
+    pub fn from_name(name: &str) -> Option<Index> {
+        Index::ALL.into_iter().find(|i| i.name() == name)
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Key layout (one table):
 //!
-//! | record            | pk             | sk                 | gsi1 (partition / sort)          | gsi2 (sparse)                 |
+//! | record            | pk             | sk                 | `Listings` (partition / sort)    | `Pending` (sparse)            |
 //! |-------------------|----------------|--------------------|----------------------------------|-------------------------------|
 //! | channel           | `CH#<id>`      | `#CHANNEL`         | `CHANNELS` / `<id>`              |                               |
 //! | inbox order       | `CH#<id>`      | `ORDER#<key>`      | `CH#<id>#S#<status>` / `<key>`   | `CH#<id>#PENDING` / `<t>#<key>` |
@@ -11,19 +11,28 @@
 //! | activation token  | `TOKEN#<hash>` | `#TOKEN`           |                                  |                               |
 //!
 //! Numeric order keys are zero-padded in `sk` so that listings sort by order id.
+//! The adapters store `Listings` as `gsi1` and `Pending` as `gsi2` ([`Index::name`]).
 
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 
+use super::retry::update_with_retry;
 use super::{Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
 use crate::model::{
     ActivationToken, Channel, InboxOrder, OrderStatus, SyncRun, TimelineEvent, UpsertOutcome,
 };
 
-/// How often an upsert re-reads and retries after losing a race.
-const UPSERT_ATTEMPTS: usize = 16;
+/// What a change made of the fresh copy of a record it was shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change<R> {
+    /// Save the changed copy; the update then answers `R`.
+    Save(R),
+    /// Save nothing (the record is already as wanted, or must not change);
+    /// the update answers `R`.
+    Keep(R),
+}
 
 #[derive(Clone)]
 pub struct Repo {
@@ -49,7 +58,7 @@ impl Repo {
     pub async fn save_channel(&self, channel: &mut Channel) -> Result<(), StoreError> {
         channel.updated_at = Utc::now();
         let indexes = vec![IndexEntry {
-            index: Index::Gsi1,
+            index: Index::Listings,
             partition: "CHANNELS".into(),
             sort: channel.id.clone(),
         }];
@@ -60,6 +69,38 @@ impl Repo {
         Ok(())
     }
 
+    /// Applies `change` to the freshest copy of a channel and saves it;
+    /// after a lost race the channel is read again and `change` runs on the
+    /// fresh copy ([`update_with_retry`]). `None`: no such channel.
+    pub async fn update_channel(
+        &self,
+        id: &str,
+        change: impl Fn(&mut Channel),
+    ) -> Result<Option<Channel>, StoreError> {
+        let Some(channel) = self.get_channel(id).await? else {
+            return Ok(None);
+        };
+        self.update_channel_from(channel, change).await
+    }
+
+    /// [`Repo::update_channel`] starting from a copy already read (it is
+    /// read again only after a lost race).
+    pub async fn update_channel_from(
+        &self,
+        channel: Channel,
+        change: impl Fn(&mut Channel),
+    ) -> Result<Option<Channel>, StoreError> {
+        let id = channel.id.clone();
+        let updated = self
+            .update_record(channel, |c| {
+                change(c);
+                Change::Save(())
+            })
+            .await
+            .map_err(|e| gave_up(e, || format!("channel {id}")))?;
+        Ok(updated.map(|(channel, ())| channel))
+    }
+
     pub async fn list_channels(
         &self,
         cursor: Option<&str>,
@@ -67,7 +108,7 @@ impl Repo {
     ) -> Result<Page<Channel>, StoreError> {
         let page = self
             .store
-            .query_index(Index::Gsi1, "CHANNELS", cursor, limit)
+            .query_index(Index::Listings, "CHANNELS", cursor, limit)
             .await?;
         decode_page(page)
     }
@@ -113,19 +154,17 @@ impl Repo {
     /// summary), and leaves everything alone otherwise. A new or replaced payload is marked pending for the queue.
     pub async fn upsert_order(&self, incoming: InboxOrder) -> Result<UpsertOutcome, StoreError> {
         let key = order_key(&incoming.channel_id, &incoming.key);
-        for _ in 0..UPSERT_ATTEMPTS {
-            match self.get_doc::<InboxOrder>(&key).await? {
+        let (key_ref, incoming) = (&key, &incoming);
+        update_with_retry(move || async move {
+            match self.get_doc::<InboxOrder>(key_ref).await? {
                 None => {
                     let mut order = incoming.clone();
                     order.version = 0;
                     if order.pending_since.is_none() {
                         order.pending_since = Some(Utc::now());
                     }
-                    match self.save_order(&mut order).await {
-                        Ok(()) => return Ok(UpsertOutcome::Inserted(order)),
-                        Err(StoreError::Conflict(_)) => continue,
-                        Err(e) => return Err(e),
-                    }
+                    self.save_order(&mut order).await?;
+                    Ok(UpsertOutcome::Inserted(order))
                 }
                 Some(stored) => {
                     let newer = match (incoming.modified_gmt, stored.modified_gmt) {
@@ -155,17 +194,25 @@ impl Repo {
                             None => "order changed in the shop".to_string(),
                         },
                     ));
-                    match self.save_order(&mut order).await {
-                        Ok(()) => return Ok(UpsertOutcome::Updated(order)),
-                        Err(StoreError::Conflict(_)) => continue,
-                        Err(e) => return Err(e),
-                    }
+                    self.save_order(&mut order).await?;
+                    Ok(UpsertOutcome::Updated(order))
                 }
             }
-        }
-        Err(StoreError::Conflict(format!(
-            "{key} (upsert kept losing races)"
-        )))
+        })
+        .await
+        .map_err(|e| gave_up(e, || format!("{key} (upsert kept losing races)")))
+    }
+
+    /// Applies `change` to an order already read, and saves it unless the
+    /// change says [`Change::Keep`]. After a lost race the order is read
+    /// again and `change` runs on the fresh copy ([`update_with_retry`]).
+    /// `None`: the order is gone.
+    pub async fn update_order_from<R>(
+        &self,
+        order: InboxOrder,
+        change: impl Fn(&mut InboxOrder) -> Change<R>,
+    ) -> Result<Option<(InboxOrder, R)>, StoreError> {
+        self.update_record(order, change).await
     }
 
     /// Orders of a channel, optionally of one status, ascending by order key.
@@ -180,7 +227,7 @@ impl Repo {
             Some(status) => {
                 self.store
                     .query_index(
-                        Index::Gsi1,
+                        Index::Listings,
                         &status_partition(channel_id, status),
                         cursor,
                         limit,
@@ -206,7 +253,7 @@ impl Repo {
         let partition = format!("{}#PENDING", channel_pk(channel_id));
         let page = self
             .store
-            .query_index(Index::Gsi2, &partition, None, limit)
+            .query_index(Index::Pending, &partition, None, limit)
             .await?;
         let orders: Page<InboxOrder> = decode_page(page)?;
         Ok(orders
@@ -218,27 +265,15 @@ impl Repo {
 
     /// Clears the pending mark once the order is on the queue. Losing a race
     /// is fine: whoever moved the order on has seen it.
-    pub async fn mark_enqueued(&self, mut order: InboxOrder) -> Result<(), StoreError> {
-        for _ in 0..UPSERT_ATTEMPTS {
-            if order.pending_since.is_none() {
-                return Ok(());
-            }
-            order.pending_since = None;
-            match self.save_order(&mut order).await {
-                Ok(()) => return Ok(()),
-                Err(StoreError::Conflict(_)) => {
-                    match self.get_order(&order.channel_id, &order.key).await? {
-                        Some(fresh) => order = fresh,
-                        None => return Ok(()),
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Conflict(format!(
-            "order {} (mark enqueued)",
-            order.key
-        )))
+    pub async fn mark_enqueued(&self, order: InboxOrder) -> Result<(), StoreError> {
+        let key = order.key.clone();
+        self.update_order_from(order, |o| match o.pending_since.take() {
+            Some(_) => Change::Save(()),
+            None => Change::Keep(()),
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| gave_up(e, || format!("order {key} (mark enqueued)")))
     }
 
     // ---- sync runs ------------------------------------------------------
@@ -322,21 +357,51 @@ impl Repo {
         value: &T,
     ) -> Result<(), StoreError> {
         let key = cache_key(channel_id, name);
-        for _ in 0..UPSERT_ATTEMPTS {
-            let expected = self.store.get(&key).await?.map_or(0, |r| r.version);
-            match self
-                .put_doc(key.clone(), value, expected, Vec::new(), None)
+        let key_ref = &key;
+        update_with_retry(move || async move {
+            let expected = self.store.get(key_ref).await?.map_or(0, |r| r.version);
+            self.put_doc(key_ref.clone(), value, expected, Vec::new(), None)
                 .await
-            {
-                Ok(_) => return Ok(()),
-                Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Conflict(key.to_string()))
+                .map(|_| ())
+        })
+        .await
+        .map_err(|e| gave_up(e, || key.to_string()))
     }
 
     // ---- plumbing ---------------------------------------------------------
+
+    /// The read-change-write loop behind the typed updates: the first
+    /// attempt changes `first`, each later one a freshly read copy.
+    async fn update_record<T: Versioned, R>(
+        &self,
+        first: T,
+        change: impl Fn(&mut T) -> Change<R>,
+    ) -> Result<Option<(T, R)>, StoreError> {
+        let key = first.key();
+        let (key, change) = (&key, &change);
+        let mut in_hand = Some(first);
+        update_with_retry(move || {
+            let in_hand = in_hand.take();
+            async move {
+                let mut record = match in_hand {
+                    Some(record) => record,
+                    None => match self.get_doc::<T>(key).await? {
+                        Some(fresh) => fresh,
+                        None => return Ok(None),
+                    },
+                };
+                let answer = match change(&mut record) {
+                    Change::Keep(answer) => answer,
+                    Change::Save(answer) => {
+                        record.save(self).await?;
+                        answer
+                    }
+                };
+                Ok(Some((record, answer)))
+            }
+        })
+        .await
+    }
 
     async fn get_doc<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>, StoreError> {
         match self.store.get(key).await? {
@@ -369,6 +434,38 @@ impl Repo {
             expires_at,
         };
         self.store.put(record, expected).await
+    }
+}
+
+/// The records the typed updates change: where each is stored and how it is saved.
+trait Versioned: DeserializeOwned {
+    fn key(&self) -> Key;
+    async fn save(&mut self, repo: &Repo) -> Result<(), StoreError>;
+}
+
+impl Versioned for Channel {
+    fn key(&self) -> Key {
+        channel_key(&self.id)
+    }
+    async fn save(&mut self, repo: &Repo) -> Result<(), StoreError> {
+        repo.save_channel(self).await
+    }
+}
+
+impl Versioned for InboxOrder {
+    fn key(&self) -> Key {
+        order_key(&self.channel_id, &self.key)
+    }
+    async fn save(&mut self, repo: &Repo) -> Result<(), StoreError> {
+        repo.save_order(self).await
+    }
+}
+
+/// A conflict that outlasted every attempt, said in the caller's words.
+fn gave_up(e: StoreError, what: impl FnOnce() -> String) -> StoreError {
+    match e {
+        StoreError::Conflict(_) => StoreError::Conflict(what()),
+        other => other,
     }
 }
 
@@ -430,13 +527,13 @@ fn status_partition(channel_id: &str, status: OrderStatus) -> String {
 fn order_indexes(order: &InboxOrder) -> Vec<IndexEntry> {
     let sortable = sortable_order_key(&order.key);
     let mut entries = vec![IndexEntry {
-        index: Index::Gsi1,
+        index: Index::Listings,
         partition: status_partition(&order.channel_id, order.status),
         sort: sortable.clone(),
     }];
     if let Some(since) = order.pending_since {
         entries.push(IndexEntry {
-            index: Index::Gsi2,
+            index: Index::Pending,
             partition: format!("{}#PENDING", channel_pk(&order.channel_id)),
             sort: format!(
                 "{}#{}",

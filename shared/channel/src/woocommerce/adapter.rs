@@ -11,7 +11,7 @@ use super::catalog::{
     Webhook, WebhookStatus,
 };
 use super::order::Order;
-use super::{Endpoint, OrderQuery, WooClient, WooError};
+use super::{OrderQuery, WooClient, WooError};
 use crate::secrets::Secret;
 use crate::shop::Shop;
 
@@ -98,21 +98,11 @@ impl Shop for WooClient {
     /// HTTP requests per kind of endpoint (`products`, `variations`,
     /// `settings`, `order_notes`, ...), the kinds never called left out.
     fn request_counts(&self) -> BTreeMap<String, u64> {
-        let stats = self.calls();
-        [
-            ("orders", Endpoint::Orders),
-            ("order_notes", Endpoint::OrderNotes),
-            ("products", Endpoint::Products),
-            ("variations", Endpoint::Variations),
-            ("taxes", Endpoint::Taxes),
-            ("payment_gateways", Endpoint::PaymentGateways),
-            ("settings", Endpoint::Settings),
-            ("system_status", Endpoint::SystemStatus),
-            ("webhooks", Endpoint::Webhooks),
-        ]
-        .into_iter()
-        .map(|(name, endpoint)| (name.to_string(), stats.get(endpoint)))
-        .filter(|(_, n)| *n > 0)
-        .collect()
+        self.calls()
+            .by_route()
+            .into_iter()
+            .map(|(route, c)| (route.to_string(), c.requests))
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 }

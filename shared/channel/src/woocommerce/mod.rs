@@ -1,5 +1,5 @@
 //! WooCommerce: REST API v3 client, the typed order model, the catalogue
-//! types and webhook signature checks.
+//! types, webhook signature checks and the shop URL policy.
 //!
 //! | module        | what it is for                                                      |
 //! |---------------|---------------------------------------------------------------------|
@@ -8,6 +8,7 @@
 //! | [`order`]     | [`order::Order`]: the order as REST v3 and webhooks render it         |
 //! | [`catalog`]   | products, variations, taxes, gateways, settings, status, webhooks     |
 //! | [`webhook`]   | signature check of deliveries, the unsigned ping                      |
+//! | [`shop_url`]  | shop URL policy (HTTPS, no internal address) and its DNS resolver     |
 //! | [`error`]     | [`WooError`], the `{code, message, data.status}` error body           |
 //!
 //! Every type that reads WooCommerce JSON is tolerant: unknown fields are
@@ -20,11 +21,10 @@ pub mod client;
 mod de;
 pub mod error;
 pub mod order;
+pub mod shop_url;
 pub mod webhook;
 
-pub use client::{
-    CallStats, Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, WooOptions,
-};
+pub use client::{Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, WooOptions};
 pub use error::{ApiErrorBody, WooError};
 pub use order::{parse_order, Order};
 pub use webhook::Delivery;

@@ -90,10 +90,5 @@ impl OrderRun<'_> {
 }
 
 fn short_hash(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hash::short_sha256_hex(text.as_bytes(), 6)
 }

@@ -1,19 +1,54 @@
 //! The HTTP plumbing of the WooCommerce client: URL and auth, one request
-//! with its timeout, error mapping, paging and batch splitting.
+//! with its timeout, error mapping, paging and batch splitting. Retry-After,
+//! transport errors, scrubbing and call counting are the shared
+//! [`crate::http`] ones. Nothing is retried here: a 429 or a failure goes
+//! back to the caller, who knows whether repeating is safe.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, ACCEPT, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use url::Url;
 
-use super::{Endpoint, WooClient, API_PATH, MAX_BATCH_ITEMS, MAX_PER_PAGE};
+use super::{WooClient, API_PATH, MAX_BATCH_ITEMS, MAX_PER_PAGE};
+use crate::http::{retry_after, CallKey, TransportError, TransportKind};
 use crate::woocommerce::catalog::{parse_batch_updates, BatchItemResult, ProductUpdate};
 use crate::woocommerce::error::WooError;
+
+/// The kind of endpoint a request went to: the route its calls are counted
+/// under ([`WooClient::calls`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Orders,
+    OrderNotes,
+    Products,
+    Variations,
+    Taxes,
+    PaymentGateways,
+    Settings,
+    SystemStatus,
+    Webhooks,
+}
+
+impl Endpoint {
+    /// The route name in [`crate::http::CallStats`].
+    pub fn route(self) -> &'static str {
+        match self {
+            Endpoint::Orders => "orders",
+            Endpoint::OrderNotes => "order_notes",
+            Endpoint::Products => "products",
+            Endpoint::Variations => "variations",
+            Endpoint::Taxes => "taxes",
+            Endpoint::PaymentGateways => "payment_gateways",
+            Endpoint::Settings => "settings",
+            Endpoint::SystemStatus => "system_status",
+            Endpoint::Webhooks => "webhooks",
+        }
+    }
+}
 
 /// One HTTP answer with a success status.
 pub(super) struct Reply {
@@ -115,6 +150,7 @@ impl WooClient {
         if url.query() == Some("") {
             url.set_query(None);
         }
+        let key = CallKey::new(&method, endpoint.route());
         let mut request = inner
             .http
             .request(method, url)
@@ -129,13 +165,24 @@ impl WooClient {
         if let Some(body) = body {
             request = request.json(body);
         }
-        inner.counters.bump(endpoint);
-        let response = request.send().await.map_err(|e| self.transport(e))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| self.transport(e))?;
+        inner.counters.request(key);
+        let started = Instant::now();
+        let answer = async {
+            let response = request.send().await?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            Ok((status, headers, response.bytes().await?))
+        }
+        .await;
+        inner.counters.took(key, started.elapsed());
+        let (status, headers, bytes) = answer.map_err(|e| self.transport(e))?;
         if !status.is_success() {
-            let err = WooError::from_response(status.as_u16(), retry_after(&headers), &bytes);
+            let body = inner.scrubber.scrub(&String::from_utf8_lossy(&bytes));
+            let err =
+                WooError::from_response(status.as_u16(), retry_after(&headers), body.as_bytes());
+            if matches!(err, WooError::RateLimited { .. }) {
+                inner.counters.rate_limited(key);
+            }
             tracing::debug!(
                 path,
                 status = status.as_u16(),
@@ -150,29 +197,14 @@ impl WooClient {
         })
     }
 
-    /// A reqwest error as [`WooError`], without the URL and with the secret
-    /// values scrubbed from the text.
+    /// A failed request as [`WooError`]: without the URL (which may carry
+    /// the query-string credentials) and scrubbed of the secret values.
     fn transport(&self, err: reqwest::Error) -> WooError {
-        if err.is_timeout() {
-            return WooError::Timeout;
+        let err = TransportError::from_reqwest(err, &self.inner.scrubber);
+        match err.kind {
+            TransportKind::Timeout => WooError::Timeout,
+            _ => WooError::Transport(err.to_string()),
         }
-        let err = err.without_url();
-        let mut text = err.to_string();
-        let mut source = std::error::Error::source(&err);
-        while let Some(s) = source {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-        }
-        for secret in [
-            &self.inner.creds.consumer_key,
-            &self.inner.creds.consumer_secret,
-        ] {
-            if !secret.expose().is_empty() {
-                text = text.replace(secret.expose(), "***");
-            }
-        }
-        WooError::Transport(text)
     }
 }
 
@@ -209,16 +241,6 @@ pub(super) fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
-    Some((at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,19 +263,5 @@ mod tests {
         assert!(root("ftp://x").is_err());
         assert!(root("https://x/?a=1").is_err());
         assert!(root("not a url").is_err());
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(
-            RETRY_AFTER,
-            "Sun, 06 Nov 1994 08:49:37 GMT".parse().unwrap(),
-        );
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        h.insert(RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
     }
 }

@@ -12,14 +12,14 @@
 //!   [`WooError`]; 429 carries `Retry-After`. Every request has a timeout.
 //! - Secrets: credentials never appear in errors or logs; transport error
 //!   texts are built without the URL (which may carry the query-string
-//!   credentials) and scrubbed of the secret values.
+//!   credentials), and they and error bodies are scrubbed of the secret
+//!   values ([`crate::http::Scrubber`]).
 //!
 //! The client is cheap to clone; clones share the HTTP client and the call
 //! counters ([`WooClient::calls`]).
 
 mod http;
 mod query;
-mod stats;
 
 use std::fmt;
 use std::sync::Arc;
@@ -35,12 +35,12 @@ use super::catalog::{
 };
 use super::error::WooError;
 use super::order::{order_from_value, parse_order, Order};
+use crate::http::{CallCounters, CallStats, Scrubber};
 use crate::secrets::Secret;
+pub use http::Endpoint;
 use http::{api_root, decode, header_u64};
 use query::fields_param;
 pub use query::{OrderPage, OrderQuery};
-use stats::Counters;
-pub use stats::{CallStats, Endpoint};
 
 /// WooCommerce's limits: 100 items per page and per batch request.
 pub const MAX_PER_PAGE: u32 = 100;
@@ -95,7 +95,8 @@ struct Inner {
     creds: WooCredentials,
     http: reqwest::Client,
     opts: WooOptions,
-    counters: Counters,
+    counters: CallCounters,
+    scrubber: Scrubber,
 }
 
 impl fmt::Debug for WooClient {
@@ -120,10 +121,11 @@ impl WooClient {
         Ok(Self {
             inner: Arc::new(Inner {
                 api_root: api_root(base_url)?,
+                scrubber: Scrubber::new([&creds.consumer_key, &creds.consumer_secret]),
                 creds,
                 http,
                 opts,
-                counters: Counters::default(),
+                counters: CallCounters::default(),
             }),
         })
     }
@@ -133,7 +135,8 @@ impl WooClient {
         &self.inner.api_root
     }
 
-    /// Requests sent so far by this client and its clones.
+    /// Requests sent so far by this client and its clones, per method and
+    /// [`Endpoint::route`].
     pub fn calls(&self) -> CallStats {
         self.inner.counters.snapshot()
     }
