@@ -5,10 +5,12 @@
 //! the same record.
 
 mod channel;
+mod ids;
 mod order;
 mod sync;
 
 pub use channel::*;
+pub use ids::*;
 pub use order::*;
 pub use sync::*;
 
