@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use channel::admin::OPENAPI_JSON;
 use channel::secrets::Secret;
 use local::host::{Host, HostConfig};
 use local::sandbox::paytraq::{PaytraqSandbox, PaytraqSandboxConfig};
@@ -793,7 +792,7 @@ async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_proces
 
 #[tokio::test]
 async fn openapi_document_matches_the_routes() {
-    let doc: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+    let doc: Value = channel::admin::openapi::document().unwrap();
     let h = Harness::start(true).await;
     e2e::active_channel(&h.host.app, "docs1", "http://127.0.0.1:9", "whsec").await;
     let (status, served) = h.call("GET", "/admin/openapi.json", None).await;

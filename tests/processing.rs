@@ -30,6 +30,14 @@ struct World {
     company: SandboxCompany,
 }
 
+/// A typed id (tax rate, tax key, money account) from a sandbox's number.
+fn id<T: TryFrom<u64>>(n: u64) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(n).unwrap()
+}
+
 fn read_json(path: PathBuf) -> Value {
     serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
@@ -74,13 +82,11 @@ async fn world(document_type: DocumentType) -> World {
     for rate in read_json(catalog.join("taxes.json")).as_array().unwrap() {
         let percent: Decimal = rate["rate"].as_str().unwrap().parse().unwrap();
         let key = company.add_tax_key(rate["name"].as_str().unwrap_or("tax"), percent);
-        tax_map.insert(rate["id"].as_u64().unwrap(), key.to_string());
+        tax_map.insert(id(rate["id"].as_u64().unwrap()), id(key));
     }
     tax_map.insert(
-        0,
-        company
-            .add_tax_key("Neapliekams 0%", Decimal::ZERO)
-            .to_string(),
+        id(0),
+        id(company.add_tax_key("Neapliekams 0%", Decimal::ZERO)),
     );
     company.add_product("WC-FEE", "Maksa (WooCommerce fee)");
     let mut payment_map = BTreeMap::new();
@@ -88,12 +94,10 @@ async fn world(document_type: DocumentType) -> World {
         .as_array()
         .unwrap()
     {
-        let id = gateway["id"].as_str().unwrap();
+        let method = gateway["id"].as_str().unwrap();
         payment_map.insert(
-            id.to_string(),
-            company
-                .add_money_account(&format!("Merchant {id}"), "EUR")
-                .to_string(),
+            method.parse().unwrap(),
+            id(company.add_money_account(&format!("Merchant {method}"), "EUR")),
         );
     }
 
@@ -454,14 +458,12 @@ async fn an_unmapped_payment_method_fails_and_creates_nothing() {
     // The operator maps it and processes again: the order goes through.
     let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
     ch.payment_map.insert(
-        "bacs".into(),
-        w.company.add_money_account("Bank", "EUR").to_string(),
+        "bacs".parse().unwrap(),
+        id(w.company.add_money_account("Bank", "EUR")),
     );
     ch.tax_map.insert(
-        4,
-        w.company
-            .add_tax_key("PVN 21%", Decimal::from(21))
-            .to_string(),
+        id(4),
+        id(w.company.add_tax_key("PVN 21%", Decimal::from(21))),
     );
     w.app.repo.save_channel(&mut ch).await.unwrap();
     process(&w.app, CHANNEL, "950", Trigger::Operator)

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use channel::intake::reconcile;
-use channel::model::{Channel, ChannelState};
+use channel::model::{Channel, ChannelState, TaxKeyId, TaxRateId};
 use channel::secrets::{ChannelSecrets, Secret};
 use channel::woocommerce::webhook::sign;
 use futures::stream::{self, StreamExt};
@@ -70,7 +70,12 @@ async fn rig() -> Rig {
     let now = chrono::Utc::now() - chrono::Duration::hours(1);
     let mut ch = Channel {
         state: ChannelState::Active,
-        tax_map: [(4u64, tax_key.to_string())].into_iter().collect(),
+        tax_map: [(
+            TaxRateId::try_from(4).unwrap(),
+            TaxKeyId::try_from(tax_key).unwrap(),
+        )]
+        .into_iter()
+        .collect(),
         webhook_url: Some(format!(
             "{}/webhooks/woocommerce/{CHANNEL}",
             host.base_url()

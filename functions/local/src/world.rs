@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use channel::model::{Channel, ChannelState, Settings};
+use channel::model::{Channel, ChannelState, IdError, Settings, TaxRateId};
 use channel::secrets::{ChannelSecrets, Secret};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -105,11 +105,17 @@ impl World {
     /// benchmark's shortcut; `demo` activates through the real key flow).
     pub async fn direct_channel(&self, id: &str, settings: Settings) -> anyhow::Result<Channel> {
         let now = chrono::Utc::now() - chrono::Duration::minutes(5);
+        let tax_map = (self.mirror.tax_map.iter())
+            .map(|(rate, key)| Ok((TaxRateId::try_from(*rate)?, key.parse()?)))
+            .collect::<Result<_, IdError>>()?;
+        let payment_map = (self.mirror.payment_map.iter())
+            .map(|(method, account)| Ok((method.parse()?, account.parse()?)))
+            .collect::<Result<_, IdError>>()?;
         let mut ch = Channel {
             state: ChannelState::Active,
             settings,
-            tax_map: self.mirror.tax_map.clone(),
-            payment_map: self.mirror.payment_map.clone(),
+            tax_map,
+            payment_map,
             webhook_url: Some(format!(
                 "{}/webhooks/woocommerce/{id}",
                 self.host.base_url()

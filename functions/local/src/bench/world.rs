@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use channel::model::{Channel, ChannelState, Settings};
+use channel::model::{Channel, ChannelState, PriceGroupId, Settings, WarehouseId};
 use channel::queue::memory::MemoryQueue;
 use channel::secrets::{embedded::EmbeddedSecrets, ChannelSecrets, Secret, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
@@ -105,9 +105,9 @@ impl SyncWorld {
         let mut channel = Channel {
             state: ChannelState::Active,
             settings: Settings {
-                warehouse_id: Some(warehouse_id.to_string()),
+                warehouse_id: Some(WarehouseId::try_from(warehouse_id)?),
                 sync_prices: cfg.sync_prices,
-                price_group_id: Some(price_group_id.to_string()),
+                price_group_id: Some(PriceGroupId::try_from(price_group_id)?),
                 daily_sync: true,
                 ..Settings::default()
             },
