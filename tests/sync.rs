@@ -198,6 +198,7 @@ async fn approve_sales_order(w: &SyncWorld, item_id: u64, qty: Decimal) {
         our_reference: "reserve-1".into(),
         include_tax: false,
         comment: None,
+        payment_term_days: None,
         lines: vec![NewSaleLine {
             item_id: Some(item_id),
             item_code: None,

@@ -52,6 +52,11 @@ pub struct Settings {
     #[serde(default, deserialize_with = "rule::product_code")]
     #[schemars(length(min = 1, max = 50))]
     pub fee_item_code: Option<String>,
+    /// Payment term in days (0–365): the PayTraq document is due this many
+    /// days after the order date. None: PayTraq's own default.
+    #[serde(default, deserialize_with = "rule::payment_term")]
+    #[schemars(range(min = 0, max = 365))]
+    pub payment_term_days: Option<u16>,
 }
 
 impl Default for Settings {
@@ -70,6 +75,7 @@ impl Default for Settings {
             daily_sync_hour: 6,
             rounding: RoundingPolicy::Strict,
             fee_item_code: None,
+            payment_term_days: None,
         }
     }
 }
@@ -140,6 +146,9 @@ mod rule {
     /// Longest PayTraq product code.
     const MAX_PRODUCT_CODE: usize = 50;
 
+    /// Longest payment term, in days.
+    const MAX_PAYMENT_TERM_DAYS: u16 = 365;
+
     pub fn hour<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
         const PROBLEM: &str = "must be an hour from 0 to 23";
         let hour = i64::deserialize(d).map_err(|_| D::Error::custom(PROBLEM))?;
@@ -178,6 +187,22 @@ mod rule {
         }
         Ok(Some(code.to_string()))
     }
+
+    pub fn payment_term<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+        let problem = || {
+            D::Error::custom(format!(
+                "must be a number of days from 0 to {MAX_PAYMENT_TERM_DAYS}"
+            ))
+        };
+        let Some(days) = Option::<i64>::deserialize(d).map_err(|_| problem())? else {
+            return Ok(None);
+        };
+        u16::try_from(days)
+            .ok()
+            .filter(|d| *d <= MAX_PAYMENT_TERM_DAYS)
+            .map(Some)
+            .ok_or_else(problem)
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +222,26 @@ mod tests {
         let written = serde_json::to_value(&s).unwrap();
         assert_eq!(written["warehouse_id"], 12);
         assert_eq!(serde_json::from_value::<Settings>(written).unwrap(), s);
+    }
+
+    #[test]
+    fn payment_term_days_is_a_number_of_days_from_0_to_365() {
+        use serde_json::json;
+        let with = |days: serde_json::Value| {
+            let mut s = serde_json::to_value(Settings::default()).unwrap();
+            s["payment_term_days"] = days;
+            serde_json::from_value::<Settings>(s)
+        };
+        assert_eq!(with(14.into()).unwrap().payment_term_days, Some(14));
+        assert_eq!(with(365.into()).unwrap().payment_term_days, Some(365));
+        assert_eq!(
+            with(serde_json::Value::Null).unwrap().payment_term_days,
+            None
+        );
+        for wrong in [json!(-1), json!(366), json!(1.5), json!("14")] {
+            let err = with(wrong).unwrap_err();
+            assert_eq!(err.to_string(), "must be a number of days from 0 to 365");
+        }
     }
 
     #[test]

@@ -214,6 +214,7 @@ pub fn build(
         comment: Some(format!("WooCommerce order #{}", order.number)),
         lines,
         shipping_charge,
+        payment_term_days: channel.settings.payment_term_days,
     })
 }
 
