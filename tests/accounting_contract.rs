@@ -263,6 +263,7 @@ fn sale(s: &Seed, kind: SaleType, reference: &str, lines: Vec<NewSaleLine>) -> N
         comment: None,
         lines,
         shipping_charge: None,
+        payment_term_days: None,
     }
 }
 

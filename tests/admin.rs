@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use channel::admin::OPENAPI_JSON;
 use channel::host::{Host, HostConfig};
 use channel::secrets::Secret;
 use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
@@ -725,6 +724,34 @@ async fn validation_errors_name_fields_and_unknown_channels_are_404() {
 }
 
 #[tokio::test]
+async fn payment_term_days_is_a_setting_from_0_to_365_days() {
+    let h = Harness::start(true).await;
+    testkit::active_channel(&h.host.app, "term1", "http://127.0.0.1:9", "whsec").await;
+    let path = "/admin/channels/term1/settings";
+    let (_, s) = h.call("GET", path, None).await;
+    assert_eq!(s["payment_term_days"], Value::Null, "unset by default");
+    let (status, err) = h
+        .call("PUT", path, Some(json!({"payment_term_days": 400})))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        err["fields"]["payment_term_days"],
+        "must be a number of days from 0 to 365 or null"
+    );
+    let (status, s) = h
+        .call("PUT", path, Some(json!({"payment_term_days": 14})))
+        .await;
+    assert_eq!((status, &s["payment_term_days"]), (200, &json!(14)), "{s}");
+    let (_, s) = h.call("GET", path, None).await;
+    assert_eq!(s["payment_term_days"], 14);
+    let (_, s) = h
+        .call("PUT", path, Some(json!({"payment_term_days": null})))
+        .await;
+    assert_eq!(s["payment_term_days"], Value::Null);
+    h.host.stop().await;
+}
+
+#[tokio::test]
 async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_process() {
     let h = Harness::start(true).await;
     let ch = testkit::active_channel(&h.host.app, "inbox1", "http://127.0.0.1:9", "whsec").await;
@@ -793,7 +820,7 @@ async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_proces
 
 #[tokio::test]
 async fn openapi_document_matches_the_routes() {
-    let doc: Value = serde_json::from_str(OPENAPI_JSON).unwrap();
+    let doc: Value = channel::admin::openapi::document().unwrap();
     let h = Harness::start(true).await;
     testkit::active_channel(&h.host.app, "docs1", "http://127.0.0.1:9", "whsec").await;
     let (status, served) = h.call("GET", "/admin/openapi.json", None).await;

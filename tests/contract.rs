@@ -235,11 +235,14 @@ async fn channel_settings_and_mappings_round_trip(b: Backends) {
     ch.settings.operation = Operation::SellServices;
     ch.settings.approve = true;
     ch.settings.add_payment = true;
-    ch.settings.warehouse_id = Some("3".into());
+    ch.settings.warehouse_id = Some("3".parse().unwrap());
     ch.settings.rounding = RoundingPolicy::Adjust { max: dec!(0.05) };
-    ch.tax_map.insert(4, "TK21".into());
-    ch.tax_map.insert(5, "TK12".into());
-    ch.payment_map.insert("bacs".into(), "77".into());
+    ch.tax_map
+        .insert("4".parse().unwrap(), "21".parse().unwrap());
+    ch.tax_map
+        .insert("5".parse().unwrap(), "12".parse().unwrap());
+    ch.payment_map
+        .insert("bacs".parse().unwrap(), "77".parse().unwrap());
     ch.webhooks.push(WebhookRef {
         id: 12,
         topic: "order.created".into(),

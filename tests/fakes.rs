@@ -87,6 +87,7 @@ async fn the_sync_writes_paytraq_stock_to_the_fake_shop_and_counts_each_runs_req
                 tax_key_id: vat,
             }],
             shipping_charge: None,
+            payment_term_days: None,
         })
         .await
         .unwrap();
@@ -96,7 +97,7 @@ async fn the_sync_writes_paytraq_stock_to_the_fake_shop_and_counts_each_runs_req
         managed(2, "RESERVED", 9),
         json!({"id": 3, "type": "simple", "sku": "UNMANAGED", "manage_stock": false}),
     ]);
-    channel.settings.warehouse_id = Some(warehouse.to_string());
+    channel.settings.warehouse_id = channel::model::WarehouseId::try_from(warehouse).ok();
     w.app.repo.save_channel(&mut channel).await.unwrap();
 
     let (status, report) = sync_once(&w).await;

@@ -34,6 +34,14 @@ struct World {
     shop: Arc<FakeShop>,
 }
 
+/// A typed id (tax rate, tax key, money account) from a fake's number.
+fn id<T: TryFrom<u64>>(n: u64) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(n).unwrap()
+}
+
 fn read_json(path: PathBuf) -> Value {
     serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
@@ -71,23 +79,19 @@ async fn world(document_type: DocumentType) -> World {
     for rate in read_json(catalog.join("taxes.json")).as_array().unwrap() {
         let percent: Decimal = rate["rate"].as_str().unwrap().parse().unwrap();
         let key = pt.add_tax_key(rate["name"].as_str().unwrap_or("tax"), percent);
-        tax_map.insert(rate["id"].as_u64().unwrap(), key.to_string());
+        tax_map.insert(id(rate["id"].as_u64().unwrap()), id(key));
     }
-    tax_map.insert(
-        0,
-        pt.add_tax_key("Neapliekams 0%", Decimal::ZERO).to_string(),
-    );
+    tax_map.insert(id(0), id(pt.add_tax_key("Neapliekams 0%", Decimal::ZERO)));
     pt.add_product("WC-FEE", "Maksa (WooCommerce fee)");
     let mut payment_map = BTreeMap::new();
     for gateway in read_json(catalog.join("payment-gateways.json"))
         .as_array()
         .unwrap()
     {
-        let id = gateway["id"].as_str().unwrap();
+        let gateway = gateway["id"].as_str().unwrap();
         payment_map.insert(
-            id.to_string(),
-            pt.add_money_account(&format!("Merchant {id}"), "EUR")
-                .to_string(),
+            gateway.parse().unwrap(),
+            id(pt.add_money_account(&format!("Merchant {gateway}"), "EUR")),
         );
     }
 
@@ -429,13 +433,11 @@ async fn an_unmapped_tax_rate_and_payment_method_fail_with_the_reason() {
     // The operator maps both and processes again: the order goes through.
     let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
     ch.payment_map.insert(
-        "bacs".into(),
-        w.pt.add_money_account("Bank", "EUR").to_string(),
+        "bacs".parse().unwrap(),
+        id(w.pt.add_money_account("Bank", "EUR")),
     );
-    ch.tax_map.insert(
-        4,
-        w.pt.add_tax_key("PVN 21%", Decimal::from(21)).to_string(),
-    );
+    ch.tax_map
+        .insert(id(4), id(w.pt.add_tax_key("PVN 21%", Decimal::from(21))));
     w.app.repo.save_channel(&mut ch).await.unwrap();
     process(&w.app, CHANNEL, "520", Trigger::Operator)
         .await

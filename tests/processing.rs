@@ -18,6 +18,14 @@ use testkit::world::{Shop, World, WorldConfig};
 
 const CHANNEL: &str = "lv-shop";
 
+/// A typed id (tax rate, tax key, money account) from a sandbox's number.
+fn id<T: TryFrom<u64>>(n: u64) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(n).unwrap()
+}
+
 fn read_json(path: PathBuf) -> Value {
     serde_json::from_str(
         &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
@@ -333,6 +341,27 @@ async fn an_unpaid_order_is_paid_once_when_the_shop_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_term_of_14_days_makes_the_document_due_14_days_after_the_order() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
+    ch.settings.payment_term_days = Some(14);
+    w.app.repo.save_channel(&mut ch).await.unwrap();
+    let order = order_001_as(960);
+    let done = run(&w, &order).await;
+    assert_eq!(done.status, OrderStatus::Done);
+    let doc = &documents_for(&w, 960)[0];
+    let placed = chrono::NaiveDateTime::parse_from_str(
+        order["date_created_gmt"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S",
+    )
+    .unwrap()
+    .date();
+    assert_eq!(doc.date, placed, "the document is dated the order's day");
+    assert_eq!(doc.date_due, placed.checked_add_days(chrono::Days::new(14)));
+    assert_eq!(doc.pay_term.map(|(_, days)| days), Some(14));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_on_a_sales_order_is_a_prepayment() {
     let w = world(DocumentType::SalesOrder).await;
     let done = run(&w, &order_001_as(900)).await;
@@ -368,14 +397,12 @@ async fn an_unmapped_payment_method_fails_and_creates_nothing() {
     // The operator maps it and processes again: the order goes through.
     let mut ch = w.app.repo.get_channel(CHANNEL).await.unwrap().unwrap();
     ch.payment_map.insert(
-        "bacs".into(),
-        w.company.add_money_account("Bank", "EUR").to_string(),
+        "bacs".parse().unwrap(),
+        id(w.company.add_money_account("Bank", "EUR")),
     );
     ch.tax_map.insert(
-        4,
-        w.company
-            .add_tax_key("PVN 21%", Decimal::from(21))
-            .to_string(),
+        id(4),
+        id(w.company.add_tax_key("PVN 21%", Decimal::from(21))),
     );
     w.app.repo.save_channel(&mut ch).await.unwrap();
     process(&w.app, CHANNEL, "950", Trigger::Operator)

@@ -43,8 +43,8 @@ fn seed(manage: &'static str, stock: Option<i64>) -> ShopSeed {
 async fn world_with(cfg: WorldConfig, sync_prices: bool) -> World {
     let w = World::start(cfg).await.unwrap();
     w.channel(CHANNEL, |s| {
-        s.warehouse_id = Some(w.mirror.warehouse_id.to_string());
-        s.price_group_id = Some(w.mirror.price_group_id.to_string());
+        s.warehouse_id = channel::model::WarehouseId::try_from(w.mirror.warehouse_id).ok();
+        s.price_group_id = channel::model::PriceGroupId::try_from(w.mirror.price_group_id).ok();
         s.sync_prices = sync_prices;
         s.daily_sync = true;
     })
@@ -208,6 +208,7 @@ async fn approve_sales_order(w: &World, item_id: u64, qty: Decimal) {
         our_reference: "reserve-1".into(),
         include_tax: false,
         comment: None,
+        payment_term_days: None,
         lines: vec![NewSaleLine {
             item_id: Some(item_id),
             item_code: None,

@@ -52,6 +52,14 @@ fn fixtures_dir() -> PathBuf {
     testkit::fixtures_dir()
 }
 
+/// A typed id (tax rate, tax key, money account) from a number.
+fn id<T: TryFrom<u64>>(n: u64) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(n).unwrap()
+}
+
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e} (set CHANNEL_FIXTURES_DIR)", path.display()));
@@ -97,7 +105,7 @@ impl Mirror {
         channel.settings.fee_item_code = Some(FEE_SKU.into());
 
         let mut percent = BTreeMap::from([(UNTAXED_KEY, Decimal::ZERO)]);
-        channel.tax_map.insert(0, UNTAXED_KEY.to_string());
+        channel.tax_map.insert(id(0), id(UNTAXED_KEY));
         for (n, rate) in read_json(&catalog.join("taxes.json"))
             .as_array()
             .unwrap()
@@ -105,9 +113,9 @@ impl Mirror {
             .enumerate()
         {
             let key = UNTAXED_KEY + 1 + n as u64;
-            let id = rate["id"].as_u64().unwrap();
+            let rate_id = rate["id"].as_u64().unwrap();
             percent.insert(key, rate["rate"].as_str().unwrap().parse().unwrap());
-            channel.tax_map.insert(id, key.to_string());
+            channel.tax_map.insert(id(rate_id), id(key));
         }
         for (n, gateway) in read_json(&catalog.join("payment-gateways.json"))
             .as_array()
@@ -115,8 +123,8 @@ impl Mirror {
             .iter()
             .enumerate()
         {
-            let id = gateway["id"].as_str().unwrap().to_string();
-            channel.payment_map.insert(id, (900 + n as u64).to_string());
+            let gateway = gateway["id"].as_str().unwrap().parse().unwrap();
+            channel.payment_map.insert(gateway, id(900 + n as u64));
         }
 
         let mut skus: Vec<String> = Vec::new();
@@ -151,7 +159,7 @@ impl Mirror {
 
     /// The PayTraq tax key of a WooCommerce rate, if mapped.
     fn key(&self, rate: u64) -> Option<u64> {
-        self.channel.tax_map.get(&rate).map(|k| k.parse().unwrap())
+        self.channel.tax_map.get(&rate).map(|k| k.get())
     }
 }
 
@@ -207,7 +215,12 @@ fn expected_problems(m: &Mirror, o: &Order) -> BTreeSet<String> {
         out.insert(format!("{:?}", BuildProblem::MixedShippingRates));
     }
     let pays = o.date_paid_gmt.is_some() && !o.total.is_zero();
-    if pays && !m.channel.payment_map.contains_key(&o.payment_method) {
+    if pays
+        && !m
+            .channel
+            .payment_map
+            .contains_key(o.payment_method.as_str())
+    {
         out.insert(format!(
             "{:?}",
             BuildProblem::UnmappedPaymentMethod(o.payment_method.clone())

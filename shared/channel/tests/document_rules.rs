@@ -44,15 +44,23 @@ const CLIENT_ID: u64 = 4242;
 fn channel() -> Channel {
     let mut ch = Channel::new("lv-shop", "Rules shop", "https://shop.example.lv");
     ch.tax_map = BTreeMap::from([
-        (UNTAXED_RATE, KEY_UNTAXED.to_string()),
-        (4, KEY_21.to_string()),
-        (5, KEY_12.to_string()),
-        (7, KEY_0.to_string()),
+        (id(UNTAXED_RATE), id(KEY_UNTAXED)),
+        (id(4), id(KEY_21)),
+        (id(5), id(KEY_12)),
+        (id(7), id(KEY_0)),
     ]);
-    ch.payment_map = BTreeMap::from([("bacs".to_string(), "901".to_string())]);
+    ch.payment_map = BTreeMap::from([("bacs".parse().unwrap(), id(901))]);
     ch.settings.add_payment = true;
     ch.settings.fee_item_code = Some("WC-FEE".into());
     ch
+}
+
+/// A typed id (tax rate, tax key, money account, warehouse) from a number.
+fn id<T: TryFrom<u64>>(n: u64) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(n).unwrap()
 }
 
 fn items() -> HashMap<String, u64> {
@@ -688,18 +696,6 @@ fn build_rules() -> Vec<Rule> {
             expect: Expect::Refused(vec![BuildProblem::UnmappedTaxRate(6)]),
         },
         Rule {
-            rule: "a tax map entry that is not a PayTraq key id is refused",
-            settings: |ch| {
-                ch.tax_map.insert(4, "PVN 21".into());
-            },
-            order: order(json!({
-                "total": "12.10",
-                "line_items": [a_line()],
-                "tax_lines": [tax_line(4, 21, "2.10", "0.00")],
-            })),
-            expect: Expect::Refused(vec![BuildProblem::BadTaxKey("PVN 21".into())]),
-        },
-        Rule {
             rule: "a line charged at two rates (compound tax) is refused",
             settings: defaults,
             order: order(json!({
@@ -872,7 +868,7 @@ fn build_rules() -> Vec<Rule> {
             settings: |ch| {
                 ch.settings.document_type = DocumentType::SalesOrder;
                 ch.settings.operation = Operation::SellServices;
-                ch.settings.warehouse_id = Some(" 12 ".into());
+                ch.settings.warehouse_id = Some(id(12));
             },
             order: order(json!({
                 "total": "12.10",
@@ -885,16 +881,6 @@ fn build_rules() -> Vec<Rule> {
                 warehouse_id: Some(12),
                 ..Header::of_order_77()
             }),
-        },
-        Rule {
-            rule: "header: a warehouse setting that is not an id is left out, without a problem",
-            settings: |ch| ch.settings.warehouse_id = Some("Galvenā".into()),
-            order: order(json!({
-                "total": "12.10",
-                "line_items": [a_line()],
-                "tax_lines": [tax_line(4, 21, "2.10", "0.00")],
-            })),
-            expect: Expect::Header(Header::of_order_77()),
         },
     ]
 }
@@ -1171,14 +1157,6 @@ fn money_account_and_fee_code_follow_every_rule_of_the_table() {
             defaults,
             json!({ "total": "1.00", "payment_method": "paypal" }),
             Err(BuildProblem::UnmappedPaymentMethod("paypal".into())),
-        ),
-        (
-            "a mapping that is not an account id counts as unmapped",
-            |ch| {
-                ch.payment_map.insert("bacs".into(), "Swedbank".into());
-            },
-            json!({ "total": "1.00" }),
-            Err(BuildProblem::UnmappedPaymentMethod("bacs".into())),
         ),
     ];
     let mut wrong: Vec<String> = rows

@@ -117,6 +117,7 @@ fn sale(s: &Seed, sale_type: SaleType, reference: &str, lines: Vec<NewSaleLine>)
         comment: Some("WooCommerce order".into()),
         lines,
         shipping_charge: None,
+        payment_term_days: None,
     }
 }
 
@@ -229,6 +230,28 @@ async fn sale_total_is_computed_by_the_sandbox_per_tax_key() {
     assert!(!got.is_approved());
     assert_eq!(got.document_number.as_deref(), Some("INV-00001"));
     assert_eq!(got.client_id, Some(s.client_id));
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_payment_term_gives_the_sale_its_due_date() {
+    let (sb, co, client) = setup().await;
+    let s = seed(&co);
+    let mut new = sale(
+        &s,
+        SaleType::SalesInvoice,
+        "wc-term",
+        vec![line(s.item_a, dec!(1), dec!(10), dec!(0), s.vat21)],
+    );
+    new.payment_term_days = Some(30);
+    let created = client.create_sale(&new).await.unwrap();
+    let stored = co
+        .documents()
+        .into_iter()
+        .find(|d| d.id == created.document_id)
+        .unwrap();
+    assert_eq!(stored.date_due, NaiveDate::from_ymd_opt(2026, 12, 28));
+    assert_eq!(stored.pay_term, Some((1, 30)));
     sb.shutdown().await;
 }
 

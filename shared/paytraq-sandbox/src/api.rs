@@ -383,13 +383,25 @@ fn sale_xml(x: &mut Xml, s: &SaleRec, co: &Company, full: bool) {
         .leaf("Currency", &s.currency)
         .leaf("IncludeTax", if s.include_tax { "true" } else { "false" })
         .leaf(
+            "DateDue",
+            s.date_due
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+        )
+        .leaf(
             "DateApproved",
             s.date_approved
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
         )
-        .opt("Comment", s.comment.as_deref())
-        .open("ShippingData")
+        .opt("Comment", s.comment.as_deref());
+    if let Some((pay_term_type, days)) = s.pay_term {
+        x.open("PayTerm")
+            .leaf("PayTermType", pay_term_type.to_string())
+            .leaf("PayTermDays", days.to_string())
+            .close("PayTerm");
+    }
+    x.open("ShippingData")
         .leaf("ShippingType", "1")
         .open("Warehouse")
         .leaf(
@@ -490,6 +502,24 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
         }
     }
     let include_tax = matches!(text(&h.include_tax).as_deref(), Some("true" | "1"));
+    let date_due = match text(&h.date_due) {
+        None => None,
+        Some(d) => Some(
+            NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                .map_err(|_| ApiErr::bad("DateDue must be YYYY-MM-DD"))?,
+        ),
+    };
+    if date_due.is_some_and(|due| due < date) {
+        return Err(ApiErr::bad("DateDue is before DocumentDate"));
+    }
+    let pay_term = match (
+        id("PayTermType", &h.pay_term.pay_term_type)?,
+        id("PayTermDays", &h.pay_term.days)?,
+    ) {
+        (None, None) => None,
+        (Some(pay_term_type), Some(days)) => Some((pay_term_type, days)),
+        _ => return Err(ApiErr::bad("PayTerm needs PayTermType and PayTermDays")),
+    };
     if sale.lines.items.is_empty() {
         return Err(ApiErr::bad("LineItems are required"));
     }
@@ -578,6 +608,8 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
             .unwrap_or_else(|| "EUR".into())
             .to_ascii_uppercase(),
         include_tax,
+        date_due,
+        pay_term,
         comment: text(&h.comment),
         warehouse_id,
         lines,

@@ -66,10 +66,22 @@ pub struct HeaderIn {
     pub currency: Option<String>,
     #[serde(rename = "IncludeTax")]
     pub include_tax: Option<String>,
+    #[serde(rename = "DateDue")]
+    pub date_due: Option<String>,
     #[serde(rename = "Comment")]
     pub comment: Option<String>,
+    #[serde(rename = "PayTerm", default)]
+    pub pay_term: PayTermIn,
     #[serde(rename = "ShippingData", default)]
     pub shipping_data: ShippingDataIn,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PayTermIn {
+    #[serde(rename = "PayTermType")]
+    pub pay_term_type: Option<String>,
+    #[serde(rename = "PayTermDays")]
+    pub days: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -111,6 +111,10 @@ pub struct SaleRec {
     pub date_approved: Option<NaiveDate>,
     pub currency: String,
     pub include_tax: bool,
+    /// `DateDue`, when the request set one.
+    pub date_due: Option<NaiveDate>,
+    /// `PayTerm`: (`PayTermType`, `PayTermDays`), when the request set one.
+    pub pay_term: Option<(u64, u64)>,
     pub comment: Option<String>,
     pub warehouse_id: Option<u64>,
     pub lines: Vec<SaleLineRec>,

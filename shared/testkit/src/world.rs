@@ -16,7 +16,9 @@ use std::time::Duration;
 use anyhow::Context;
 use channel::host::{Host, HostConfig};
 use channel::intake::reconcile::{self, ChannelReport};
-use channel::model::{Channel, ChannelState, Settings};
+use channel::model::{
+    Channel, ChannelState, GatewayId, MoneyAccountId, Settings, TaxKeyId, TaxRateId,
+};
 use channel::queue::memory::MemoryQueue;
 use channel::secrets::{embedded::EmbeddedSecrets, ChannelSecrets, Secret, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
@@ -129,9 +131,9 @@ impl Default for HostSetup {
 #[derive(Clone, Debug, Default)]
 pub struct Mirror {
     /// WooCommerce tax rate id → PayTraq tax key id (rate 0: untaxed lines).
-    pub tax_map: BTreeMap<u64, String>,
+    pub tax_map: BTreeMap<TaxRateId, TaxKeyId>,
     /// WooCommerce gateway id → PayTraq money account id.
-    pub payment_map: BTreeMap<String, String>,
+    pub payment_map: BTreeMap<GatewayId, MoneyAccountId>,
     pub warehouse_id: u64,
     pub price_group_id: u64,
     /// SKU → PayTraq item id.
@@ -408,14 +410,14 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
             .unwrap_or_default();
         let key = company.add_tax_key(rate["name"].as_str().unwrap_or("tax"), percent);
         if let Some(id) = rate["id"].as_u64() {
-            mirror.tax_map.insert(id, key.to_string());
+            mirror
+                .tax_map
+                .insert(TaxRateId::try_from(id)?, TaxKeyId::try_from(key)?);
         }
     }
     mirror.tax_map.insert(
-        0,
-        company
-            .add_tax_key("Neapliekams 0%", Decimal::ZERO)
-            .to_string(),
+        TaxRateId::try_from(0)?,
+        TaxKeyId::try_from(company.add_tax_key("Neapliekams 0%", Decimal::ZERO))?,
     );
     for gateway in get("payment_gateways")
         .await?
@@ -424,9 +426,11 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
         .flatten()
     {
         if gateway["enabled"].as_bool() == Some(true) {
-            let id = gateway["id"].as_str().unwrap_or_default().to_string();
+            let id = gateway["id"].as_str().unwrap_or_default();
             let account = company.add_money_account(&format!("Merchant account: {id}"), "EUR");
-            mirror.payment_map.insert(id, account.to_string());
+            mirror
+                .payment_map
+                .insert(id.parse()?, MoneyAccountId::try_from(account)?);
         }
     }
     let mut products = get("products?per_page=100")

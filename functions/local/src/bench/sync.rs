@@ -10,6 +10,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use channel::model::SyncStatus;
+use channel::model::{PriceGroupId, WarehouseId};
 use channel::sync::{self, SyncOptions};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -413,8 +414,8 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
     let world = World::start(WorldConfig::sync(cfg.latency)).await?;
     world
         .channel(CHANNEL, |s| {
-            s.warehouse_id = Some(world.mirror.warehouse_id.to_string());
-            s.price_group_id = Some(world.mirror.price_group_id.to_string());
+            s.warehouse_id = WarehouseId::try_from(world.mirror.warehouse_id).ok();
+            s.price_group_id = PriceGroupId::try_from(world.mirror.price_group_id).ok();
             s.daily_sync = true;
         })
         .await?;

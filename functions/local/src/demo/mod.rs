@@ -182,7 +182,7 @@ async fn configure(world: &World, admin: &AdminClient, channel_id: &str) -> anyh
         .payment_map
         .iter()
         .filter(|(method, _)| method.as_str() != UNMAPPED_METHOD)
-        .map(|(method, account)| (method.clone(), json!(account)))
+        .map(|(method, account)| (method.to_string(), json!(account)))
         .collect();
     progress(&format!(
         "mapping {} tax rates and payment methods {:?} ({UNMAPPED_METHOD} left unmapped)",

@@ -12,12 +12,13 @@
 //! the key it just made).
 
 use chrono::Utc;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, FieldErrors};
 use super::token;
-use super::validate::{self, Fields};
+use super::validate::{self, Fields, SettingsUpdate};
 use super::Ctx;
 use crate::intake::reconcile::{webhook_name, TOPICS};
 use crate::model::{Channel, ChannelState, Settings, TimelineEvent, WebhookRef};
@@ -38,16 +39,28 @@ pub struct NewChannel {
     pub settings: Settings,
 }
 
+// Read field by field by `parse_new_channel`; its doc comments are the API's.
+/// A new channel: the shop and the PayTraq company it connects.
+#[derive(JsonSchema)]
+#[schemars(rename = "NewChannel", deny_unknown_fields)]
+pub struct NewChannelBody {
+    /// A name for people (default: the shop's host).
+    pub name: Option<String>,
+    /// https:// only; hosts resolving to private, loopback or link-local addresses are refused.
+    #[schemars(url)]
+    pub shop_url: String,
+    #[schemars(extend("writeOnly" = true))]
+    pub paytraq_api_key: String,
+    #[schemars(extend("writeOnly" = true))]
+    pub paytraq_api_token: String,
+    /// Settings that differ from the defaults.
+    pub settings: Option<SettingsUpdate>,
+}
+
 /// Reads a create-channel body: every problem is reported by field.
 pub fn parse_new_channel(obj: &Map<String, Value>, ctx: &Ctx) -> Result<NewChannel, ApiError> {
     let mut f = Fields::new(obj, "");
-    f.deny_unknown(&[
-        "name",
-        "shop_url",
-        "paytraq_api_key",
-        "paytraq_api_token",
-        "settings",
-    ]);
+    f.deny_unknown_of::<NewChannelBody>();
     let name = match obj.get("name") {
         None | Some(Value::Null) => None,
         Some(_) => f.text("name", 200),
@@ -91,7 +104,7 @@ pub fn parse_new_channel(obj: &Map<String, Value>, ctx: &Ctx) -> Result<NewChann
 }
 
 /// The answer to a channel creation (or a new activation link).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct ActivationLink {
     pub channel_id: String,
     pub state: ChannelState,
@@ -203,7 +216,20 @@ pub async fn activation_link(
     })
 }
 
-/// The key-flow callback body WooCommerce POSTs.
+// Read by `parse_callback`; its doc comments are the API's.
+/// The keys WooCommerce posts once the shop owner approved access.
+#[derive(JsonSchema)]
+pub struct KeyCallback {
+    pub key_id: Option<u64>,
+    /// The activation token.
+    pub user_id: String,
+    pub consumer_key: String,
+    pub consumer_secret: String,
+    /// Must be `read_write`.
+    pub key_permissions: Option<String>,
+}
+
+/// The key-flow callback body, read.
 #[derive(Debug)]
 pub struct CallbackKeys {
     pub token: String,
@@ -442,7 +468,7 @@ async fn restore_secrets(ctx: &Ctx, channel_id: &str, previous: &ChannelSecrets)
 }
 
 /// What deactivation did in the shop.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Deactivation {
     pub channel_id: String,
     pub state: ChannelState,
@@ -451,7 +477,7 @@ pub struct Deactivation {
     pub webhooks_not_deleted: Vec<NotDeleted>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct NotDeleted {
     pub id: u64,
     pub error: String,

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use crate::Error;
 
@@ -130,10 +131,29 @@ impl IntoResponse for ApiError {
             ApiError::Internal(_) => "internal error".to_string(),
             other => other.to_string(),
         };
-        let mut body = json!({ "error": self.code(), "message": message });
-        if let ApiError::Invalid(fields) = &self {
-            body["fields"] = json!(fields.0);
-        }
+        let error = self.code();
+        let fields = match self {
+            ApiError::Invalid(fields) => Some(fields.0),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error,
+            message,
+            fields,
+        };
         (status, Json(body)).into_response()
     }
+}
+
+/// The body of every error answer.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Error")]
+pub struct ErrorBody {
+    /// What went wrong, for programs: `validation_failed`, `not_found`, ….
+    pub error: &'static str,
+    /// What went wrong, in words.
+    pub message: String,
+    /// Validation failed: each wrong field (`settings.daily_sync_hour`) and its problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
 }

@@ -7,12 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::FieldErrors;
-use super::validate::is_paytraq_id;
-use crate::model::Channel;
+use crate::model::{Channel, GatewayId, MoneyAccountId, TaxKeyId, TaxRateId};
 use crate::paytraq::model::{MoneyAccount, TaxKey, Warehouse};
 use crate::woocommerce::catalog::{PaymentGateway, TaxRate};
 
@@ -20,14 +20,14 @@ use crate::woocommerce::catalog::{PaymentGateway, TaxRate};
 pub const MAX_ENTRIES: usize = 500;
 
 /// `{"<tax rate id>": "<tax key id>", ...}` → the channel's tax map.
-pub fn tax_map(obj: &Map<String, Value>) -> Result<BTreeMap<u64, String>, FieldErrors> {
+pub fn tax_map(obj: &Map<String, Value>) -> Result<BTreeMap<TaxRateId, TaxKeyId>, FieldErrors> {
     let mut errors = FieldErrors::default();
     let mut map = BTreeMap::new();
     if obj.len() > MAX_ENTRIES {
         errors.add("body", format!("at most {MAX_ENTRIES} entries"));
     }
     for (key, value) in obj {
-        let Ok(rate_id) = key.parse::<u64>() else {
+        let Ok(rate_id) = key.parse::<TaxRateId>() else {
             errors.add(
                 key.clone(),
                 "keys must be WooCommerce tax rate ids (digits)",
@@ -52,28 +52,25 @@ pub fn tax_map(obj: &Map<String, Value>) -> Result<BTreeMap<u64, String>, FieldE
 }
 
 /// `{"<payment method id>": "<money account id>", ...}` → the channel's payment map.
-pub fn payment_map(obj: &Map<String, Value>) -> Result<BTreeMap<String, String>, FieldErrors> {
+pub fn payment_map(
+    obj: &Map<String, Value>,
+) -> Result<BTreeMap<GatewayId, MoneyAccountId>, FieldErrors> {
     let mut errors = FieldErrors::default();
     let mut map = BTreeMap::new();
     if obj.len() > MAX_ENTRIES {
         errors.add("body", format!("at most {MAX_ENTRIES} entries"));
     }
     for (key, value) in obj {
-        let valid_key = !key.is_empty()
-            && key.len() <= 100
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !valid_key {
+        let Ok(method) = key.parse::<GatewayId>() else {
             errors.add(
                 key.clone(),
                 "keys must be WooCommerce payment method ids (letters, digits, _ and -)",
             );
             continue;
-        }
+        };
         match target(value) {
             Some(id) => {
-                map.insert(key.clone(), id);
+                map.insert(method, id);
             }
             None => errors.add(
                 key.clone(),
@@ -88,16 +85,20 @@ pub fn payment_map(obj: &Map<String, Value>) -> Result<BTreeMap<String, String>,
     }
 }
 
-fn target(value: &Value) -> Option<String> {
+/// A PayTraq id given as a string of digits or as a number.
+fn target<T>(value: &Value) -> Option<T>
+where
+    T: std::str::FromStr + TryFrom<u64>,
+{
     match value {
-        Value::String(s) if is_paytraq_id(s.trim()) => Some(s.trim().to_string()),
-        Value::Number(n) => n.as_u64().map(|n| n.to_string()),
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64().and_then(|n| T::try_from(n).ok()),
         _ => None,
     }
 }
 
 /// A shop tax rate without a mapping.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
 pub struct UnmappedTaxRate {
     pub id: u64,
     pub name: String,
@@ -107,14 +108,14 @@ pub struct UnmappedTaxRate {
 }
 
 /// An enabled shop payment method without a mapping.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnmappedPaymentMethod {
     pub id: String,
     pub title: String,
 }
 
 /// A mapping entry whose PayTraq target does not exist.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnknownTarget {
     /// The WooCommerce side (tax rate id, payment method id) or the setting name.
     pub source: String,
@@ -123,7 +124,7 @@ pub struct UnknownTarget {
 }
 
 /// The result of `GET .../mappings/check`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
 pub struct MappingCheck {
     /// True when nothing below needs attention.
     pub complete: bool,
@@ -151,21 +152,13 @@ pub fn check(
     gateways: &[PaymentGateway],
     pt: &PaytraqTargets,
 ) -> MappingCheck {
-    let tax_keys: BTreeSet<String> = pt
-        .tax_keys
-        .iter()
-        .map(|k| k.tax_key_id.to_string())
-        .collect();
-    let accounts: BTreeSet<String> = pt
+    let tax_keys: BTreeSet<u64> = pt.tax_keys.iter().map(|k| k.tax_key_id).collect();
+    let accounts: BTreeSet<u64> = pt
         .money_accounts
         .iter()
-        .map(|a| a.money_account_id.to_string())
+        .map(|a| a.money_account_id)
         .collect();
-    let warehouses: BTreeSet<String> = pt
-        .warehouses
-        .iter()
-        .map(|w| w.warehouse_id.to_string())
-        .collect();
+    let warehouses: BTreeSet<u64> = pt.warehouses.iter().map(|w| w.warehouse_id).collect();
     let shop_rates: BTreeSet<u64> = taxes.iter().map(|t| t.id).collect();
 
     let mut out = MappingCheck {
@@ -182,7 +175,7 @@ pub fn check(
             .collect(),
         unmapped_payment_methods: gateways
             .iter()
-            .filter(|g| g.enabled && !channel.payment_map.contains_key(&g.id))
+            .filter(|g| g.enabled && !channel.payment_map.contains_key(g.id.as_str()))
             .map(|g| UnmappedPaymentMethod {
                 id: g.id.clone(),
                 title: g.title.clone(),
@@ -191,34 +184,34 @@ pub fn check(
         unknown_tax_keys: channel
             .tax_map
             .iter()
-            .filter(|(_, key)| !tax_keys.contains(*key))
+            .filter(|(_, key)| !tax_keys.contains(&key.get()))
             .map(|(rate, key)| UnknownTarget {
                 source: rate.to_string(),
-                target: key.clone(),
+                target: key.to_string(),
             })
             .collect(),
         unknown_money_accounts: channel
             .payment_map
             .iter()
-            .filter(|(_, account)| !accounts.contains(*account))
+            .filter(|(_, account)| !accounts.contains(&account.get()))
             .map(|(method, account)| UnknownTarget {
-                source: method.clone(),
-                target: account.clone(),
+                source: method.to_string(),
+                target: account.to_string(),
             })
             .collect(),
         stale_tax_rates: channel
             .tax_map
             .keys()
+            .map(|id| id.get())
             .filter(|id| !shop_rates.contains(id))
-            .copied()
             .collect(),
         ..Default::default()
     };
-    if let Some(w) = &channel.settings.warehouse_id {
-        if !warehouses.contains(w) {
+    if let Some(w) = channel.settings.warehouse_id {
+        if !warehouses.contains(&w.get()) {
             out.unknown_settings_targets.push(UnknownTarget {
                 source: "warehouse_id".into(),
-                target: w.clone(),
+                target: w.to_string(),
             });
         }
     }
@@ -248,6 +241,13 @@ mod tests {
         }
     }
 
+    fn id<T: std::str::FromStr>(text: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        text.parse().unwrap()
+    }
+
     fn rate(id: u64, name: &str) -> TaxRate {
         TaxRate {
             id,
@@ -271,11 +271,11 @@ mod tests {
     #[test]
     fn check_lists_unmapped_and_unknown_targets() {
         let mut ch = channel();
-        ch.tax_map.insert(1, "100".into());
-        ch.tax_map.insert(3, "999".into());
-        ch.payment_map.insert("bacs".into(), "500".into());
-        ch.payment_map.insert("cod".into(), "777".into());
-        ch.settings.warehouse_id = Some("42".into());
+        ch.tax_map.insert(id("1"), id("100"));
+        ch.tax_map.insert(id("3"), id("999"));
+        ch.payment_map.insert(id("bacs"), id("500"));
+        ch.payment_map.insert(id("cod"), id("777"));
+        ch.settings.warehouse_id = Some(id("42"));
         let pt = PaytraqTargets {
             tax_keys: vec![TaxKey {
                 tax_key_id: 100,
@@ -340,8 +340,8 @@ mod tests {
     #[test]
     fn check_is_complete_when_everything_maps() {
         let mut ch = channel();
-        ch.tax_map.insert(1, "100".into());
-        ch.payment_map.insert("bacs".into(), "500".into());
+        ch.tax_map.insert(id("1"), id("100"));
+        ch.payment_map.insert(id("bacs"), id("500"));
         let pt = PaytraqTargets {
             tax_keys: vec![TaxKey {
                 tax_key_id: 100,
@@ -367,7 +367,7 @@ mod tests {
     #[test]
     fn mapping_bodies_are_validated_per_entry() {
         let ok = tax_map(json!({"1": "100", "2": 200}).as_object().unwrap()).unwrap();
-        assert_eq!(ok.get(&2).map(String::as_str), Some("200"));
+        assert_eq!(ok.get(&2u64).map(|k| k.get()), Some(200));
         let errors = tax_map(
             json!({"x": "100", "3": "abc", "4": true})
                 .as_object()

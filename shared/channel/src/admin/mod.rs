@@ -7,18 +7,21 @@
 //! | `routes`       | the HTTP handlers of settings, mappings, inbox, sync, health  |
 //! | [`mappings`]   | tax/payment mapping bodies and the unmapped check             |
 //! | [`validate`]   | field-level request validation, body limit                    |
+//! | [`openapi`]    | the OpenAPI document: routes plus schemas derived from types  |
 //! | [`token`]      | single-use, expiring activation tokens                        |
 //! | [`auth`]       | IAM (trust the gateway) or bearer token (`local`)             |
 //! | [`error`]      | the JSON error answers                                        |
 //!
 //! Public routes: `POST /activation/{id}/callback`, `GET /activation/{id}/return`.
 //! Everything under `/admin/` needs [`AdminAuth`]. The routes are described
-//! in `openapi.json` next to this file (served at `GET /admin/openapi.json`).
+//! in `openapi.json` next to this file, the bodies by their types; [`openapi`]
+//! puts the two together (served at `GET /admin/openapi.json`).
 
 pub mod activation;
 pub mod auth;
 pub mod error;
 pub mod mappings;
+pub mod openapi;
 mod routes;
 pub mod token;
 pub mod validate;
@@ -35,9 +38,6 @@ pub use auth::AdminAuth;
 pub use error::{ApiError, FieldErrors};
 
 use crate::App;
-
-/// The OpenAPI document of these routes.
-pub const OPENAPI_JSON: &str = include_str!("openapi.json");
 
 /// How the admin router behaves in one deployment.
 #[derive(Clone, Debug)]
@@ -83,7 +83,7 @@ pub fn router_with(app: App, cfg: AdminConfig) -> Router {
         cfg: Arc::new(cfg),
     };
     let admin = routes::admin_routes()
-        .route("/admin/openapi.json", get(openapi))
+        .route("/admin/openapi.json", get(serve_openapi))
         .layer(axum::middleware::from_fn_with_state(auth, auth::require));
     let public = Router::new()
         .route(
@@ -101,8 +101,8 @@ pub fn router_with(app: App, cfg: AdminConfig) -> Router {
         .with_state(ctx)
 }
 
-async fn openapi() -> impl IntoResponse {
-    match serde_json::from_str::<serde_json::Value>(OPENAPI_JSON) {
+async fn serve_openapi() -> impl IntoResponse {
+    match openapi::document() {
         Ok(doc) => Json(doc).into_response(),
         Err(e) => ApiError::Internal(format!("openapi.json: {e}")).into_response(),
     }

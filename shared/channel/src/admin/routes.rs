@@ -12,8 +12,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::activation::{self, Deactivation};
 use super::error::{ApiError, FieldErrors};
@@ -21,7 +21,8 @@ use super::mappings::{self, PaytraqTargets};
 use super::validate::{self, Fields};
 use super::{public_base, valid_id, Ctx};
 use crate::model::{
-    Channel, InboxOrder, OrderStatus, OrderSummary, PaytraqIds, SyncRun, TimelineEvent,
+    Channel, GatewayId, InboxOrder, MoneyAccountId, OrderStatus, OrderSummary, PaytraqIds, SyncRun,
+    TaxKeyId, TaxRateId, TimelineEvent,
 };
 use crate::processing::{self, Trigger};
 use crate::secrets::Secret;
@@ -106,8 +107,9 @@ async fn create_channel(
     Ok((StatusCode::CREATED, Json(link)).into_response())
 }
 
-#[derive(Serialize)]
-struct ChannelList {
+/// One page of channels.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct ChannelList {
     items: Vec<Channel>,
     next: Option<String>,
 }
@@ -147,7 +149,7 @@ async fn manual_keys(
     channel(&ctx, &id).await?;
     let obj = validate::object(&body)?;
     let mut f = Fields::new(&obj, "");
-    f.deny_unknown(&["consumer_key", "consumer_secret"]);
+    f.deny_unknown_of::<ManualKeys>();
     let key = f.text("consumer_key", 200);
     let secret = f.text("consumer_secret", 200);
     if key.as_deref().is_some_and(|k| !k.starts_with("ck_")) {
@@ -176,6 +178,21 @@ async fn manual_keys(
     ))
 }
 
+// Read field by field by `manual_keys`; its doc comments are the API's.
+/// A consumer key and secret made in the shop by hand.
+#[derive(JsonSchema)]
+#[allow(
+    dead_code,
+    reason = "a description of the body: manual_keys reads it field by field"
+)]
+#[schemars(deny_unknown_fields)]
+pub(super) struct ManualKeys {
+    #[schemars(regex(pattern = "^ck_"))]
+    consumer_key: String,
+    #[schemars(regex(pattern = "^cs_"))]
+    consumer_secret: String,
+}
+
 async fn deactivate(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -201,11 +218,27 @@ pub(super) async fn activation_callback(
     match activation::callback(&ctx, &id, &body, &base).await {
         Ok(ch) => (
             StatusCode::OK,
-            Json(json!({"result": "activated", "channel_id": ch.id})),
+            Json(Activated {
+                result: ActivatedResult::Activated,
+                channel_id: ch.id,
+            }),
         )
             .into_response(),
         Err(e) => e.into_response(),
     }
+}
+
+/// The callback's answer when the channel is active.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct Activated {
+    result: ActivatedResult,
+    channel_id: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+enum ActivatedResult {
+    Activated,
 }
 
 /// `GET /activation/{id}/return`: the page the shop owner lands on.
@@ -285,7 +318,7 @@ async fn put_settings(
 async fn get_tax_map(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-) -> ApiResult<Json<BTreeMap<u64, String>>> {
+) -> ApiResult<Json<BTreeMap<TaxRateId, TaxKeyId>>> {
     Ok(Json(channel(&ctx, &id).await?.tax_map))
 }
 
@@ -293,7 +326,7 @@ async fn put_tax_map(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<BTreeMap<u64, String>>> {
+) -> ApiResult<Json<BTreeMap<TaxRateId, TaxKeyId>>> {
     channel(&ctx, &id).await?;
     let map = mappings::tax_map(&validate::object(&body)?).map_err(ApiError::Invalid)?;
     let updated = ctx
@@ -314,7 +347,7 @@ async fn put_tax_map(
 async fn get_payment_map(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-) -> ApiResult<Json<BTreeMap<String, String>>> {
+) -> ApiResult<Json<BTreeMap<GatewayId, MoneyAccountId>>> {
     Ok(Json(channel(&ctx, &id).await?.payment_map))
 }
 
@@ -322,7 +355,7 @@ async fn put_payment_map(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult<Json<BTreeMap<String, String>>> {
+) -> ApiResult<Json<BTreeMap<GatewayId, MoneyAccountId>>> {
     channel(&ctx, &id).await?;
     let map = mappings::payment_map(&validate::object(&body)?).map_err(ApiError::Invalid)?;
     let updated = ctx
@@ -367,8 +400,8 @@ async fn check_mappings(
 // ---- inbox ------------------------------------------------------------------
 
 /// An inbox order as listed (no payload, no timeline).
-#[derive(Serialize)]
-struct OrderItem {
+#[derive(Serialize, JsonSchema)]
+pub(super) struct OrderItem {
     key: String,
     order_id: Option<u64>,
     status: OrderStatus,
@@ -394,8 +427,9 @@ impl From<&InboxOrder> for OrderItem {
     }
 }
 
-#[derive(Serialize)]
-struct OrderDetail {
+/// An inbox order with its timeline.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct OrderDetail {
     #[serde(flatten)]
     item: OrderItem,
     /// The in-doubt mark in its string form (`create`, `note:<key>…`).
@@ -403,8 +437,9 @@ struct OrderDetail {
     timeline: Vec<TimelineEvent>,
 }
 
-#[derive(Serialize)]
-struct OrderList {
+/// One page of inbox orders.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct OrderList {
     items: Vec<OrderItem>,
     next: Option<String>,
 }
@@ -517,8 +552,9 @@ async fn mark_handled(
 
 // ---- sync runs ----------------------------------------------------------------
 
-#[derive(Serialize)]
-struct SyncRunList {
+/// One page of sync runs.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct SyncRunList {
     items: Vec<SyncRun>,
     next: Option<String>,
 }
@@ -541,8 +577,19 @@ async fn list_sync_runs(
     }))
 }
 
-/// Queues a sync run (`{dry_run, force}`, both optional, default false);
-/// the sync queue's worker runs it. Answers 202 with the queued run.
+/// How to run a sync (the body is optional).
+#[derive(Clone, Default, Serialize, Deserialize, JsonSchema)]
+pub(super) struct StartSync {
+    /// Plan and report only; write nothing to the shop.
+    #[serde(default)]
+    dry_run: bool,
+    /// Run even when the safety guard would refuse (e.g. many items going to zero stock).
+    #[serde(default)]
+    force: bool,
+}
+
+/// Queues a sync run ([`StartSync`]); the sync queue's worker runs it.
+/// Answers 202 with the queued run.
 async fn start_sync_run(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
@@ -555,9 +602,7 @@ async fn start_sync_run(
         validate::object(&body)?
     };
     let mut f = Fields::new(&obj, "");
-    f.deny_unknown(&["dry_run", "force"]);
-    let dry_run: bool = f.optional("dry_run", "true or false").unwrap_or(false);
-    let force: bool = f.optional("force", "true or false").unwrap_or(false);
+    let StartSync { dry_run, force } = f.patch(&StartSync::default());
     f.errors.into_result(())?;
     let run = crate::sync::start_run(&ctx.app, &id, dry_run, force).await?;
     Ok((StatusCode::ACCEPTED, Json(run)))
@@ -579,8 +624,9 @@ async fn get_sync_run(
 
 // ---- health -------------------------------------------------------------------
 
-#[derive(Serialize)]
-struct Health {
+/// A channel's health: webhooks, backlog, last runs.
+#[derive(Serialize, JsonSchema)]
+pub(super) struct Health {
     channel_id: String,
     state: crate::model::ChannelState,
     /// Per webhook: its status in the shop now (`active`, `paused`, `disabled`, `missing`), or why it is unknown.
@@ -600,14 +646,14 @@ struct Health {
     last_error: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct WebhookHealth {
     id: u64,
     topic: String,
     status: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct SyncRunBrief {
     run_id: String,
     status: crate::model::SyncStatus,

@@ -1,12 +1,22 @@
 //! Request validation with field-level messages. Bodies are read as JSON
 //! objects and each field is checked on its own, so a 400 names every field
 //! that is wrong and why (not just serde's first complaint).
+//!
+//! A body that updates a record ([`Fields::patch`], the settings) is read
+//! through the record type's own serde rules, one field at a time: the type
+//! says which fields exist (its JSON schema) and what a valid value is (its
+//! `Deserialize`), so nothing here repeats it.
 
+use std::borrow::Cow;
+
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{ApiError, FieldErrors};
-use crate::model::{RoundingPolicy, Settings};
+use crate::model::Settings;
 
 /// Largest admin request body (bytes); bigger ones get 413 before parsing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -48,6 +58,13 @@ impl<'a> Fields<'a> {
         } else {
             format!("{}.{name}", self.prefix)
         }
+    }
+
+    /// Records every field that `T` does not have as an error.
+    pub fn deny_unknown_of<T: JsonSchema>(&mut self) {
+        let known = properties::<T>();
+        let known: Vec<&str> = known.keys().map(String::as_str).collect();
+        self.deny_unknown(&known);
     }
 
     /// Records every field not in `known` as an error.
@@ -122,126 +139,119 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// A PayTraq object id: digits only.
-pub fn is_paytraq_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit())
+impl Fields<'_> {
+    /// `current` with every field of the body applied, each read on its own
+    /// through `T`'s serde rules: a field that does not read is named with
+    /// its problem and keeps its value, unknown fields are named, `null`
+    /// clears a field that may be null and is the same as absent elsewhere.
+    pub fn patch<T>(&mut self, current: &T) -> T
+    where
+        T: Clone + Serialize + DeserializeOwned + JsonSchema,
+    {
+        let fields = properties::<T>();
+        let known: Vec<&str> = fields.keys().map(String::as_str).collect();
+        self.deny_unknown(&known);
+        let Ok(Value::Object(mut merged)) = serde_json::to_value(current) else {
+            self.add("body", "cannot be applied to the current values");
+            return current.clone();
+        };
+        for (name, schema) in &fields {
+            let Some(value) = self.obj.get(name) else {
+                continue;
+            };
+            let nullable = schema.get("nullable") == Some(&Value::Bool(true));
+            if value.is_null() && !nullable {
+                continue;
+            }
+            let mut trial = merged.clone();
+            trial.insert(name.clone(), value.clone());
+            match T::deserialize(Value::Object(trial)) {
+                Ok(_) => {
+                    merged.insert(name.clone(), value.clone());
+                }
+                Err(e) => self.add(name, problem(schema, nullable, &e)),
+            }
+        }
+        T::deserialize(Value::Object(merged)).unwrap_or_else(|e| {
+            self.add("body", format!("cannot be applied: {e}"));
+            current.clone()
+        })
+    }
 }
 
-const SETTINGS_FIELDS: [&str; 13] = [
-    "auto_process",
-    "document_type",
-    "operation",
-    "approve",
-    "add_payment",
-    "send_email",
-    "warehouse_id",
-    "sync_prices",
-    "price_group_id",
-    "daily_sync",
-    "daily_sync_hour",
-    "rounding",
-    "fee_item_code",
-];
+/// The properties of `T`'s JSON schema, subschemas inlined: the fields it
+/// reads and, per field, what a value looks like.
+fn properties<T: JsonSchema>() -> Map<String, Value> {
+    let schema = SchemaSettings::openapi3()
+        .with(|s| s.inline_subschemas = true)
+        .into_generator()
+        .into_root_schema_for::<T>();
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// What a field that did not read must be: said by its schema for flags and
+/// enums, by the field's rule (its error) otherwise.
+fn problem(schema: &Value, nullable: bool, error: &serde_json::Error) -> String {
+    let expected = if schema.get("type").and_then(Value::as_str) == Some("boolean") {
+        Some("true or false".to_string())
+    } else {
+        schema.get("enum").and_then(Value::as_array).map(|values| {
+            let names: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            format!("one of {}", names.join(", "))
+        })
+    };
+    let problem = match expected {
+        Some(expected) => format!("must be {expected}"),
+        None => error.to_string(),
+    };
+    if nullable {
+        format!("{problem} or null")
+    } else {
+        problem
+    }
+}
+
+/// A settings update as the API documents it: any subset of [`Settings`]
+/// and nothing else. Read by [`settings`].
+pub struct SettingsUpdate;
+
+impl JsonSchema for SettingsUpdate {
+    fn schema_name() -> Cow<'static, str> {
+        "SettingsUpdate".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = Settings::json_schema(generator);
+        schema.remove("required");
+        schema.insert("additionalProperties".into(), Value::Bool(false));
+        schema.insert(
+            "description".into(),
+            "Any subset of Settings: absent fields keep their value, null clears an optional one"
+                .into(),
+        );
+        schema
+    }
+}
 
 /// Applies a (partial) settings object to `current` and validates the
 /// result as a whole. Absent fields keep their value; `null` clears the
-/// optional ids. Field paths start with `prefix`.
+/// optional ones. Field paths start with `prefix`.
 pub fn settings(
     obj: &Map<String, Value>,
     current: &Settings,
     prefix: &str,
 ) -> Result<Settings, FieldErrors> {
     let mut f = Fields::new(obj, prefix);
-    f.deny_unknown(&SETTINGS_FIELDS);
-    let mut s = current.clone();
-    let flag = |f: &mut Fields, name: &str, into: &mut bool| {
-        if let Some(v) = f.optional::<bool>(name, "true or false") {
-            *into = v;
-        }
-    };
-    flag(&mut f, "auto_process", &mut s.auto_process);
-    flag(&mut f, "approve", &mut s.approve);
-    flag(&mut f, "add_payment", &mut s.add_payment);
-    flag(&mut f, "send_email", &mut s.send_email);
-    flag(&mut f, "sync_prices", &mut s.sync_prices);
-    flag(&mut f, "daily_sync", &mut s.daily_sync);
-    if let Some(v) = f.optional("document_type", "one of sales_invoice, sales_order") {
-        s.document_type = v;
-    }
-    if let Some(v) = f.optional(
-        "operation",
-        "one of sell_goods, sell_services, other_income",
-    ) {
-        s.operation = v;
-    }
-    for (name, slot) in [
-        ("warehouse_id", &mut s.warehouse_id),
-        ("price_group_id", &mut s.price_group_id),
-    ] {
-        match obj.get(name) {
-            None => {}
-            Some(Value::Null) => *slot = None,
-            Some(_) => match f.optional::<String>(name, "a PayTraq id (digits) or null") {
-                Some(id) if is_paytraq_id(id.trim()) => *slot = Some(id.trim().to_string()),
-                Some(_) => f.add(name, "must be a PayTraq id (digits) or null"),
-                None => {}
-            },
-        }
-    }
-    match obj.get("fee_item_code") {
-        None => {}
-        Some(Value::Null) => s.fee_item_code = None,
-        Some(_) => match f.optional::<String>("fee_item_code", "a PayTraq product code or null") {
-            Some(code) if !code.trim().is_empty() && code.trim().chars().count() <= 50 => {
-                s.fee_item_code = Some(code.trim().to_string());
-            }
-            Some(_) => f.add(
-                "fee_item_code",
-                "must be a PayTraq product code (1 to 50 characters) or null",
-            ),
-            None => {}
-        },
-    }
-    if let Some(hour) = f.optional::<i64>("daily_sync_hour", "an hour from 0 to 23") {
-        match u8::try_from(hour) {
-            Ok(h) if h <= 23 => s.daily_sync_hour = h,
-            _ => f.add("daily_sync_hour", "must be an hour from 0 to 23"),
-        }
-    }
-    if let Some(rounding) = f.optional::<RoundingPolicy>(
-        "rounding",
-        r#"{"mode": "strict"} or {"mode": "adjust", "max": "<amount>"}"#,
-    ) {
-        match &rounding {
-            RoundingPolicy::Adjust { max }
-                if max.is_sign_negative() || *max > rust_decimal::Decimal::ONE =>
-            {
-                f.add(
-                    "rounding",
-                    "max of an adjusting rounding line must be between 0 and 1.00",
-                );
-            }
-            _ => s.rounding = rounding,
-        }
-    }
-    // Whole-settings rules.
-    if s.sync_prices && s.price_group_id.is_none() {
-        f.add("price_group_id", "is required when sync_prices is on");
-    }
-    if s.daily_sync && s.warehouse_id.is_none() {
-        f.add(
-            "warehouse_id",
-            "is required when daily_sync is on (stock is read from that warehouse)",
-        );
-    }
-    if s.send_email && !s.approve {
-        f.add(
-            "send_email",
-            "needs approve: PayTraq e-mails approved documents only",
-        );
+    let settings = f.patch(current);
+    for (field, problem) in settings.conflicts() {
+        f.add(field, problem);
     }
     if f.errors.is_empty() {
-        Ok(s)
+        Ok(settings)
     } else {
         Err(f.errors)
     }
@@ -250,7 +260,7 @@ pub fn settings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DocumentType, Operation};
+    use crate::model::{DocumentType, Operation, RoundingPolicy, WarehouseId};
     use serde_json::json;
 
     fn obj(v: Value) -> Map<String, Value> {
@@ -267,7 +277,7 @@ mod tests {
         .unwrap();
         assert_eq!(s.document_type, DocumentType::SalesOrder);
         assert_eq!(s.operation, Operation::SellServices);
-        assert_eq!(s.warehouse_id.as_deref(), Some("12"));
+        assert_eq!(s.warehouse_id.map(WarehouseId::get), Some(12));
         assert_eq!(s.daily_sync_hour, 5);
         assert!(s.auto_process, "absent field keeps its value");
         let cleared = settings(

@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::TimelineEvent;
+use super::{GatewayId, MoneyAccountId, Settings, TaxKeyId, TaxRateId, TimelineEvent};
 
 /// How many channel timeline events are kept (oldest dropped first).
 pub const CHANNEL_TIMELINE_MAX: usize = 200;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Channel {
     pub id: String,
     pub name: String,
@@ -21,10 +21,10 @@ pub struct Channel {
     pub settings: Settings,
     /// WooCommerce tax rate id → PayTraq tax key id.
     #[serde(default)]
-    pub tax_map: BTreeMap<u64, String>,
+    pub tax_map: BTreeMap<TaxRateId, TaxKeyId>,
     /// WooCommerce payment method id (e.g. `bacs`) → PayTraq money account id.
     #[serde(default)]
-    pub payment_map: BTreeMap<String, String>,
+    pub payment_map: BTreeMap<GatewayId, MoneyAccountId>,
     /// Where the shop delivers this channel's webhooks (set at activation).
     #[serde(default)]
     pub webhook_url: Option<String>,
@@ -91,7 +91,7 @@ impl Channel {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelState {
     /// Created; waiting for the shop owner to approve API access.
@@ -102,13 +102,16 @@ pub enum ChannelState {
     Deactivated,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "Webhook")]
 pub struct WebhookRef {
     pub id: u64,
     pub topic: String,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// What the channel last saw of the shop and of its own runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(rename = "ChannelHealth")]
 pub struct Health {
     pub last_ping_at: Option<DateTime<Utc>>,
     pub last_delivery_at: Option<DateTime<Utc>>,
@@ -117,74 +120,6 @@ pub struct Health {
     /// Webhook status as last seen in the shop (`active`, `paused`, `disabled`, `missing`).
     pub webhook_status: Option<String>,
     pub last_error: Option<String>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentType {
-    SalesInvoice,
-    SalesOrder,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Operation {
-    SellGoods,
-    SellServices,
-    OtherIncome,
-}
-
-/// What to do when the PayTraq total differs from the WooCommerce total.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "mode", rename_all = "snake_case")]
-pub enum RoundingPolicy {
-    /// Any difference: the document stays a draft, no payment (the original channel's rule).
-    Strict,
-    /// Add an explicit rounding line of at most `max` to make the totals agree.
-    Adjust { max: Decimal },
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Settings {
-    /// Turn every inbox order into a PayTraq document as soon as it arrives.
-    pub auto_process: bool,
-    pub document_type: DocumentType,
-    pub operation: Operation,
-    pub approve: bool,
-    pub add_payment: bool,
-    pub send_email: bool,
-    /// PayTraq warehouse for documents and stock sync.
-    pub warehouse_id: Option<String>,
-    pub sync_prices: bool,
-    pub price_group_id: Option<String>,
-    pub daily_sync: bool,
-    /// Local hour (0–23, in the deployment's schedule time zone) of the daily sync.
-    pub daily_sync_hour: u8,
-    pub rounding: RoundingPolicy,
-    /// PayTraq product code used for WooCommerce fee lines (PayTraq needs an
-    /// item on every line of a goods or services document).
-    #[serde(default)]
-    pub fee_item_code: Option<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            auto_process: true,
-            document_type: DocumentType::SalesInvoice,
-            operation: Operation::SellGoods,
-            approve: false,
-            add_payment: false,
-            send_email: false,
-            warehouse_id: None,
-            sync_prices: false,
-            price_group_id: None,
-            daily_sync: false,
-            daily_sync_hour: 6,
-            rounding: RoundingPolicy::Strict,
-            fee_item_code: None,
-        }
-    }
 }
 
 /// A single-use token that ties a WooCommerce key-approval callback to a channel.
@@ -196,4 +131,57 @@ pub struct ActivationToken {
     pub expires_at: DateTime<Utc>,
     #[serde(default)]
     pub version: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A channel as stored before the ids were typed: PayTraq ids as strings.
+    const STORED_BEFORE_TYPED_IDS: &str = r#"{
+        "id": "shop1", "name": "Shop", "shop_url": "https://shop.example.lv",
+        "state": "active",
+        "settings": {"auto_process": true, "document_type": "sales_invoice",
+            "operation": "sell_goods", "approve": true, "add_payment": true,
+            "send_email": false, "warehouse_id": "3", "sync_prices": true,
+            "price_group_id": "9", "daily_sync": true, "daily_sync_hour": 6,
+            "rounding": {"mode": "strict"}, "fee_item_code": "WC-FEE"},
+        "tax_map": {"0": "11", "4": "21"},
+        "payment_map": {"bacs": "77", "stripe_cc": "78"},
+        "webhook_url": "https://hooks.example/wh/shop1", "wc_version": "8.9.1",
+        "webhooks": [{"id": 5, "topic": "order.created"}],
+        "health": {"last_ping_at": null, "last_delivery_at": null,
+            "last_reconciled_at": null, "last_sync_at": null,
+            "webhook_status": "active", "last_error": null},
+        "checkpoint": null, "timeline": [],
+        "created_at": "2026-01-02T03:04:05Z", "updated_at": "2026-01-02T03:04:05Z",
+        "version": 4
+    }"#;
+
+    #[test]
+    fn channels_stored_with_string_ids_still_read_and_write_numbers() {
+        let ch: Channel = serde_json::from_str(STORED_BEFORE_TYPED_IDS).unwrap();
+        assert_eq!(ch.tax_map.get(&4u64).map(|k| k.get()), Some(21));
+        assert_eq!(ch.tax_map.get(&0u64).map(|k| k.get()), Some(11));
+        assert_eq!(ch.payment_map.get("stripe_cc").map(|a| a.get()), Some(78));
+        assert_eq!(ch.settings.warehouse_id.map(|w| w.get()), Some(3));
+        assert_eq!(ch.settings.price_group_id.map(|p| p.get()), Some(9));
+        assert_eq!(ch.version, 4);
+
+        let written = serde_json::to_value(&ch).unwrap();
+        assert_eq!(written["tax_map"], serde_json::json!({"0": 11, "4": 21}));
+        assert_eq!(
+            written["payment_map"],
+            serde_json::json!({"bacs": 77, "stripe_cc": 78})
+        );
+        assert_eq!(written["settings"]["warehouse_id"], 3);
+        let again: Channel = serde_json::from_value(written).unwrap();
+        assert_eq!(again, ch);
+    }
+
+    #[test]
+    fn a_stored_id_that_is_no_id_is_refused_not_guessed() {
+        let broken = STORED_BEFORE_TYPED_IDS.replace(r#""4": "21""#, r#""4": "TK21""#);
+        assert!(serde_json::from_str::<Channel>(&broken).is_err());
+    }
 }

@@ -6,19 +6,24 @@
 
 mod channel;
 mod effect;
+mod ids;
 mod order;
+mod settings;
 mod sync;
 
 pub use channel::*;
 pub use effect::Effect;
+pub use ids::*;
 pub use order::*;
+pub use settings::*;
 pub use sync::*;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One entry of an append-only timeline (orders and channels both have one).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct TimelineEvent {
     pub at: DateTime<Utc>,
     /// A short machine-readable kind, e.g. `received`, `document_created`.

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Effect, TimelineEvent};
@@ -13,7 +14,9 @@ use super::{Effect, TimelineEvent};
 /// steps that are switched off are skipped. `needs_review` (totals differ)
 /// and `failed` (with a reason) stop the machine until an operator acts;
 /// `handled` is an operator's "dealt with outside the channel".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Received,
@@ -66,7 +69,7 @@ impl std::fmt::Display for OrderStatus {
 }
 
 /// The few order facts the inbox lists and filters on (the full payload is kept too).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct OrderSummary {
     pub number: String,
     /// WooCommerce status (`processing`, `on-hold`, …).
@@ -80,7 +83,7 @@ pub struct OrderSummary {
 }
 
 /// Everything PayTraq handed back, recorded before the next step runs.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct PaytraqIds {
     pub client_id: Option<u64>,
     pub document_id: Option<u64>,

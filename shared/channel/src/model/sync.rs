@@ -1,9 +1,10 @@
 //! A stock/price sync run of one channel: status, resumable checkpoint, report.
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncStatus {
     Queued,
@@ -13,7 +14,7 @@ pub enum SyncStatus {
     Failed,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct SyncRun {
     pub channel_id: String,
     /// Time-ordered id (UUID v7), so runs list newest-last by key.

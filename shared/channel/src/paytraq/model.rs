@@ -283,6 +283,18 @@ pub struct NewSale {
     pub comment: Option<String>,
     pub lines: Vec<NewSaleLine>,
     pub shipping_charge: Option<ShippingCharge>,
+    /// Payment term in days (`PayTerm/PayTermDays`); the document is due
+    /// that many days after its date ([`NewSale::date_due`]). None: PayTraq's default.
+    pub payment_term_days: Option<u16>,
+}
+
+impl NewSale {
+    /// `DateDue`: the document date plus the payment term.
+    pub fn date_due(&self) -> Option<NaiveDate> {
+        let days = self.payment_term_days?;
+        self.document_date
+            .checked_add_days(chrono::Days::new(days.into()))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -123,6 +123,14 @@ pub fn reference_marker(our_reference: &str) -> String {
     format!("[ref:{}]", our_reference.trim())
 }
 
+/// ASSUMED: a sale's payment term is sent on create as `Header/DateDue`
+/// (the document date plus the term) and `Header/PayTerm/(PayTermType,
+/// PayTermDays)`. The GET reply has all three [REAL R1, R7]; that create
+/// accepts them is [INF]. `PayTermType` 1 = "due a number of days after the
+/// document date", from the client sample `1` with `10` days [REAL]; the
+/// number ↔ option mapping is [MISSING].
+pub(crate) const PAY_TERM_TYPE_DAYS: u8 = 1;
+
 /// ASSUMED: the stock the sync offers for sale. `GET /api/products?WarehouseID=`
 /// is accepted and its items carry `Code`, `Inventory/Qty` and
 /// `Inventory/InterimAvailable` [REAL R3, R4, R6]. Assumed [INF, reference

@@ -10,7 +10,7 @@ use super::model::{
     NewPayment, NewPrepayment, NewSale, Operation, Sale, SaleLine, SaleTax, SaleType,
     ShippingCharge, TaxKeyRef,
 };
-use super::routes::reference_marker;
+use super::routes::{reference_marker, PAY_TERM_TYPE_DAYS};
 use super::xml::{decimal_or_zero, id_opt};
 use super::PaytraqError;
 
@@ -39,10 +39,22 @@ struct HeaderBody {
     currency: String,
     #[serde(rename = "IncludeTax")]
     include_tax: bool,
+    #[serde(rename = "DateDue", skip_serializing_if = "Option::is_none")]
+    date_due: Option<String>,
     #[serde(rename = "Comment")]
     comment: String,
+    #[serde(rename = "PayTerm", skip_serializing_if = "Option::is_none")]
+    pay_term: Option<PayTermBody>,
     #[serde(rename = "ShippingData", skip_serializing_if = "Option::is_none")]
     shipping: Option<ShippingBody>,
+}
+
+#[derive(Serialize)]
+struct PayTermBody {
+    #[serde(rename = "PayTermType")]
+    pay_term_type: u8,
+    #[serde(rename = "PayTermDays")]
+    days: u16,
 }
 
 #[derive(Serialize)]
@@ -174,7 +186,12 @@ impl SaleBody {
                 operation: sale.operation,
                 currency: sale.currency.to_ascii_uppercase(),
                 include_tax: sale.include_tax,
+                date_due: sale.date_due().map(|d| d.format("%Y-%m-%d").to_string()),
                 comment,
+                pay_term: sale.payment_term_days.map(|days| PayTermBody {
+                    pay_term_type: PAY_TERM_TYPE_DAYS,
+                    days,
+                }),
                 shipping: sale.warehouse_id.map(|warehouse_id| ShippingBody {
                     shipping_type: 1,
                     warehouse: WarehouseIdBody { warehouse_id },
@@ -424,6 +441,7 @@ mod tests {
                 tax_key_id: 82875,
             }],
             shipping_charge: None,
+            payment_term_days: None,
         }
     }
 
@@ -441,6 +459,29 @@ mod tests {
              <LineItems><LineItem><Item><ItemID>555</ItemID></Item><ItemDescription>free text</ItemDescription>\
              <Qty>2</Qty><Price>9.99</Price><LineDiscount>0</LineDiscount>\
              <TaxKey><TaxKeyID>82875</TaxKeyID></TaxKey></LineItem></LineItems></Sale>"
+        );
+    }
+
+    #[test]
+    fn create_body_carries_the_payment_term_and_due_date() {
+        let sale = NewSale {
+            payment_term_days: Some(14),
+            ..new_sale()
+        };
+        let xml = to_xml(&SaleBody::build(&sale).unwrap()).unwrap();
+        assert!(
+            xml.contains(
+                "<IncludeTax>false</IncludeTax><DateDue>2024-06-14</DateDue>\
+                 <Comment>[ref:wc-55]</Comment>\
+                 <PayTerm><PayTermType>1</PayTermType><PayTermDays>14</PayTermDays></PayTerm>\
+                 <ShippingData>"
+            ),
+            "{xml}"
+        );
+        let none = to_xml(&SaleBody::build(&new_sale()).unwrap()).unwrap();
+        assert!(
+            !none.contains("DateDue") && !none.contains("PayTerm"),
+            "{none}"
         );
     }
 

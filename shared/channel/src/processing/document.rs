@@ -35,7 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::model::{Channel, DocumentType, Operation};
+use crate::model::{Channel, DocumentType, Operation, WarehouseId};
 use crate::money::round_to;
 use crate::paytraq::model::{self as pt, NewSale, NewSaleLine, ShippingCharge, TaxKeyRef};
 use crate::woocommerce::order::{LineTax, Order};
@@ -56,8 +56,6 @@ pub enum BuildProblem {
     UnmappedTaxRate(u64),
     #[error("no PayTraq tax key is mapped for untaxed lines (tax map entry 0)")]
     UnmappedUntaxed,
-    #[error("tax key \"{0}\" in the tax map is not a PayTraq tax key id")]
-    BadTaxKey(String),
     #[error("line \"{0}\" has several tax rates (compound taxes are not supported)")]
     SeveralRates(String),
     #[error("payment method \"{0}\" is not mapped to a PayTraq money account")]
@@ -95,9 +93,8 @@ pub fn money_account(channel: &Channel, order: &Order) -> Result<Option<u64>, Bu
     }
     channel
         .payment_map
-        .get(&order.payment_method)
-        .and_then(|id| id.trim().parse::<u64>().ok())
-        .map(Some)
+        .get(order.payment_method.as_str())
+        .map(|account| Some(account.get()))
         .ok_or_else(|| BuildProblem::UnmappedPaymentMethod(order.payment_method.clone()))
 }
 
@@ -213,17 +210,14 @@ pub fn build(
         client_id,
         document_date: document_date(order),
         currency: order.currency.clone(),
-        warehouse_id: channel
-            .settings
-            .warehouse_id
-            .as_deref()
-            .and_then(|w| w.trim().parse().ok()),
+        warehouse_id: channel.settings.warehouse_id.map(WarehouseId::get),
         loading_area_id: None,
         our_reference: our_reference(&channel.id, order),
         include_tax,
         comment: Some(format!("WooCommerce order #{}", order.number)),
         lines,
         shipping_charge,
+        payment_term_days: channel.settings.payment_term_days,
     })
 }
 
@@ -233,12 +227,8 @@ fn woo_tax_per_key(channel: &Channel, order: &Order, amounts: &[Amount]) -> BTre
     let mut per_key: BTreeMap<u64, Decimal> =
         amounts.iter().map(|a| (a.key, Decimal::ZERO)).collect();
     for line in &order.tax_lines {
-        if let Some(key) = channel
-            .tax_map
-            .get(&line.rate_id)
-            .and_then(|k| k.trim().parse::<u64>().ok())
-        {
-            *per_key.entry(key).or_default() += line.tax_total + line.shipping_tax_total;
+        if let Some(key) = channel.tax_map.get(&line.rate_id) {
+            *per_key.entry(key.get()).or_default() += line.tax_total + line.shipping_tax_total;
         }
     }
     let nets: Decimal = amounts.iter().map(|a| a.net).sum();
@@ -261,13 +251,8 @@ fn rate_per_key(channel: &Channel, order: &Order) -> BTreeMap<u64, Decimal> {
         .tax_lines
         .iter()
         .filter_map(|l| {
-            let key = channel
-                .tax_map
-                .get(&l.rate_id)?
-                .trim()
-                .parse::<u64>()
-                .ok()?;
-            Some((key, l.rate_percent?))
+            let key = channel.tax_map.get(&l.rate_id)?;
+            Some((key.get(), l.rate_percent?))
         })
         .collect()
 }
@@ -449,13 +434,7 @@ fn line_rate(name: &str, taxes: &[LineTax], problems: &mut Vec<BuildProblem>) ->
 
 fn mapped_key(channel: &Channel, rate: u64, problems: &mut Vec<BuildProblem>) -> Option<u64> {
     match channel.tax_map.get(&rate) {
-        Some(key) => match key.trim().parse::<u64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
-                problems.push(BuildProblem::BadTaxKey(key.clone()));
-                None
-            }
-        },
+        Some(key) => Some(key.get()),
         None if rate == UNTAXED_RATE => {
             problems.push(BuildProblem::UnmappedUntaxed);
             None
@@ -487,12 +466,8 @@ pub fn explain_mismatch(channel: &Channel, order: &Order, sale: &pt::Sale) -> St
     // WooCommerce tax per PayTraq tax key, through the channel's mapping.
     let mut woo_tax: BTreeMap<u64, Decimal> = BTreeMap::new();
     for line in &order.tax_lines {
-        if let Some(key) = channel
-            .tax_map
-            .get(&line.rate_id)
-            .and_then(|k| k.trim().parse::<u64>().ok())
-        {
-            *woo_tax.entry(key).or_default() += line.tax_total + line.shipping_tax_total;
+        if let Some(key) = channel.tax_map.get(&line.rate_id) {
+            *woo_tax.entry(key.get()).or_default() += line.tax_total + line.shipping_tax_total;
         }
     }
     for tax in &sale.taxes {

@@ -300,9 +300,9 @@ async fn work(
         .await?
         .ok_or_else(|| Error::NotFound(format!("channel {}", run.channel_id)))?;
     let settings = &channel.settings;
-    let warehouse_id = parse_id("warehouse", settings.warehouse_id.as_deref())?;
+    let warehouse_id = chosen("warehouse", settings.warehouse_id)?.get();
     let price_group_id = if settings.sync_prices {
-        Some(parse_id("price group", settings.price_group_id.as_deref())?)
+        Some(chosen("price group", settings.price_group_id)?.get())
     } else {
         None
     };
@@ -400,15 +400,9 @@ async fn plan_and_apply(
     Ok(report)
 }
 
-fn parse_id(what: &str, value: Option<&str>) -> Result<u64> {
-    let text = value
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            Error::Config(format!("no PayTraq {what} chosen in the channel settings"))
-        })?;
-    text.parse()
-        .map_err(|_| Error::Config(format!("PayTraq {what} id {text:?} is not a number")))
+/// The id a setting holds, or why the sync cannot run without it.
+fn chosen<T>(what: &str, id: Option<T>) -> Result<T> {
+    id.ok_or_else(|| Error::Config(format!("no PayTraq {what} chosen in the channel settings")))
 }
 
 /// Requests sent so far by `side.endpoint`: the shop's catalogue

@@ -1,0 +1,359 @@
+//! Typed ids of the things a channel maps between: the PayTraq ids it stores
+//! (tax keys, money accounts, warehouse, price group) and the WooCommerce ids
+//! on the other side of its maps (tax rates, payment gateways).
+//!
+//! "Parse, don't validate": an id exists only once its text was checked, by
+//! [`FromStr`], by `TryFrom<u64>` or by serde (which runs the same check), so
+//! the code that uses one never parses it again. Serde writes the PayTraq and
+//! tax rate ids as JSON numbers and reads numbers or strings of digits: the
+//! channels stored before these types kept the PayTraq ids as strings
+//! (`"warehouse_id": "12"`, `"tax_map": {"4": "100"}`), and they still read.
+
+use std::borrow::Borrow;
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::{json_schema, JsonSchema, Schema, SchemaGenerator};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Largest numeric id accepted: 2^53 − 1, the largest integer a JSON reader
+/// that uses doubles (a browser) still reads exactly.
+pub const MAX_NUMERIC_ID: u64 = (1 << 53) - 1;
+
+/// Longest WooCommerce payment gateway id accepted.
+pub const MAX_GATEWAY_ID_LEN: usize = 100;
+
+/// Why a text or number is not an id of the kind asked for.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("must be a PayTraq id (digits)")]
+    NotPaytraqId,
+    #[error("must be a WooCommerce tax rate id (digits)")]
+    NotTaxRateId,
+    #[error("must be a WooCommerce payment method id (letters, digits, _ and -)")]
+    NotGatewayId,
+}
+
+/// Digits only (after trimming), at most [`MAX_NUMERIC_ID`].
+fn numeric(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse::<u64>().ok().filter(|n| *n <= MAX_NUMERIC_ID)
+}
+
+/// Declares one numeric id: the newtype, its checks, Display, FromStr,
+/// serde (number out; number or digit string in) and its JSON schema.
+macro_rules! numeric_id {
+    ($(#[$doc:meta])* $name:ident, min = $min:expr, error = $error:expr, what = $what:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(u64);
+
+        impl $name {
+            /// The number PayTraq or WooCommerce uses.
+            pub const fn get(self) -> u64 {
+                self.0
+            }
+        }
+
+        impl TryFrom<u64> for $name {
+            type Error = IdError;
+            fn try_from(n: u64) -> Result<Self, IdError> {
+                if ($min..=MAX_NUMERIC_ID).contains(&n) {
+                    Ok(Self(n))
+                } else {
+                    Err($error)
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                numeric(s).ok_or($error).and_then(Self::try_from)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_u64(self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(IdVisitor::<$name>::new($what, $error))
+            }
+        }
+
+        impl JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "type": "integer",
+                    "minimum": $min,
+                    "maximum": MAX_NUMERIC_ID,
+                    "description": concat!($what, "; requests may send it as a string of digits"),
+                })
+            }
+        }
+    };
+}
+
+numeric_id!(
+    /// A PayTraq tax key (`TaxKeyID`), the target of the tax map.
+    TaxKeyId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq tax key id"
+);
+numeric_id!(
+    /// A PayTraq money account (`AccountID` of a payment), the target of the payment map.
+    MoneyAccountId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq money account id"
+);
+numeric_id!(
+    /// A PayTraq warehouse (`WarehouseID`): documents ship from it, stock is read from it.
+    WarehouseId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq warehouse id"
+);
+numeric_id!(
+    /// A PayTraq price group, whose price list the price sync reads.
+    PriceGroupId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq price group id"
+);
+numeric_id!(
+    /// A WooCommerce tax rate, the source side of the tax map. Rate 0 is the
+    /// channel's own key for lines that carry no rate at all
+    /// ([`crate::processing::document::UNTAXED_RATE`]).
+    TaxRateId, min = 0, error = IdError::NotTaxRateId, what = "WooCommerce tax rate id"
+);
+
+/// Maps keyed by tax rate are looked up with the rate id of an order line.
+impl Borrow<u64> for TaxRateId {
+    fn borrow(&self) -> &u64 {
+        &self.0
+    }
+}
+
+/// A WooCommerce payment gateway (`bacs`, `stripe_cc`), the source side of
+/// the payment map: 1 to [`MAX_GATEWAY_ID_LEN`] letters, digits, `_` and `-`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct GatewayId(String);
+
+impl GatewayId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for GatewayId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        let valid = !s.is_empty()
+            && s.len() <= MAX_GATEWAY_ID_LEN
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if valid {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(IdError::NotGatewayId)
+        }
+    }
+}
+
+impl fmt::Display for GatewayId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Maps keyed by gateway are looked up with an order's `payment_method`.
+impl Borrow<str> for GatewayId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for GatewayId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(de::Error::custom)
+    }
+}
+
+impl JsonSchema for GatewayId {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GatewayId".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]+$",
+            "maxLength": MAX_GATEWAY_ID_LEN,
+            "description": "WooCommerce payment method id",
+        })
+    }
+}
+
+/// Reads a numeric id from a JSON number or a string of digits; anything
+/// else fails with the id kind's own message.
+struct IdVisitor<T> {
+    what: &'static str,
+    error: IdError,
+    id: std::marker::PhantomData<T>,
+}
+
+impl<T> IdVisitor<T> {
+    fn new(what: &'static str, error: IdError) -> Self {
+        Self {
+            what,
+            error,
+            id: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'de, T> Visitor<'de> for IdVisitor<T>
+where
+    T: TryFrom<u64, Error = IdError> + FromStr<Err = IdError>,
+{
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} (a number or a string of digits)", self.what)
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        T::try_from(n).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
+        match u64::try_from(n) {
+            Ok(n) => self.visit_u64(n),
+            Err(_) => Err(E::custom(self.error)),
+        }
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
+        Err(E::custom(self.error))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<T, E> {
+        Err(E::custom(self.error))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        s.parse().map_err(E::custom)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Err(E::custom(self.error))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<T, A::Error> {
+        Err(de::Error::custom(self.error))
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<T, A::Error> {
+        Err(de::Error::custom(self.error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn ids_parse_trimmed_digits_in_range_only() {
+        assert_eq!(" 42 ".parse::<WarehouseId>().unwrap().get(), 42);
+        assert_eq!(
+            "9007199254740991".parse::<TaxKeyId>().unwrap().get(),
+            MAX_NUMERIC_ID
+        );
+        for wrong in [
+            "",
+            " ",
+            "0",
+            "-1",
+            "+5",
+            "1.0",
+            "12a",
+            "main",
+            "9007199254740992",
+        ] {
+            assert_eq!(
+                wrong.parse::<PriceGroupId>(),
+                Err(IdError::NotPaytraqId),
+                "{wrong:?}"
+            );
+        }
+        assert_eq!(
+            "0".parse::<TaxRateId>().unwrap().get(),
+            0,
+            "the untaxed key"
+        );
+        assert_eq!("x".parse::<TaxRateId>(), Err(IdError::NotTaxRateId));
+        assert_eq!(MoneyAccountId::try_from(0), Err(IdError::NotPaytraqId));
+        assert_eq!(MoneyAccountId::try_from(7).unwrap().to_string(), "7");
+    }
+
+    #[test]
+    fn gateway_ids_are_method_names() {
+        assert_eq!(
+            "stripe_cc".parse::<GatewayId>().unwrap().as_str(),
+            "stripe_cc"
+        );
+        assert!("pay-later".parse::<GatewayId>().is_ok());
+        for wrong in ["", "bad key", "ä", &"x".repeat(101)] {
+            assert_eq!(
+                wrong.parse::<GatewayId>(),
+                Err(IdError::NotGatewayId),
+                "{wrong:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn serde_writes_numbers_and_reads_numbers_or_digit_strings() {
+        let id: WarehouseId = serde_json::from_str("12").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "12");
+        let old: WarehouseId = serde_json::from_str(r#"" 12 ""#).unwrap();
+        assert_eq!(old, id);
+        for wrong in [r#""main""#, "-3", "0", "1.5", "true", "null"] {
+            let err = serde_json::from_str::<WarehouseId>(wrong).unwrap_err();
+            assert!(!err.to_string().is_empty(), "{wrong}");
+        }
+        let err = serde_json::from_value::<WarehouseId>(serde_json::json!("main")).unwrap_err();
+        assert_eq!(err.to_string(), "must be a PayTraq id (digits)");
+    }
+
+    #[test]
+    fn maps_keep_their_json_shape_and_look_up_by_raw_id() {
+        let old: BTreeMap<TaxRateId, TaxKeyId> =
+            serde_json::from_str(r#"{"0": "7", "4": "100"}"#).unwrap();
+        assert_eq!(old.get(&4u64).map(|k| k.get()), Some(100));
+        assert_eq!(serde_json::to_string(&old).unwrap(), r#"{"0":7,"4":100}"#);
+        let payments: BTreeMap<GatewayId, MoneyAccountId> =
+            serde_json::from_str(r#"{"bacs": "77"}"#).unwrap();
+        assert_eq!(payments.get("bacs").map(|a| a.get()), Some(77));
+        assert_eq!(serde_json::to_string(&payments).unwrap(), r#"{"bacs":77}"#);
+        assert!(
+            serde_json::from_str::<BTreeMap<GatewayId, MoneyAccountId>>(r#"{"bad key": 1}"#)
+                .is_err()
+        );
+    }
+}
