@@ -1,7 +1,7 @@
 //! A faithful, in-process sandbox of the PayTraq REST API: a real HTTP
 //! server on 127.0.0.1 serving the calls of `channel::paytraq` with the XML
 //! shapes of `reference/paytraq-api.md`, including the assumed calls
-//! (listed in `shared/src/paytraq/CALLS.md`).
+//! (listed in `shared/channel/src/paytraq/CALLS.md`).
 //!
 //! Behaviour:
 //! - companies, one per API key pair; 401 + `<Error>` for bad credentials;
