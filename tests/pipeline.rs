@@ -21,6 +21,7 @@ use serde_json::Value;
 use testkit::fakes::{
     nth_call, once, Call, FakeAccounting, FakeConnect, FakeShop, Fault, TaxRounding,
 };
+use testkit::fixtures::{id, read_json};
 
 const CHANNEL: &str = "lv-shop";
 
@@ -32,21 +33,6 @@ struct World {
     app: App,
     pt: Arc<FakeAccounting>,
     shop: Arc<FakeShop>,
-}
-
-/// A typed id (tax rate, tax key, money account) from a fake's number.
-fn id<T: TryFrom<u64>>(n: u64) -> T
-where
-    T::Error: std::fmt::Debug,
-{
-    T::try_from(n).unwrap()
-}
-
-fn read_json(path: PathBuf) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .unwrap()
 }
 
 async fn world(document_type: DocumentType) -> World {

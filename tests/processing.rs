@@ -14,24 +14,10 @@ use paytraq_sandbox::state::TaxRounding;
 use paytraq_sandbox::PaytraqSandboxConfig;
 use rust_decimal::Decimal;
 use serde_json::Value;
+use testkit::fixtures::{id, read_json};
 use testkit::world::{Shop, World, WorldConfig};
 
 const CHANNEL: &str = "lv-shop";
-
-/// A typed id (tax rate, tax key, money account) from a sandbox's number.
-fn id<T: TryFrom<u64>>(n: u64) -> T
-where
-    T::Error: std::fmt::Debug,
-{
-    T::try_from(n).unwrap()
-}
-
-fn read_json(path: PathBuf) -> Value {
-    serde_json::from_str(
-        &std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
-    )
-    .unwrap()
-}
 
 /// The shop with the fixture catalogue, the PayTraq company mirroring it
 /// (pacing out of the way), and a bare `App` with one channel that makes

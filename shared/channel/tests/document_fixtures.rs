@@ -35,7 +35,7 @@ use channel::processing::document::{build, explain_mismatch, BuildProblem, Build
 use channel::woocommerce::order::{parse_order, LineTax, Order};
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
-use serde_json::Value;
+use testkit::fixtures::{id, read_json};
 
 const CHANNEL: &str = "lv-shop";
 const FEE_SKU: &str = "WC-FEE";
@@ -50,20 +50,6 @@ const MAX_SHIFT: Decimal = dec!(0.05);
 /// or `CHANNEL_FIXTURES_DIR`).
 fn fixtures_dir() -> PathBuf {
     testkit::fixtures_dir()
-}
-
-/// A typed id (tax rate, tax key, money account) from a number.
-fn id<T: TryFrom<u64>>(n: u64) -> T
-where
-    T::Error: std::fmt::Debug,
-{
-    T::try_from(n).unwrap()
-}
-
-fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e} (set CHANNEL_FIXTURES_DIR)", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Every `cases/*/order.json`, sorted by folder name.
@@ -106,7 +92,7 @@ impl Mirror {
 
         let mut percent = BTreeMap::from([(UNTAXED_KEY, Decimal::ZERO)]);
         channel.tax_map.insert(id(0), id(UNTAXED_KEY));
-        for (n, rate) in read_json(&catalog.join("taxes.json"))
+        for (n, rate) in read_json(catalog.join("taxes.json"))
             .as_array()
             .unwrap()
             .iter()
@@ -117,7 +103,7 @@ impl Mirror {
             percent.insert(key, rate["rate"].as_str().unwrap().parse().unwrap());
             channel.tax_map.insert(id(rate_id), id(key));
         }
-        for (n, gateway) in read_json(&catalog.join("payment-gateways.json"))
+        for (n, gateway) in read_json(catalog.join("payment-gateways.json"))
             .as_array()
             .unwrap()
             .iter()

@@ -25,6 +25,7 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use rust_decimal_macros::dec;
 use serde_json::{json, Value};
+use testkit::fixtures::id;
 
 // ---- the channel and the shop ----------------------------------------------
 
@@ -53,14 +54,6 @@ fn channel() -> Channel {
     ch.settings.add_payment = true;
     ch.settings.fee_item_code = Some("WC-FEE".into());
     ch
-}
-
-/// A typed id (tax rate, tax key, money account, warehouse) from a number.
-fn id<T: TryFrom<u64>>(n: u64) -> T
-where
-    T::Error: std::fmt::Debug,
-{
-    T::try_from(n).unwrap()
 }
 
 fn items() -> HashMap<String, u64> {

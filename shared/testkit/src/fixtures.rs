@@ -36,3 +36,24 @@ pub fn woocommerce_samples_dir() -> PathBuf {
 fn repository_copy() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
 }
+
+/// A JSON file of the fixtures, or a panic naming it (tests only).
+pub fn read_json(path: impl AsRef<std::path::Path>) -> serde_json::Value {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (CHANNEL_FIXTURES_DIR names another fixtures folder)",
+            path.display()
+        )
+    });
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A typed id (tax rate, tax key, money account, warehouse) from a number a
+/// sandbox or fake handed out, or a panic (tests only).
+pub fn id<T: TryFrom<u64>>(n: u64) -> T
+where
+    T::Error: std::fmt::Debug,
+{
+    T::try_from(n).unwrap_or_else(|e| panic!("{n} is not such an id: {e:?}"))
+}

@@ -19,7 +19,7 @@ pub mod proxy;
 pub mod shop_items;
 pub mod world;
 
-pub use fixtures::{paytraq_fixtures_dir, woocommerce_fixtures_dir as fixtures_dir};
+pub use fixtures::{id, paytraq_fixtures_dir, read_json, woocommerce_fixtures_dir as fixtures_dir};
 
 use std::sync::Arc;
 use std::time::Duration;
