@@ -47,6 +47,12 @@ async fn webhook_events_are_answered_by_the_receiver() {
         .items;
     assert_eq!(stored.len(), 1, "the signed sample delivery is stored");
     assert_eq!(queue.len(), 1, "and enqueued");
+    // A ping is recorded only for one of the channel's own webhooks (pings are unsigned).
+    let ping: serde_json::Value = serde_json::from_str(&event("webhook-ping.json")).unwrap();
+    let webhook_id =
+        channel::woocommerce::webhook::ping_webhook_id(ping["body"].as_str().unwrap().as_bytes())
+            .unwrap();
+    testkit::register_webhook(&app, "demo-channel", webhook_id, "order.created").await;
     assert_eq!(
         send("webhook-ping.json").await.unwrap().status(),
         StatusCode::OK

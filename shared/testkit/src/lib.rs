@@ -125,6 +125,20 @@ pub fn embedded_app() -> (channel::App, Arc<MemoryQueue>) {
     (app, orders)
 }
 
+/// Records `webhook_id` as one of the channel's webhooks in the shop (what
+/// activation or the reconciler does when it creates one).
+pub async fn register_webhook(app: &channel::App, channel_id: &str, webhook_id: u64, topic: &str) {
+    let webhook = channel::model::WebhookRef {
+        id: webhook_id,
+        topic: topic.to_string(),
+    };
+    app.repo
+        .update_channel(channel_id, |c| c.webhooks.push(webhook.clone()))
+        .await
+        .expect("update channel")
+        .expect("the channel exists");
+}
+
 /// Stores an active channel with the given webhook secret.
 pub async fn active_channel(
     app: &channel::App,

@@ -159,7 +159,7 @@ pub async fn create_channel(
     let shop = check_shop_url(&new.shop_url, ctx.app.options.shop_policy())
         .await
         .map_err(|e| shop_field_error(&e))?;
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = crate::model::ChannelId::generate().to_string();
     let mut channel = Channel {
         settings: new.settings,
         webhook_url: Some(webhook_url(base, &id)),

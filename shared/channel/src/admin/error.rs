@@ -1,7 +1,9 @@
 //! The admin API's error answers: one JSON shape for all of them,
 //! `{"error": code, "message": text, "fields": {field: problem}}`, with
 //! 400 for validation (field by field), 401 without credentials, 404 for an
-//! unknown channel or order, 409 for a request the current state forbids,
+//! unknown channel or order, 409 for a request the current state forbids
+//! (and, with `Retry-After`, for a write that kept losing races with other
+//! writes to the same record: sending it again is safe),
 //! 422 for an unmet activation requirement, 502 when the shop or PayTraq
 //! fails. Messages never carry a secret: the errors they are built from
 //! never do (see `WooError`, `PaytraqError`, `Secret`).
@@ -14,7 +16,11 @@ use axum::Json;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::store::StoreError;
 use crate::Error;
+
+/// Seconds a client waits before sending a contended write again.
+const CONTENDED_RETRY_AFTER_SECS: &str = "1";
 
 /// Problems with a request body or query, by field path (`settings.daily_sync_hour`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -52,6 +58,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// Other writes to the same record kept winning the race, through every
+    /// retry: nothing was changed, and the request can be sent again.
+    #[error("{0} was changed by other requests at the same time, through every retry; nothing was changed: send the request again")]
+    Contended(String),
     /// An activation requirement is not met; `code` names which.
     #[error("{message}")]
     Requirement { code: &'static str, message: String },
@@ -69,7 +79,7 @@ impl ApiError {
             ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Contended(_) => StatusCode::CONFLICT,
             ApiError::Requirement { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -83,6 +93,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::Contended(_) => "write_conflict",
             ApiError::Requirement { code, .. } => code,
             ApiError::Upstream(_) => "upstream_failed",
             ApiError::Unavailable(_) => "unavailable",
@@ -103,13 +114,14 @@ impl From<Error> for ApiError {
             Error::WooCommerce(e) => ApiError::Upstream(format!("shop: {e}")),
             Error::Paytraq(e) => ApiError::Upstream(format!("PayTraq: {e}")),
             Error::Config(msg) => ApiError::Conflict(msg),
+            Error::Store(StoreError::Conflict(what)) => ApiError::Contended(what),
             other => ApiError::Internal(other.to_string()),
         }
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
         Error::from(e).into()
     }
 }
@@ -132,6 +144,7 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let error = self.code();
+        let retry_after = matches!(self, ApiError::Contended(_));
         let fields = match self {
             ApiError::Invalid(fields) => Some(fields.0),
             _ => None,
@@ -141,7 +154,30 @@ impl IntoResponse for ApiError {
             message,
             fields,
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(CONTENDED_RETRY_AFTER_SECS),
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_that_loses_every_race_is_409_with_retry_after_never_500() {
+        let e = ApiError::from(Error::Store(StoreError::Conflict("channel shop-1".into())));
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        assert_eq!(e.code(), "write_conflict");
+        assert!(e.to_string().contains("send the request again"), "{e}");
+        let response = e.into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(response.headers()[axum::http::header::RETRY_AFTER], "1");
     }
 }
 

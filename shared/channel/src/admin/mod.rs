@@ -28,9 +28,10 @@ pub mod validate;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
@@ -146,19 +147,23 @@ pub fn public_base(ctx: &Ctx, headers: &HeaderMap) -> Result<String, ApiError> {
     Ok(format!("{scheme}://{host}"))
 }
 
-/// A channel or order id from a path: letters, digits, `-` and `_` only.
-pub(crate) fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 100
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The fallback for routes that do not exist (distinct from "no such channel").
-async fn no_route() -> impl IntoResponse {
+/// The fallback for routes that do not exist (distinct from "no such
+/// channel"). Under `/admin` it answers only a caller the admin routes would
+/// let in: anyone else gets 401, as on every admin route, so probing paths
+/// tells a stranger nothing about which admin routes exist.
+async fn no_route(State(ctx): State<Ctx>, request: Request) -> Response {
+    let path = request.uri().path();
+    let under_admin = path == "/admin" || path.starts_with("/admin/");
+    let authorization = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if under_admin && !ctx.cfg.auth.allows(authorization) {
+        return ApiError::Unauthorized.into_response();
+    }
     (
         StatusCode::NOT_FOUND,
         Json(serde_json::json!({"error": "no_route", "message": "no such route"})),
     )
+        .into_response()
 }

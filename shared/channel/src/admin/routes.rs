@@ -19,7 +19,8 @@ use super::activation::{self, Deactivation};
 use super::error::{ApiError, FieldErrors};
 use super::mappings::{self, PaytraqTargets};
 use super::validate::{self, Fields};
-use super::{public_base, valid_id, Ctx};
+use super::{public_base, Ctx};
+use crate::model::is_path_id;
 use crate::model::{
     Channel, GatewayId, InboxOrder, MoneyAccountId, OrderStatus, OrderSummary, PaytraqIds, SyncRun,
     TaxKeyId, TaxRateId, TimelineEvent,
@@ -83,7 +84,7 @@ pub(super) fn admin_routes() -> Router<Ctx> {
 }
 
 async fn channel(ctx: &Ctx, id: &str) -> ApiResult<Channel> {
-    if !valid_id(id) {
+    if !is_path_id(id) {
         return Err(ApiError::channel_not_found(id));
     }
     ctx.app
@@ -208,7 +209,7 @@ pub(super) async fn activation_callback(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if !valid_id(&id) {
+    if !is_path_id(&id) {
         return ApiError::channel_not_found(&id).into_response();
     }
     let base = match public_base(&ctx, &headers) {
@@ -474,7 +475,7 @@ async fn list_orders(
 
 async fn order(ctx: &Ctx, channel_id: &str, key: &str) -> ApiResult<InboxOrder> {
     channel(ctx, channel_id).await?;
-    if !valid_id(key) {
+    if !is_path_id(key) {
         return Err(ApiError::NotFound(format!("order {key}")));
     }
     ctx.app
@@ -613,7 +614,7 @@ async fn get_sync_run(
     Path((id, run_id)): Path<(String, String)>,
 ) -> ApiResult<Json<SyncRun>> {
     channel(&ctx, &id).await?;
-    if !valid_id(&run_id) {
+    if !is_path_id(&run_id) {
         return Err(ApiError::NotFound(format!("sync run {run_id}")));
     }
     let run = ctx.app.repo.get_sync_run(&id, &run_id).await?;
@@ -633,8 +634,11 @@ pub(super) struct Health {
     webhooks: Vec<WebhookHealth>,
     /// Status the reconciler last saw.
     webhook_status: Option<String>,
+    /// Last signed delivery (refreshed at most once a minute).
     last_delivery_at: Option<DateTime<Utc>>,
-    last_ping_at: Option<DateTime<Utc>>,
+    /// Last ping naming one of the channel's webhooks (refreshed at most once a minute).
+    /// Pings are not signed: this says such a request arrived, not that the shop sent it.
+    last_unverified_ping_at: Option<DateTime<Utc>>,
     last_reconciled_at: Option<DateTime<Utc>>,
     last_sync_at: Option<DateTime<Utc>>,
     last_sync_run: Option<SyncRunBrief>,
@@ -694,7 +698,7 @@ async fn health(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Jso
         webhooks,
         webhook_status: ch.health.webhook_status.clone(),
         last_delivery_at: ch.health.last_delivery_at,
-        last_ping_at: ch.health.last_ping_at,
+        last_unverified_ping_at: ch.health.last_ping_at,
         last_reconciled_at: ch.health.last_reconciled_at,
         last_sync_at: ch
             .health

@@ -4,8 +4,13 @@
 //! repeated failures, so the rules are: the unsigned ping gets 200; a
 //! correctly signed delivery gets 200 once it is stored, even when its
 //! content is unusable (kept as a failed inbox entry); only an unsigned or
-//! wrongly signed delivery gets 401, an unknown channel 404, an oversized
+//! wrongly signed delivery gets 401, an unknown channel 404 (so does a path
+//! that is not a channel id at all, before anything is read), an oversized
 //! body 413 (before any parsing). Nothing here panics on any input.
+//!
+//! Pings are not signed, so anyone can send one: a ping writes nothing
+//! unless it names one of the channel's own webhooks and the last ping on
+//! record is over a minute old. Health shows it as an unverified claim.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -13,17 +18,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::{accept_order, store_invalid, Source};
-use crate::model::{Channel, UpsertOutcome};
+use crate::model::{Channel, ChannelId, UpsertOutcome};
 use crate::store::StoreError;
 use crate::woocommerce::order::parse_order;
 use crate::woocommerce::webhook::{ping_webhook_id, verify, DeliveryHeaders};
 use crate::App;
 
-/// How often a channel's "last delivery" health field is refreshed at most.
+/// How often a channel's "last delivery" and "last ping" health fields are
+/// refreshed at most.
 const HEALTH_WRITE_INTERVAL_SECS: i64 = 60;
 
 /// The receiver's routes, with the body limit applied before any parsing.
@@ -107,6 +113,9 @@ pub async fn handle(
     headers: &HeaderMap,
     body: &[u8],
 ) -> crate::Result<Outcome> {
+    if channel_id.parse::<ChannelId>().is_err() {
+        return Ok(Outcome::UnknownChannel);
+    }
     let Some(channel) = app.repo.get_channel(channel_id).await? else {
         return Ok(Outcome::UnknownChannel);
     };
@@ -116,8 +125,11 @@ pub async fn handle(
     let delivery = DeliveryHeaders::from_headers(headers);
     let Some(signature) = delivery.signature.as_deref() else {
         if let Some(webhook_id) = ping_webhook_id(body) {
-            tracing::info!(channel = %channel_id, webhook_id, "webhook ping");
-            record_health(app, channel, |c| c.health.last_ping_at = Some(Utc::now())).await;
+            let ours = channel.webhooks.iter().any(|w| w.id == webhook_id);
+            tracing::info!(channel = %channel_id, webhook_id, ours, "webhook ping");
+            if ours && due(channel.health.last_ping_at) {
+                record_health(app, channel, |c| c.health.last_ping_at = Some(Utc::now())).await;
+            }
             return Ok(Outcome::Ping);
         }
         tracing::warn!(channel = %channel_id, "unsigned delivery refused");
@@ -137,11 +149,7 @@ pub async fn handle(
         return Ok(Outcome::BadSignature);
     }
 
-    let stale = channel
-        .health
-        .last_delivery_at
-        .is_none_or(|t| (Utc::now() - t).num_seconds() >= HEALTH_WRITE_INTERVAL_SECS);
-    if stale {
+    if due(channel.health.last_delivery_at) {
         record_health(app, channel, |c| {
             c.health.last_delivery_at = Some(Utc::now())
         })
@@ -173,6 +181,11 @@ pub async fn handle(
         UpsertOutcome::Unchanged(_) => Outcome::Unchanged,
         _ => Outcome::Stored,
     })
+}
+
+/// Whether a health time stamp is old enough to be written again.
+fn due(last: Option<DateTime<Utc>>) -> bool {
+    last.is_none_or(|t| (Utc::now() - t).num_seconds() >= HEALTH_WRITE_INTERVAL_SECS)
 }
 
 /// Best-effort health update: a lost race or a store hiccup must never

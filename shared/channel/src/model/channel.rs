@@ -113,6 +113,8 @@ pub struct WebhookRef {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "ChannelHealth")]
 pub struct Health {
+    /// Last ping naming one of the channel's webhooks, at most once a minute.
+    /// Unverified: WooCommerce does not sign pings.
     pub last_ping_at: Option<DateTime<Utc>>,
     pub last_delivery_at: Option<DateTime<Utc>>,
     pub last_reconciled_at: Option<DateTime<Utc>>,

@@ -33,6 +33,8 @@ pub enum IdError {
     NotTaxRateId,
     #[error("must be a WooCommerce payment method id (letters, digits, _ and -)")]
     NotGatewayId,
+    #[error("is not a channel id (1 to 100 letters, digits, _ and -)")]
+    NotChannelId,
 }
 
 /// Digits only (after trimming), at most [`MAX_NUMERIC_ID`].
@@ -355,5 +357,96 @@ mod tests {
             serde_json::from_str::<BTreeMap<GatewayId, MoneyAccountId>>(r#"{"bad key": 1}"#)
                 .is_err()
         );
+    }
+}
+
+/// Longest id accepted in a path: a channel id, an inbox order key, a sync run id.
+pub const MAX_PATH_ID_LEN: usize = 100;
+
+/// The one rule for an id taken from a URL path (channel ids, inbox order
+/// keys, sync run ids): 1 to [`MAX_PATH_ID_LEN`] ASCII letters, digits, `-`
+/// and `_`. Nothing else can reach a store key: not a NUL (the embedded
+/// store's key separator), a `#` (the record keys' separator), a slash or a
+/// space.
+pub fn is_path_id(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_PATH_ID_LEN
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A channel's id, as every route takes it from its path
+/// (`/webhooks/woocommerce/{channel_id}`, `/admin/channels/{channel_id}/…`,
+/// `/activation/{channel_id}/…`): text that passes [`is_path_id`]. A path
+/// segment that is not one names no channel, so the routes answer 404
+/// before they read anything. New channels get 32 hex digits
+/// ([`ChannelId::generate`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChannelId(String);
+
+impl ChannelId {
+    /// A new random id (a UUID v4 as 32 hex digits).
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().simple().to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for ChannelId {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        if is_path_id(s) {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(IdError::NotChannelId)
+        }
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for ChannelId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod channel_id_tests {
+    use super::*;
+
+    #[test]
+    fn channel_ids_are_path_safe_text_and_nothing_else() {
+        for good in ["demo", "shop-1", "a_b", &"x".repeat(MAX_PATH_ID_LEN)] {
+            assert_eq!(good.parse::<ChannelId>().unwrap().as_str(), good);
+        }
+        let generated = ChannelId::generate();
+        assert_eq!(generated.as_str().len(), 32);
+        assert!(generated.as_str().parse::<ChannelId>().is_ok());
+        for bad in [
+            "",
+            "a\0b",
+            "\0",
+            "shop 1",
+            "shop/1",
+            "CH#x",
+            "caf\u{e9}",
+            "a%00",
+            &"x".repeat(MAX_PATH_ID_LEN + 1),
+        ] {
+            assert_eq!(
+                bad.parse::<ChannelId>(),
+                Err(IdError::NotChannelId),
+                "{bad:?}"
+            );
+        }
     }
 }
