@@ -271,7 +271,7 @@ async fn a_paid_order_goes_received_created_approved_paid_emailed_done() {
     let docs = w.pt.documents_for(&reference(500));
     assert_eq!(docs.len(), 1);
     let doc = &docs[0];
-    assert_eq!(doc.status, "approved");
+    assert_eq!(doc.status, "paid", "approved, then paid in full");
     assert_eq!(doc.total, total_of(&order));
     assert_eq!(doc.amount_due(), Decimal::ZERO);
     assert_eq!(done.paytraq.document_id, Some(doc.id));
@@ -457,6 +457,33 @@ async fn a_payment_on_a_sales_order_is_a_prepayment() {
     assert!(w.pt.calls_named("add_payment").is_empty());
     assert_eq!(w.pt.calls_named("add_prepayment").len(), 1);
     assert!(w.shop.notes(530).iter().any(|n| n.contains("prepayment")));
+    assert_eq!(
+        docs[0].status, "in_process",
+        "an approved sales order, in PayTraq's words"
+    );
+}
+
+#[tokio::test]
+async fn a_sales_order_approved_by_a_call_whose_answer_was_lost_is_found_approved() {
+    // PayTraq shows an approved sales order as `in_process`, never `approved`: the
+    // approve step's check after a refusal ("already approved") must read it so.
+    let w = world(DocumentType::SalesOrder).await;
+    let order = order_001_as(535);
+    deliver(&w, &order).await;
+    w.pt.set_hook(once(
+        |c| c.name == "approve_sale",
+        || Fault::LoseAnswer(PaytraqError::Timeout),
+    ));
+    assert_eq!(process_until_settled(&w, 535).await, OrderStatus::Done);
+    let approvals = w.pt.calls_named("approve_sale");
+    assert_eq!(approvals.len(), 2, "the lost call, then the refused repeat");
+    let docs = w.pt.documents_for(&reference(535));
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0].status, "in_process");
+    assert_eq!(w.pt.prepayments().len(), 1, "one prepayment");
+    let e = effects(&w, 535);
+    assert_eq!(e.emails, 1);
+    assert_eq!(e.notes.len(), 4, "{:?}", e.notes);
 }
 
 #[tokio::test]

@@ -715,7 +715,7 @@ async fn approve_sale(
         if s.status != "draft" {
             return Err(ApiErr::bad("document is already approved"));
         }
-        s.status = "approved".into();
+        s.status = s.approved_status().into();
         s.date_approved = Some(Utc::now().date_naive());
         // An approved goods invoice issues its goods from the warehouse;
         // an approved sales order only reserves them (see Company::reserved).
@@ -782,6 +782,9 @@ async fn add_payment(
         match s.kind {
             SaleKind::SalesInvoice => {
                 s.paid += amount;
+                if s.status == "wait_payment" {
+                    s.status = s.approved_status().into();
+                }
                 co.payments.push(rec);
             }
             SaleKind::SalesOrder => co.prepayments.push(rec),

@@ -133,6 +133,18 @@ impl SaleRec {
     pub fn amount_due(&self) -> Decimal {
         self.total - self.paid
     }
+
+    /// What PayTraq shows once the document is approved (real replies never
+    /// say `approved`): a sales order is `in_process`; an invoice waits for
+    /// payment (`wait_payment`) until nothing is due (`paid`; at once when
+    /// its total is zero).
+    pub fn approved_status(&self) -> &'static str {
+        match self.kind {
+            SaleKind::SalesOrder => "in_process",
+            SaleKind::SalesInvoice if self.amount_due() <= Decimal::ZERO => "paid",
+            SaleKind::SalesInvoice => "wait_payment",
+        }
+    }
 }
 
 /// A payment on an invoice or a prepayment (client overpayment) for an order.
@@ -220,12 +232,12 @@ impl Company {
         self.last_id
     }
 
-    /// Quantity of `item` in approved sales orders of `warehouse`
-    /// (`None` = all warehouses).
+    /// Quantity of `item` in approved sales orders not yet invoiced
+    /// (`in_process`) of `warehouse` (`None` = all warehouses).
     pub fn reserved(&self, warehouse: Option<u64>, item: u64) -> Decimal {
         self.sales
             .values()
-            .filter(|s| s.kind == SaleKind::SalesOrder && s.status == "approved")
+            .filter(|s| s.kind == SaleKind::SalesOrder && s.status == "in_process")
             .filter(|s| warehouse.is_none() || s.warehouse_id == warehouse)
             .flat_map(|s| s.lines.iter())
             .filter(|l| l.item_id == Some(item))

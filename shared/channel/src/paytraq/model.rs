@@ -363,11 +363,18 @@ pub struct Sale {
 }
 
 impl Sale {
-    /// Approved or any later state (posted, waiting for payment, paid).
+    /// Approved, in any of the states PayTraq shows after approval.
+    ///
+    /// PayTraq never shows `approved` on a document it approved (8,207 real
+    /// replies, `tests/fixtures/paytraq/README.md`): an approved sales order
+    /// reads `in_process`, then `done` once invoiced; an approved invoice
+    /// `wait_payment`, then `paid`. A `voided` document is not approved (it
+    /// can be neither approved nor changed any more). `approved` and
+    /// `posted` are kept for replies of other PayTraq versions.
     pub fn is_approved(&self) -> bool {
         matches!(
-            self.status.as_deref(),
-            Some("approved" | "posted" | "wait_payment" | "paid")
+            self.status.as_deref().map(str::trim),
+            Some("in_process" | "done" | "wait_payment" | "paid" | "approved" | "posted")
         )
     }
 }

@@ -498,6 +498,43 @@ mod tests {
         assert!(SaleBody::build(&s).is_err());
     }
 
+    /// Every real `GET /api/sale/{id}` reply reads, and reads approved
+    /// exactly when PayTraq had approved it: every status but `draft` and
+    /// `voided` (PayTraq never shows `approved` itself).
+    #[test]
+    fn real_sale_replies_read_approved_exactly_when_approved_fixture() {
+        let dir = testkit::paytraq_fixtures_dir().join("sale");
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("xml") {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let xml = std::fs::read_to_string(&path).unwrap();
+            let wire: SaleWire = from_xml(&xml).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let sale = wire.into_sale().unwrap_or_else(|e| panic!("{name}: {e}"));
+            let status = sale.status.clone().unwrap_or_default();
+            let approved = !matches!(status.trim(), "draft" | "voided");
+            assert_eq!(sale.is_approved(), approved, "{name}: status {status:?}");
+            *seen.entry(status.trim().to_string()).or_default() += 1;
+        }
+        for status in [
+            "draft",
+            "in_process",
+            "wait_payment",
+            "paid",
+            "done",
+            "voided",
+        ] {
+            assert!(
+                seen.contains_key(status),
+                "no real reply with status {status}: {seen:?}"
+            );
+        }
+        println!("real sale replies by status: {seen:?}");
+    }
+
     #[test]
     fn sale_reply_is_read_tolerantly() {
         let xml = "<Sale><Header><Document><DocumentID>9</DocumentID><DocumentRef>INV-7</DocumentRef>\

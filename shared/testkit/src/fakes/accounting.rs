@@ -58,7 +58,7 @@ pub struct Document {
     pub number: String,
     /// What was last written (created, or replaced while a draft).
     pub sale: NewSale,
-    /// `draft` or `approved`.
+    /// `draft`, then what PayTraq shows once approved (see [`Document::approved_status`]).
     pub status: String,
     /// The header comment, our reference marker included.
     pub comment: String,
@@ -73,6 +73,18 @@ pub struct Document {
 impl Document {
     pub fn amount_due(&self) -> Decimal {
         self.total - self.paid
+    }
+
+    /// What PayTraq shows once the document is approved (real replies never
+    /// say `approved`): a sales order is `in_process`; an invoice waits for
+    /// payment (`wait_payment`) until nothing is due (`paid`; at once when
+    /// its total is zero).
+    pub fn approved_status(&self) -> &'static str {
+        match self.sale.sale_type {
+            SaleType::SalesOrder => "in_process",
+            SaleType::SalesInvoice if self.amount_due() <= Decimal::ZERO => "paid",
+            SaleType::SalesInvoice => "wait_payment",
+        }
     }
 }
 
@@ -486,7 +498,7 @@ impl Accounting for FakeAccounting {
             if doc.status != "draft" {
                 return Err(refused("document is already approved"));
             }
-            doc.status = "approved".into();
+            doc.status = doc.approved_status().into();
             // An approved goods invoice issues its goods from the warehouse;
             // an approved sales order only reserves them (see `reserved`).
             let issues = doc.sale.sale_type == SaleType::SalesInvoice

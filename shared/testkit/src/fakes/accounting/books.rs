@@ -154,11 +154,12 @@ impl Books {
             .sum()
     }
 
-    /// Quantity of `item` in approved sales orders (of `warehouse`).
+    /// Quantity of `item` in approved sales orders not yet invoiced
+    /// (`in_process`, of `warehouse`).
     pub(super) fn reserved(&self, warehouse: Option<u64>, item: u64) -> Decimal {
         self.documents
             .values()
-            .filter(|d| d.sale.sale_type == SaleType::SalesOrder && d.status == "approved")
+            .filter(|d| d.sale.sale_type == SaleType::SalesOrder && d.status == "in_process")
             .filter(|d| warehouse.is_none() || d.sale.warehouse_id == warehouse)
             .flat_map(|d| d.lines.iter())
             .filter(|l| l.item.as_ref().and_then(|i| i.item_id) == Some(item))
@@ -406,6 +407,9 @@ impl Books {
         match doc.sale.sale_type {
             SaleType::SalesInvoice => {
                 doc.paid += amount;
+                if doc.status == "wait_payment" {
+                    doc.status = doc.approved_status().into();
+                }
                 self.payments.push(record);
             }
             SaleType::SalesOrder => self.prepayments.push(record),
