@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::error::FieldErrors;
 use crate::model::{Channel, GatewayId, MoneyAccountId, TaxKeyId, TaxRateId};
 use crate::paytraq::model::{MoneyAccount, TaxKey, Warehouse};
+use crate::processing::document::UNTAXED_RATE;
 use crate::woocommerce::catalog::{PaymentGateway, TaxRate};
 
 /// Most entries a mapping may have.
@@ -134,6 +135,7 @@ pub struct MappingCheck {
     pub unknown_money_accounts: Vec<UnknownTarget>,
     pub unknown_settings_targets: Vec<UnknownTarget>,
     /// Mapped tax rates that no longer exist in the shop (harmless, listed for clean-up).
+    /// Entry `0`, the key of lines that carry no tax rate, is the channel's own: never stale.
     pub stale_tax_rates: Vec<u64>,
 }
 
@@ -203,7 +205,7 @@ pub fn check(
             .tax_map
             .keys()
             .map(|id| id.get())
-            .filter(|id| !shop_rates.contains(id))
+            .filter(|id| *id != UNTAXED_RATE && !shop_rates.contains(id))
             .collect(),
         ..Default::default()
     };
@@ -341,6 +343,8 @@ mod tests {
     fn check_is_complete_when_everything_maps() {
         let mut ch = channel();
         ch.tax_map.insert(id("1"), id("100"));
+        // Entry 0 (lines without a tax rate) is the channel's own: not stale.
+        ch.tax_map.insert(id("0"), id("100"));
         ch.payment_map.insert(id("bacs"), id("500"));
         let pt = PaytraqTargets {
             tax_keys: vec![TaxKey {
@@ -362,6 +366,7 @@ mod tests {
             &pt,
         );
         assert!(result.complete, "{result:?}");
+        assert_eq!(result.stale_tax_rates, Vec::<u64>::new());
     }
 
     #[test]
