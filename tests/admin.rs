@@ -242,6 +242,25 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "deactivated");
     assert_eq!(done["webhooks_deleted"].as_array().unwrap().len(), 2);
+    // The key the approval made stays in the shop (WooCommerce has no REST route to
+    // delete one): the answer names it as the shop's key list shows it.
+    let ending = done["revoke_key"]["consumer_key_ending"].as_str().unwrap();
+    let listed: Vec<(String, String)> = shop
+        .api_keys()
+        .into_iter()
+        .filter(|(_, truncated)| truncated == ending)
+        .collect();
+    assert_eq!(listed.len(), 1, "{ending}: {:?}", shop.api_keys());
+    assert!(
+        listed[0].0.starts_with("PayTraq Connector - API ("),
+        "{listed:?}"
+    );
+    let how = done["revoke_key"]["how"].as_str().unwrap();
+    assert!(
+        how.contains("WooCommerce → Settings → Advanced → REST API"),
+        "{how}"
+    );
+    assert!(how.contains(ending), "{how}");
     for hook in &hooks {
         assert!(
             shop.webhook_status(hook["id"].as_u64().unwrap()).is_none(),
@@ -251,6 +270,11 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
     let (_, ch) = h.call("GET", &format!("/admin/channels/{id}"), None).await;
     assert_eq!(ch["state"], "deactivated");
     assert_eq!(ch["name"], "Test shop", "data kept");
+    let timeline = ch["timeline"].to_string();
+    assert!(
+        timeline.contains(&format!("revoke the shop's API key ending in …{ending}")),
+        "{timeline}"
+    );
 
     assert_no_secret_leaked(&h, &id).await;
     h.host.stop().await;

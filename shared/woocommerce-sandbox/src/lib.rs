@@ -320,6 +320,20 @@ impl WooSandbox {
             .get(&id)
             .map(|w| (w.status.clone(), w.failure_count))
     }
+    /// The REST API keys as WooCommerce → Settings → Advanced → REST API
+    /// lists them: `(description, truncated key)`, the truncated key being
+    /// the consumer key's last 7 characters.
+    pub fn api_keys(&self) -> Vec<(String, String)> {
+        self.shared
+            .lock()
+            .keys
+            .iter()
+            .map(|k| {
+                let cut = k.consumer_key.len().saturating_sub(7);
+                (k.description.clone(), k.consumer_key[cut..].to_string())
+            })
+            .collect()
+    }
     /// wc-auth callbacks made: `(callback_url, response status)`.
     pub fn auth_callbacks(&self) -> Vec<(String, Option<u16>)> {
         self.shared

@@ -475,6 +475,41 @@ pub struct Deactivation {
     pub webhooks_deleted: Vec<u64>,
     /// Webhooks that could not be deleted (kept on the channel; a repeated deactivation tries again).
     pub webhooks_not_deleted: Vec<NotDeleted>,
+    /// The shop's REST API key the channel was given, which only the shop
+    /// owner can revoke (WooCommerce has no REST route to delete a key).
+    /// `None` when the channel holds no key.
+    pub revoke_key: Option<KeyToRevoke>,
+}
+
+/// A REST API key the shop owner should revoke, as the shop lists it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct KeyToRevoke {
+    /// The consumer key's last 7 characters: the shop's key list shows them
+    /// ("Consumer key ending in").
+    pub consumer_key_ending: String,
+    /// Where, and what to do, in words.
+    pub how: String,
+}
+
+impl KeyToRevoke {
+    /// Where the key is revoked in the shop's admin.
+    const WHERE: &str = "WooCommerce → Settings → Advanced → REST API";
+
+    fn of(consumer_key: &str) -> Option<Self> {
+        let chars: Vec<char> = consumer_key.trim().chars().collect();
+        if chars.len() < 8 {
+            return None;
+        }
+        let ending: String = chars[chars.len() - 7..].iter().collect();
+        Some(Self {
+            how: format!(
+                "WooCommerce cannot delete API keys through its API: revoke the key whose consumer key ends in \
+                 …{ending} in {} (it stops working at once; a new activation makes a new key)",
+                Self::WHERE
+            ),
+            consumer_key_ending: ending,
+        })
+    }
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -511,7 +546,14 @@ pub async fn deactivate(ctx: &Ctx, channel_id: &str) -> Result<Deactivation, Api
         }
     }
     let remaining: Vec<u64> = kept.iter().map(|k| k.id).collect();
-    let message = if kept.is_empty() {
+    let revoke_key = ctx
+        .app
+        .secrets
+        .get(channel_id)
+        .await?
+        .and_then(|s| s.woo_consumer_key)
+        .and_then(|key| KeyToRevoke::of(key.expose()));
+    let mut message = if kept.is_empty() {
         format!(
             "deactivated; {} webhook(s) deleted in the shop",
             deleted.len()
@@ -522,6 +564,13 @@ pub async fn deactivate(ctx: &Ctx, channel_id: &str) -> Result<Deactivation, Api
             kept.len()
         )
     };
+    if let Some(key) = &revoke_key {
+        message.push_str(&format!(
+            "; revoke the shop's API key ending in …{} in {}",
+            key.consumer_key_ending,
+            KeyToRevoke::WHERE
+        ));
+    }
     let updated = ctx
         .app
         .repo
@@ -539,6 +588,7 @@ pub async fn deactivate(ctx: &Ctx, channel_id: &str) -> Result<Deactivation, Api
         state: updated.state,
         webhooks_deleted: deleted,
         webhooks_not_deleted: kept,
+        revoke_key,
     })
 }
 
