@@ -1,4 +1,6 @@
 //! Hardening: one test (or more) per finding of the security and fault probe (issue 17).
 
+#[path = "hardening/inputs.rs"]
+mod inputs;
 #[path = "hardening/routes.rs"]
 mod routes;

@@ -5,7 +5,9 @@
 //! A body that updates a record ([`Fields::patch`], the settings) is read
 //! through the record type's own serde rules, one field at a time: the type
 //! says which fields exist (its JSON schema) and what a valid value is (its
-//! `Deserialize`), so nothing here repeats it.
+//! `Deserialize`), so nothing here repeats it. Objects nested in a field (the
+//! rounding policy) are held to their schema too: a key it does not have is
+//! named with its path (`rounding.colour`), never silently dropped.
 
 use std::borrow::Cow;
 
@@ -163,6 +165,14 @@ impl Fields<'_> {
             if value.is_null() && !nullable {
                 continue;
             }
+            let mut unknown = Vec::new();
+            unknown_keys(value, schema, name, &mut unknown);
+            if !unknown.is_empty() {
+                for path in unknown {
+                    self.add(&path, "unknown field");
+                }
+                continue;
+            }
             let mut trial = merged.clone();
             trial.insert(name.clone(), value.clone());
             match T::deserialize(Value::Object(trial)) {
@@ -191,6 +201,81 @@ fn properties<T: JsonSchema>() -> Map<String, Value> {
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default()
+}
+
+/// Collects, as paths below `path`, every key of `value` (when it is an
+/// object) that its schema does not have, at any depth. A schema with
+/// variants (`oneOf`: the rounding modes) is matched by its tag first, so
+/// `max` is known with `"mode": "adjust"` and unknown with `"strict"`. A
+/// map (no `properties`) or a schema that allows more keys says nothing.
+fn unknown_keys(value: &Value, schema: &Value, path: &str, out: &mut Vec<String>) {
+    let Value::Object(obj) = value else {
+        return;
+    };
+    let shapes = object_shapes(schema);
+    if shapes.is_empty() {
+        return;
+    }
+    let tagged: Vec<&Map<String, Value>> = shapes
+        .iter()
+        .copied()
+        .filter(|shape| tags_agree(shape, obj))
+        .collect();
+    let chosen = if tagged.is_empty() { shapes } else { tagged };
+    if chosen
+        .iter()
+        .any(|shape| shape.get("additionalProperties") != Some(&Value::Bool(false)))
+    {
+        return;
+    }
+    for (key, inner) in obj {
+        let here = format!("{path}.{key}");
+        let known = chosen.iter().find_map(|shape| {
+            shape
+                .get("properties")
+                .and_then(Value::as_object)
+                .and_then(|p| p.get(key))
+        });
+        match known {
+            None => out.push(here),
+            Some(inner_schema) => unknown_keys(inner, inner_schema, &here, out),
+        }
+    }
+}
+
+/// The object shapes a value of `schema` may take: the schema itself when
+/// it lists properties, else its `oneOf` / `anyOf` / `allOf` variants that do.
+fn object_shapes(schema: &Value) -> Vec<&Map<String, Value>> {
+    let Some(obj) = schema.as_object() else {
+        return Vec::new();
+    };
+    if obj.contains_key("properties") {
+        return vec![obj];
+    }
+    ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|k| obj.get(*k).and_then(Value::as_array))
+        .flatten()
+        .filter_map(Value::as_object)
+        .filter(|variant| variant.contains_key("properties"))
+        .collect()
+}
+
+/// Whether every tag of `shape` (a property with one allowed value:
+/// `const`, or an `enum` of one) has that value in `obj`.
+fn tags_agree(shape: &Map<String, Value>, obj: &Map<String, Value>) -> bool {
+    let Some(props) = shape.get("properties").and_then(Value::as_object) else {
+        return true;
+    };
+    props.iter().all(|(name, prop)| {
+        let only = prop.get("const").or_else(|| {
+            prop.get("enum")
+                .and_then(Value::as_array)
+                .filter(|values| values.len() == 1)
+                .and_then(|values| values.first())
+        });
+        only.is_none_or(|tag| obj.get(name) == Some(tag))
+    })
 }
 
 /// What a field that did not read must be: said by its schema for flags and
@@ -367,6 +452,57 @@ mod tests {
                 max: rust_decimal::Decimal::new(5, 2)
             }
         );
+    }
+
+    #[test]
+    fn unknown_keys_inside_a_setting_are_named_with_their_path() {
+        let errors = settings(
+            &obj(json!({"rounding": {"mode": "adjust", "max": "0.05", "colour": "red"}})),
+            &Settings::default(),
+            "settings",
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errors.0.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["settings.rounding.colour"]);
+        assert!(errors.0["settings.rounding.colour"].contains("unknown"));
+        // `max` belongs to the adjusting mode only.
+        let errors = settings(
+            &obj(json!({"rounding": {"mode": "strict", "max": "0.05"}})),
+            &Settings::default(),
+            "",
+        )
+        .unwrap_err();
+        assert!(errors.0.contains_key("rounding.max"), "{errors:?}");
+        // The known shapes still read.
+        for ok in [
+            json!({"mode": "strict"}),
+            json!({"mode": "adjust", "max": "0.05"}),
+        ] {
+            assert!(
+                settings(&obj(json!({ "rounding": ok })), &Settings::default(), "").is_ok(),
+                "{ok}"
+            );
+        }
+    }
+
+    #[test]
+    fn ids_above_the_range_are_named_with_the_range() {
+        for too_large in [
+            json!(9_007_199_254_740_992u64),
+            json!("18446744073709551616"),
+            json!(1e20),
+        ] {
+            let errors = settings(
+                &obj(json!({ "warehouse_id": too_large.clone() })),
+                &Settings::default(),
+                "",
+            )
+            .unwrap_err();
+            assert!(
+                errors.0["warehouse_id"].contains("from 1 to 9007199254740991"),
+                "{too_large}: {errors:?}"
+            );
+        }
     }
 
     #[test]

@@ -6,14 +6,16 @@
 //!    and the channel's timeline says so.
 //! 2. **Catch-up** — orders modified since the channel's checkpoint are
 //!    listed and accepted exactly as the webhook accepts them; the
-//!    checkpoint moves only after every order was stored.
+//!    checkpoint moves only after every order was stored. An order the
+//!    webhook would refuse ([`crate::woocommerce::Order::check`]) is kept
+//!    as a failed entry with the reason, as the webhook keeps it.
 //! 3. **Sweep** — orders stored but not enqueued for a while are enqueued.
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use futures::stream::{self, StreamExt};
 use serde::Serialize;
 
-use super::{accept_order, enqueue, Source};
+use super::{accept_order, enqueue, store_invalid, Source};
 use crate::model::{Channel, TimelineEvent, WebhookRef};
 use crate::shop::Shop;
 use crate::woocommerce::catalog::WebhookStatus;
@@ -213,8 +215,19 @@ async fn catch_up(
     }
     let orders = woo.list_orders(&query).await?;
     report.orders_listed = orders.len();
-    for order in orders.iter().filter(|o| !o.is_draft()) {
+    for order in &orders {
         let raw = serde_json::to_string(order).map_err(|e| Error::Invalid(e.to_string()))?;
+        if let Err(why) = order.check() {
+            // The webhook's rule: kept as a failed entry with the reason,
+            // never processed; the other orders go on.
+            let reason = format!("order listed by the reconciler refused: {why}");
+            tracing::warn!(channel = %channel.id, order = order.id, reason = %reason, "stored as failed");
+            store_invalid(app, &channel.id, raw.as_bytes(), reason).await?;
+            continue;
+        }
+        if order.is_draft() {
+            continue;
+        }
         if accept_order(app, &channel.id, order, raw, Source::Reconciler)
             .await?
             .changed()

@@ -3,9 +3,11 @@
 //! WooCommerce tries each delivery once and disables a webhook after
 //! repeated failures, so the rules are: the unsigned ping gets 200; a
 //! correctly signed delivery gets 200 once it is stored, even when its
-//! content is unusable (kept as a failed inbox entry); only an unsigned or
-//! wrongly signed delivery gets 401, an unknown channel 404 (so does a path
-//! that is not a channel id at all, before anything is read), an oversized
+//! content is unusable (kept as a failed inbox entry: not JSON, not an
+//! order, or an order refused by `parse_order` — no positive id, a negative
+//! total, a key given twice); only an unsigned or wrongly signed delivery
+//! gets 401, an unknown channel 404 (so does a path that is not a channel id
+//! at all, before anything is read), an oversized
 //! body 413 (before any parsing). Nothing here panics on any input.
 //!
 //! Pings are not signed, so anyone can send one: a ping writes nothing
@@ -26,6 +28,7 @@ use crate::model::{Channel, ChannelId, UpsertOutcome};
 use crate::store::StoreError;
 use crate::woocommerce::order::parse_order;
 use crate::woocommerce::webhook::{ping_webhook_id, verify, DeliveryHeaders};
+use crate::woocommerce::WooError;
 use crate::App;
 
 /// How often a channel's "last delivery" and "last ping" health fields are
@@ -164,7 +167,10 @@ pub async fn handle(
     let order = match parse_order(body) {
         Ok(order) => order,
         Err(e) => {
-            let reason = format!("{topic} delivery is not a readable order: {e}");
+            let reason = match e {
+                WooError::Refused(why) => format!("{topic} delivery refused: {why}"),
+                e => format!("{topic} delivery is not a readable order: {e}"),
+            };
             tracing::warn!(channel = %channel_id, topic, reason = %reason, "stored as failed");
             store_invalid(app, channel_id, body, reason).await?;
             return Ok(Outcome::StoredInvalid);

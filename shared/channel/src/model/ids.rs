@@ -18,7 +18,11 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// Largest numeric id accepted: 2^53 − 1, the largest integer a JSON reader
-/// that uses doubles (a browser) still reads exactly.
+/// that uses doubles (a browser, the admin UI) still reads exactly. Neither
+/// side publishes a smaller bound (WooCommerce ids are MySQL `BIGINT
+/// UNSIGNED` read into PHP's 64-bit int; PayTraq documents no width), and
+/// an id the operator's own tools would round is one nobody can check.
+/// Larger numbers are refused with a message that names the range.
 pub const MAX_NUMERIC_ID: u64 = (1 << 53) - 1;
 
 /// Longest WooCommerce payment gateway id accepted.
@@ -33,23 +37,30 @@ pub enum IdError {
     NotTaxRateId,
     #[error("must be a WooCommerce payment method id (letters, digits, _ and -)")]
     NotGatewayId,
+    #[error(
+        "must be a PayTraq id from 1 to {MAX_NUMERIC_ID} (larger numbers do not survive JSON)"
+    )]
+    PaytraqIdTooLarge,
+    #[error("must be a WooCommerce tax rate id from 0 to {MAX_NUMERIC_ID} (larger numbers do not survive JSON)")]
+    TaxRateIdTooLarge,
     #[error("is not a channel id (1 to 100 letters, digits, _ and -)")]
     NotChannelId,
 }
 
-/// Digits only (after trimming), at most [`MAX_NUMERIC_ID`].
+/// Digits only (after trimming), else `None`. Digits beyond `u64` read as
+/// `u64::MAX`, which the range check then refuses as too large.
 fn numeric(text: &str) -> Option<u64> {
     let text = text.trim();
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    text.parse::<u64>().ok().filter(|n| *n <= MAX_NUMERIC_ID)
+    Some(text.parse::<u64>().unwrap_or(u64::MAX))
 }
 
 /// Declares one numeric id: the newtype, its checks, Display, FromStr,
 /// serde (number out; number or digit string in) and its JSON schema.
 macro_rules! numeric_id {
-    ($(#[$doc:meta])* $name:ident, min = $min:expr, error = $error:expr, what = $what:expr) => {
+    ($(#[$doc:meta])* $name:ident, min = $min:expr, error = $error:expr, too_large = $too_large:expr, what = $what:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(u64);
@@ -64,7 +75,9 @@ macro_rules! numeric_id {
         impl TryFrom<u64> for $name {
             type Error = IdError;
             fn try_from(n: u64) -> Result<Self, IdError> {
-                if ($min..=MAX_NUMERIC_ID).contains(&n) {
+                if n > MAX_NUMERIC_ID {
+                    Err($too_large)
+                } else if ($min..=MAX_NUMERIC_ID).contains(&n) {
                     Ok(Self(n))
                 } else {
                     Err($error)
@@ -93,7 +106,7 @@ macro_rules! numeric_id {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_any(IdVisitor::<$name>::new($what, $error))
+                d.deserialize_any(IdVisitor::<$name>::new($what, $error, $too_large))
             }
         }
 
@@ -118,25 +131,25 @@ macro_rules! numeric_id {
 
 numeric_id!(
     /// A PayTraq tax key (`TaxKeyID`), the target of the tax map.
-    TaxKeyId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq tax key id"
+    TaxKeyId, min = 1, error = IdError::NotPaytraqId, too_large = IdError::PaytraqIdTooLarge, what = "PayTraq tax key id"
 );
 numeric_id!(
     /// A PayTraq money account (`AccountID` of a payment), the target of the payment map.
-    MoneyAccountId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq money account id"
+    MoneyAccountId, min = 1, error = IdError::NotPaytraqId, too_large = IdError::PaytraqIdTooLarge, what = "PayTraq money account id"
 );
 numeric_id!(
     /// A PayTraq warehouse (`WarehouseID`): documents ship from it, stock is read from it.
-    WarehouseId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq warehouse id"
+    WarehouseId, min = 1, error = IdError::NotPaytraqId, too_large = IdError::PaytraqIdTooLarge, what = "PayTraq warehouse id"
 );
 numeric_id!(
     /// A PayTraq price group, whose price list the price sync reads.
-    PriceGroupId, min = 1, error = IdError::NotPaytraqId, what = "PayTraq price group id"
+    PriceGroupId, min = 1, error = IdError::NotPaytraqId, too_large = IdError::PaytraqIdTooLarge, what = "PayTraq price group id"
 );
 numeric_id!(
     /// A WooCommerce tax rate, the source side of the tax map. Rate 0 is the
     /// channel's own key for lines that carry no rate at all
     /// ([`crate::processing::document::UNTAXED_RATE`]).
-    TaxRateId, min = 0, error = IdError::NotTaxRateId, what = "WooCommerce tax rate id"
+    TaxRateId, min = 0, error = IdError::NotTaxRateId, too_large = IdError::TaxRateIdTooLarge, what = "WooCommerce tax rate id"
 );
 
 /// Maps keyed by tax rate are looked up with the rate id of an order line.
@@ -215,14 +228,16 @@ impl JsonSchema for GatewayId {
 struct IdVisitor<T> {
     what: &'static str,
     error: IdError,
+    too_large: IdError,
     id: std::marker::PhantomData<T>,
 }
 
 impl<T> IdVisitor<T> {
-    fn new(what: &'static str, error: IdError) -> Self {
+    fn new(what: &'static str, error: IdError, too_large: IdError) -> Self {
         Self {
             what,
             error,
+            too_large,
             id: std::marker::PhantomData,
         }
     }
@@ -249,8 +264,13 @@ where
         }
     }
 
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
-        Err(E::custom(self.error))
+    /// A whole number beyond `u64` arrives as a float: too large, not malformed.
+    fn visit_f64<E: de::Error>(self, f: f64) -> Result<T, E> {
+        if f.fract() == 0.0 && f > MAX_NUMERIC_ID as f64 {
+            Err(E::custom(self.too_large))
+        } else {
+            Err(E::custom(self.error))
+        }
     }
 
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<T, E> {
@@ -286,21 +306,27 @@ mod tests {
             "9007199254740991".parse::<TaxKeyId>().unwrap().get(),
             MAX_NUMERIC_ID
         );
-        for wrong in [
-            "",
-            " ",
-            "0",
-            "-1",
-            "+5",
-            "1.0",
-            "12a",
-            "main",
-            "9007199254740992",
-        ] {
+        for wrong in ["", " ", "0", "-1", "+5", "1.0", "12a", "main"] {
             assert_eq!(
                 wrong.parse::<PriceGroupId>(),
                 Err(IdError::NotPaytraqId),
                 "{wrong:?}"
+            );
+        }
+        for too_large in [
+            "9007199254740992",
+            "18446744073709551615",
+            "99999999999999999999999999",
+        ] {
+            assert_eq!(
+                too_large.parse::<PriceGroupId>(),
+                Err(IdError::PaytraqIdTooLarge),
+                "{too_large:?}"
+            );
+            assert_eq!(
+                too_large.parse::<TaxRateId>(),
+                Err(IdError::TaxRateIdTooLarge),
+                "{too_large:?}"
             );
         }
         assert_eq!(
@@ -341,6 +367,14 @@ mod tests {
         }
         let err = serde_json::from_value::<WarehouseId>(serde_json::json!("main")).unwrap_err();
         assert_eq!(err.to_string(), "must be a PayTraq id (digits)");
+        for too_large in ["9007199254740992", "18446744073709551616", "1e30"] {
+            let err = serde_json::from_str::<WarehouseId>(too_large).unwrap_err();
+            assert!(
+                err.to_string()
+                    .starts_with("must be a PayTraq id from 1 to 9007199254740991"),
+                "{too_large}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub enum Operation {
 /// fee product, fee_item_code, on the untaxed tax key, tax map entry 0),
 /// explained in an order note; larger differences need review as in strict.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "mode", rename_all = "snake_case")]
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 #[schemars(rename = "Rounding")]
 pub enum RoundingPolicy {
     /// Any difference: the document stays a draft, no payment (the original channel's rule).

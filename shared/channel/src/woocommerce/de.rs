@@ -68,6 +68,15 @@ pub(crate) fn u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         .map_err(D::Error::custom)
 }
 
+/// An order's own id: as [`u64`] (`null` and `""` are 0, left for the
+/// order's check to refuse), with errors that name the field.
+pub(crate) fn order_id<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let v = Value::deserialize(d)?;
+    u64_from_value(&v)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| D::Error::custom(format!("`id`: {e}")))
+}
+
 /// An optional id or count; `null` and `""` are `None`.
 pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let v = Value::deserialize(d)?;

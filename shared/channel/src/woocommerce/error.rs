@@ -88,6 +88,10 @@ pub enum WooError {
     /// The answer was not the JSON we expected.
     #[error("woocommerce answer could not be read: {0}")]
     Decode(String),
+    /// An order that reads but must not be processed (no id, negative
+    /// total, a key given twice).
+    #[error("the order is refused: {0}")]
+    Refused(#[from] super::order::OrderRefused),
     /// The caller passed something unusable (bad base URL, ...).
     #[error("invalid input for woocommerce: {0}")]
     InvalidInput(String),

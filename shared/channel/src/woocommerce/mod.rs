@@ -9,6 +9,7 @@
 //! | [`catalog`]   | products, variations, taxes, gateways, settings, status, webhooks     |
 //! | [`webhook`]   | signature check of deliveries, the unsigned ping                      |
 //! | [`shop_url`]  | shop URL policy (HTTPS, no internal address) and its DNS resolver     |
+//! | [`unique_keys`] | refuses JSON bodies that give one key twice in an object          |
 //! | [`error`]     | [`WooError`], the `{code, message, data.status}` error body           |
 //!
 //! Every type that reads WooCommerce JSON is tolerant: unknown fields are
@@ -22,9 +23,10 @@ mod de;
 pub mod error;
 pub mod order;
 pub mod shop_url;
+pub mod unique_keys;
 pub mod webhook;
 
 pub use client::{Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, WooOptions};
 pub use error::{ApiErrorBody, WooError};
-pub use order::{parse_order, Order};
+pub use order::{parse_order, Order, OrderRefused};
 pub use webhook::Delivery;

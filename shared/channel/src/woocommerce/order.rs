@@ -6,6 +6,14 @@
 //! older WooCommerce 3.x shape (no `rate_percent`, refunds with `refund`
 //! instead of `reason`, no `_gmt` on some dates) reads too. Only `id` is
 //! required. Money is `Decimal`, exactly as WooCommerce wrote it.
+//!
+//! Reading is not accepting: an order the channel may process has a
+//! positive id and a total that is not negative ([`Order::check`]), and its
+//! JSON has no key twice in one object. [`parse_order`] applies all of it
+//! (the webhook receiver and the processor read orders through it); the
+//! reconciler, which lists orders through [`order_from_value`], calls
+//! [`Order::check`] on each. A refused order is kept as a failed inbox entry
+//! with the reason, never processed.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -14,6 +22,7 @@ use serde_json::Value;
 
 use super::de;
 use super::error::{ApiErrorBody, WooError};
+use super::unique_keys::{check_unique_keys, KeyProblem};
 use crate::model::OrderSummary;
 
 /// Meta keys read by [`Order::vat_number`], in order of preference
@@ -55,7 +64,8 @@ pub const DRAFT_STATUSES: &[&str] = &["checkout-draft", "draft", "auto-draft"];
 /// A WooCommerce order (REST v3 / webhook payload).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {
-    #[serde(deserialize_with = "de::u64")]
+    /// `null` and `""` read as 0, which [`Order::check`] refuses.
+    #[serde(deserialize_with = "de::order_id")]
     pub id: u64,
     #[serde(default, deserialize_with = "de::u64")]
     pub parent_id: u64,
@@ -320,16 +330,40 @@ pub struct MetaData {
     pub value: Value,
 }
 
-/// Reads an order body (REST answer or webhook delivery).
+/// Why an order that reads is still not one the channel processes. Each
+/// message is the reason its failed inbox entry shows.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum OrderRefused {
+    #[error("the order has no id (`id` is 0, null or empty)")]
+    NoId,
+    #[error("the order total is negative ({0})")]
+    NegativeTotal(Decimal),
+    #[error("duplicate key `{0}` in the order JSON (which of the values counts is ambiguous)")]
+    DuplicateKey(String),
+    #[error(
+        "the order JSON is nested deeper than {} levels",
+        super::unique_keys::MAX_DEPTH
+    )]
+    TooDeep,
+}
+
+/// Reads an order body (REST answer or webhook delivery) and accepts it.
 ///
 /// A WooCommerce error object in place of the order (a delivery rendered
 /// after the order was deleted) becomes [`WooError::Api`]; anything else
-/// that is not an order object becomes [`WooError::Decode`].
+/// that is not an order object becomes [`WooError::Decode`]; an order that
+/// reads but must not be processed becomes [`WooError::Refused`].
 pub fn parse_order(body: &[u8]) -> Result<Order, WooError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| WooError::Decode(format!("order: {e}")))?;
     if !value.is_object() {
         return Err(WooError::Decode("order: not a JSON object".into()));
+    }
+    match check_unique_keys(body) {
+        Ok(()) => {}
+        Err(KeyProblem::Duplicate(key)) => return Err(OrderRefused::DuplicateKey(key).into()),
+        Err(KeyProblem::TooDeep) => return Err(OrderRefused::TooDeep.into()),
+        Err(KeyProblem::NotJson(e)) => return Err(WooError::Decode(format!("order: {e}"))),
     }
     if value.get("id").is_none() {
         if let Some(err) = ApiErrorBody::from_value(&value) {
@@ -340,7 +374,9 @@ pub fn parse_order(body: &[u8]) -> Result<Order, WooError> {
             });
         }
     }
-    order_from_value(value)
+    let order = order_from_value(value)?;
+    order.check()?;
+    Ok(order)
 }
 
 /// Converts an already parsed order object (one element of an order list).
@@ -354,6 +390,20 @@ pub fn order_from_value(value: Value) -> Result<Order, WooError> {
 }
 
 impl Order {
+    /// Whether the channel may process this order: it needs a positive id
+    /// (the inbox key, the PayTraq document reference) and a total that is
+    /// not negative (WooCommerce never computes one; refunds are separate
+    /// objects).
+    pub fn check(&self) -> Result<(), OrderRefused> {
+        if self.id == 0 {
+            return Err(OrderRefused::NoId);
+        }
+        if self.total < Decimal::ZERO {
+            return Err(OrderRefused::NegativeTotal(self.total));
+        }
+        Ok(())
+    }
+
     /// The few facts the inbox lists and filters on.
     pub fn summary(&self) -> OrderSummary {
         OrderSummary {
@@ -519,6 +569,87 @@ mod tests {
         assert!(matches!(parse_order(b"{}"), Err(WooError::Decode(_))));
         assert!(matches!(
             parse_order(b"webhook_id=3"),
+            Err(WooError::Decode(_))
+        ));
+    }
+
+    #[test]
+    fn orders_without_a_positive_id_are_refused() {
+        for body in [
+            &br#"{"id":0,"total":"1.00"}"#[..],
+            br#"{"id":null,"total":"1.00"}"#,
+            br#"{"id":"","total":"1.00"}"#,
+            br#"{"id":" ","total":"1.00"}"#,
+            br#"{"id":"0","total":"1.00"}"#,
+        ] {
+            let err = parse_order(body).unwrap_err();
+            assert!(
+                matches!(err, WooError::Refused(OrderRefused::NoId)),
+                "{}: {err}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Absent, negative or not a number: not an order at all.
+        let unreadable: [(&[u8], &str); 4] = [
+            (br#"{"total":"1.00"}"#, "missing field `id`"),
+            (br#"{"id":-4}"#, "`id`"),
+            (br#"{"id":"abc"}"#, "`id`"),
+            (br#"{"id":1.5}"#, "`id`"),
+        ];
+        for (body, says) in unreadable {
+            let err = parse_order(body).unwrap_err();
+            assert!(
+                matches!(&err, WooError::Decode(m) if m.contains(says)),
+                "{}: {err}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert_eq!(parse_order(br#"{"id":"12"}"#).unwrap().id, 12);
+    }
+
+    #[test]
+    fn a_negative_total_is_refused_and_zero_is_not() {
+        let err = parse_order(br#"{"id":5,"total":"-0.01"}"#).unwrap_err();
+        assert!(matches!(
+            err,
+            WooError::Refused(OrderRefused::NegativeTotal(t)) if t == dec!(-0.01)
+        ));
+        assert_eq!(
+            err.to_string(),
+            "the order is refused: the order total is negative (-0.01)"
+        );
+        assert!(parse_order(br#"{"id":5,"total":"0.00"}"#).is_ok());
+        assert!(parse_order(br#"{"id":5,"total":"-0.00"}"#).is_ok());
+        // The reconciler's path: a listed order is checked by the same rule.
+        let listed = order_from_value(serde_json::json!({"id": 5, "total": "-3"})).unwrap();
+        assert_eq!(listed.check(), Err(OrderRefused::NegativeTotal(dec!(-3))));
+        let listed = order_from_value(serde_json::json!({"id": null})).unwrap();
+        assert_eq!(listed.check(), Err(OrderRefused::NoId));
+    }
+
+    #[test]
+    fn duplicate_keys_and_deep_nesting_are_refused() {
+        let err = parse_order(br#"{"id":5,"total":"10.00","total":"-10.00"}"#).unwrap_err();
+        assert!(
+            matches!(&err, WooError::Refused(OrderRefused::DuplicateKey(k)) if k == "total"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("duplicate key `total`"), "{err}");
+        let err =
+            parse_order(br#"{"id":5,"meta_data":[{"id":1,"key":"a","key":"b"}]}"#).unwrap_err();
+        assert!(matches!(err, WooError::Refused(OrderRefused::DuplicateKey(k)) if k == "key"));
+        let deep = format!(
+            r#"{{"id":5,"meta_data":[{{"id":1,"key":"x","value":{}1{}}}]}}"#,
+            "[".repeat(110),
+            "]".repeat(110)
+        );
+        assert!(matches!(
+            parse_order(deep.as_bytes()),
+            Err(WooError::Refused(OrderRefused::TooDeep))
+        ));
+        let deeper = "[".repeat(100_000);
+        assert!(matches!(
+            parse_order(deeper.as_bytes()),
             Err(WooError::Decode(_))
         ));
     }
