@@ -93,6 +93,7 @@ pub struct Host {
     pub app: App,
     pub addr: SocketAddr,
     pub orders: Arc<MemoryQueue>,
+    connections: server::Connections,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -134,10 +135,12 @@ impl Host {
             let admin_cfg = AdminConfig::new(AdminAuth::Bearer(token.clone()));
             router = router.merge(admin::router_with(app.clone(), admin_cfg));
         }
+        let connections = server::Connections::new(cfg.server.max_connections);
         tasks.push(tokio::spawn(server::serve(
             listener,
             router,
             cfg.server,
+            connections.clone(),
             stop_rx.clone(),
         )));
 
@@ -163,6 +166,7 @@ impl Host {
             app,
             addr,
             orders,
+            connections,
             stop,
             tasks,
         })
@@ -171,6 +175,11 @@ impl Host {
     /// Base URL of the HTTP server (`http://127.0.0.1:PORT`).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many HTTP connections the server holds open now.
+    pub fn open_connections(&self) -> usize {
+        self.connections.open()
     }
 
     pub async fn stop(self) {

@@ -61,6 +61,29 @@ impl Default for ServerLimits {
     }
 }
 
+/// The connections a server holds open, counted by the slots they take.
+#[derive(Clone, Debug)]
+pub struct Connections {
+    slots: Arc<Semaphore>,
+    max: usize,
+}
+
+impl Connections {
+    /// Room for `max` connections at once.
+    pub fn new(max: usize) -> Self {
+        let max = max.min(Semaphore::MAX_PERMITS);
+        Self {
+            slots: Arc::new(Semaphore::new(max)),
+            max,
+        }
+    }
+
+    /// How many connections are open now.
+    pub fn open(&self) -> usize {
+        self.max.saturating_sub(self.slots.available_permits())
+    }
+}
+
 /// What a refused connection is told before it is closed.
 const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: 73\r\nconnection: close\r\n\r\n{\"error\":\"unavailable\",\"message\":\"too many connections; try again later\"}";
 
@@ -69,9 +92,9 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ServerLimits,
+    open: Connections,
     mut stop: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut connections = JoinSet::new();
     loop {
         let accepted = tokio::select! {
@@ -89,7 +112,7 @@ pub async fn serve(
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let Ok(slot) = open.slots.clone().try_acquire_owned() else {
             refuse(stream);
             continue;
         };
