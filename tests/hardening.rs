@@ -4,3 +4,5 @@
 mod inputs;
 #[path = "hardening/routes.rs"]
 mod routes;
+#[path = "hardening/serve.rs"]
+mod serve;

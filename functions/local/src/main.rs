@@ -32,8 +32,12 @@ enum Command {
         #[arg(long)]
         public_url: Option<String>,
         /// Bearer token of the admin routes; without it they are not served.
+        /// Visible in the process list: prefer LOCAL_ADMIN_TOKEN or --admin-token-file.
         #[arg(long, env = "LOCAL_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// File holding the admin token (a trailing newline is ignored).
+        #[arg(long, value_name = "PATH", conflicts_with = "admin_token")]
+        admin_token_file: Option<PathBuf>,
         /// Accept shops on loopback addresses over plain HTTP (a shop on this machine).
         #[arg(long)]
         allow_loopback_shops: bool,
@@ -98,17 +102,18 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             public_url,
             admin_token,
+            admin_token_file,
             allow_loopback_shops,
             ca_certs,
             sandbox,
         } => {
+            let admin_token =
+                local::admin_token::resolve(admin_token, admin_token_file.as_deref())?;
             let sandboxes = Sandboxes::start(&sandbox).await?;
             let mut cfg = HostConfig {
                 listen,
                 data_dir,
-                admin_token: admin_token
-                    .filter(|t| !t.is_empty())
-                    .map(channel::secrets::Secret::new),
+                admin_token,
                 extra_ca_certs: ca_certs,
                 ..HostConfig::default()
             };
@@ -240,4 +245,25 @@ async fn bench(which: Which) -> anyhow::Result<()> {
         println!("{r}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    #[test]
+    fn the_admin_token_is_given_by_flag_or_by_file_not_both() {
+        let both = Cli::try_parse_from([
+            "local",
+            "serve",
+            "--admin-token",
+            "t0ken",
+            "--admin-token-file",
+            "/run/secrets/admin-token",
+        ]);
+        let err = both.err().map(|e| e.kind());
+        assert_eq!(err, Some(clap::error::ErrorKind::ArgumentConflict));
+    }
 }

@@ -5,7 +5,12 @@
 //!
 //! This is `local`'s entry point, as the five `main.rs` files are the
 //! Lambdas': it lives in the library so that the `local` binary, the test
-//! kit and the tests host the channel in exactly one way.
+//! kit and the tests host the channel in exactly one way. The HTTP server
+//! and its connection limits ([`ServerLimits`]) are in `host/server.rs`.
+
+mod server;
+
+pub use server::ServerLimits;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -65,6 +70,8 @@ pub struct HostConfig {
     /// Extra trusted CA certificates (PEM files) for shops with a private
     /// or self-signed certificate.
     pub extra_ca_certs: Vec<PathBuf>,
+    /// Connection limit and read timeouts of the HTTP server.
+    pub server: ServerLimits,
 }
 
 impl Default for HostConfig {
@@ -76,6 +83,7 @@ impl Default for HostConfig {
             options: Options::default(),
             admin_token: None,
             extra_ca_certs: Vec::new(),
+            server: ServerLimits::default(),
         }
     }
 }
@@ -85,6 +93,7 @@ pub struct Host {
     pub app: App,
     pub addr: SocketAddr,
     pub orders: Arc<MemoryQueue>,
+    connections: server::Connections,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -126,18 +135,14 @@ impl Host {
             let admin_cfg = AdminConfig::new(AdminAuth::Bearer(token.clone()));
             router = router.merge(admin::router_with(app.clone(), admin_cfg));
         }
-        let mut http_stop = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = http_stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "http server stopped");
-            }
-        }));
+        let connections = server::Connections::new(cfg.server.max_connections);
+        tasks.push(tokio::spawn(server::serve(
+            listener,
+            router,
+            cfg.server,
+            connections.clone(),
+            stop_rx.clone(),
+        )));
 
         recover(&app).await?;
         let queue: Arc<dyn Queue> = orders.clone();
@@ -161,6 +166,7 @@ impl Host {
             app,
             addr,
             orders,
+            connections,
             stop,
             tasks,
         })
@@ -169,6 +175,11 @@ impl Host {
     /// Base URL of the HTTP server (`http://127.0.0.1:PORT`).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How many HTTP connections the server holds open now.
+    pub fn open_connections(&self) -> usize {
+        self.connections.open()
     }
 
     pub async fn stop(self) {

@@ -21,6 +21,7 @@
 //! |                 | transport errors, secret scrubbing, call statistics       |
 //! | [`backoff`]     | exponential back-off for HTTP retries and store updates   |
 //! | [`hash`]        | SHA-256 fingerprints in hex                               |
+//! | [`request_body`]| inbound bodies: size limit (413), read deadline (408)     |
 //! | [`sync`]        | stock and price sync, PayTraq → WooCommerce, by SKU       |
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
@@ -52,6 +53,7 @@ pub mod money;
 pub mod paytraq;
 pub mod processing;
 pub mod queue;
+pub mod request_body;
 pub mod secrets;
 pub mod shop;
 pub mod store;

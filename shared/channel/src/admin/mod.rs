@@ -12,7 +12,10 @@
 //! | [`auth`]       | IAM (trust the gateway) or bearer token (`local`)             |
 //! | [`error`]      | the JSON error answers                                        |
 //!
-//! Public routes: `POST /activation/{id}/callback`, `GET /activation/{id}/return`.
+//! Public routes: `POST /activation/{id}/callback`, `GET /activation/{id}/return`
+//! (their answers carry a strict `Content-Security-Policy`, `nosniff` and
+//! `Referrer-Policy: no-referrer`). A body over the limit is 413 with the JSON
+//! error shape on every route ([`crate::request_body`]).
 //! Everything under `/admin/` needs [`AdminAuth`]. The routes are described
 //! in `openapi.json` next to this file, the bodies by their types; [`openapi`]
 //! puts the two together (served at `GET /admin/openapi.json`).
@@ -94,11 +97,16 @@ pub fn router_with(app: App, cfg: AdminConfig) -> Router {
         .route(
             "/activation/{channel_id}/return",
             get(routes::activation_return),
-        );
+        )
+        .layer(axum::middleware::map_response(routes::page_headers));
     admin
         .merge(public)
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            crate::request_body::limit,
+        ))
         .with_state(ctx)
 }
 

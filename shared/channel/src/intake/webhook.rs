@@ -17,6 +17,7 @@
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -35,12 +36,14 @@ use crate::App;
 /// refreshed at most.
 const HEALTH_WRITE_INTERVAL_SECS: i64 = 60;
 
-/// The receiver's routes, with the body limit applied before any parsing.
+/// The receiver's routes, with the body limit applied before any parsing
+/// (413 as a JSON error, see [`crate::request_body`]).
 pub fn router(app: App) -> Router {
     let limit = app.options.max_body_bytes;
     Router::new()
         .route("/webhooks/woocommerce/{channel_id}", post(receive))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn_with_state(limit, crate::request_body::limit))
         .with_state(app)
 }
 
