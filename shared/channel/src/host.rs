@@ -29,8 +29,10 @@ use crate::{intake, processing, App, Options};
 /// Why the channel could not be started on this machine.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("opening the store in {dir}: {source}")]
-    Store { dir: String, source: StoreError },
+    /// The store's error is part of this message rather than its source, so
+    /// that `local` prints it once.
+    #[error("opening the store in {dir}: {error}")]
+    Store { dir: String, error: StoreError },
     #[error("the channels' secrets: {0}")]
     Secrets(SecretsError),
     #[error("reading CA certificate {path}: {source}")]
@@ -95,9 +97,9 @@ pub struct Host {
 impl Host {
     pub async fn start(cfg: HostConfig) -> Result<Self, HostError> {
         let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::open(&cfg.data_dir).map_err(
-            |source| HostError::Store {
+            |error| HostError::Store {
                 dir: cfg.data_dir.display().to_string(),
-                source,
+                error,
             },
         )?);
         let (key, key_source) =
