@@ -37,12 +37,28 @@ fn secrets() -> ChannelSecrets {
     }
 }
 
-/// A new, not yet existing data directory under the temp dir.
-fn data_dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!(
+/// A new, not yet existing data directory under the temp dir, removed
+/// when the test is done.
+fn data_dir(name: &str) -> TempDir {
+    TempDir(std::env::temp_dir().join(format!(
         "hardening-store-{name}-{}",
         uuid::Uuid::new_v4().simple()
-    ))
+    )))
+}
+
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn host_config(dir: &Path) -> HostConfig {
@@ -75,7 +91,7 @@ fn store_file(dir: &Path) -> PathBuf {
 /// The bytes of a real store file holding eight channels, taken while the
 /// store is still open (as after `kill -9`); the store is returned too so
 /// that it stays open.
-async fn real_store_bytes() -> (Vec<u8>, EmbeddedStore, PathBuf) {
+async fn real_store_bytes() -> (Vec<u8>, EmbeddedStore, TempDir) {
     let dir = data_dir("real");
     let store = EmbeddedStore::open(&dir).unwrap();
     let repo = Repo::new(Arc::new(store.clone()));
@@ -92,9 +108,9 @@ async fn real_store_bytes() -> (Vec<u8>, EmbeddedStore, PathBuf) {
 }
 
 /// Writes `bytes` as the store file of a new data directory.
-fn damaged_dir(name: &str, bytes: &[u8]) -> PathBuf {
+fn damaged_dir(name: &str, bytes: &[u8]) -> TempDir {
     let dir = data_dir(name);
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&*dir).unwrap();
     std::fs::write(store_file(&dir), bytes).unwrap();
     dir
 }
