@@ -6,3 +6,5 @@ mod inputs;
 mod routes;
 #[path = "hardening/serve.rs"]
 mod serve;
+#[path = "hardening/store.rs"]
+mod store;

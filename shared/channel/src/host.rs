@@ -24,8 +24,9 @@ use crate::admin::{self, AdminAuth, AdminConfig};
 use crate::intake::{enqueue, reconcile};
 use crate::model::{OrderStatus, SyncStatus};
 use crate::queue::{memory::MemoryQueue, Queue};
+use crate::secrets::key::{KeySource, SecretsKey};
 use crate::secrets::Secret;
-use crate::secrets::{embedded::EmbeddedSecrets, SecretStore};
+use crate::secrets::{embedded::EmbeddedSecrets, SecretStore, SecretsError};
 use crate::store::{embedded::EmbeddedStore, RecordStore, StoreError};
 use crate::sync::{self, JobMessage};
 use crate::{intake, processing, App, Options};
@@ -33,8 +34,12 @@ use crate::{intake, processing, App, Options};
 /// Why the channel could not be started on this machine.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("opening the store in {dir}: {source}")]
-    Store { dir: String, source: StoreError },
+    /// The store's error is part of this message rather than its source, so
+    /// that `local` prints it once.
+    #[error("opening the store in {dir}: {error}")]
+    Store { dir: String, error: StoreError },
+    #[error("the channels' secrets: {0}")]
+    Secrets(SecretsError),
     #[error("reading CA certificate {path}: {source}")]
     ReadCertificate {
         path: String,
@@ -101,12 +106,15 @@ pub struct Host {
 impl Host {
     pub async fn start(cfg: HostConfig) -> Result<Self, HostError> {
         let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::open(&cfg.data_dir).map_err(
-            |source| HostError::Store {
+            |error| HostError::Store {
                 dir: cfg.data_dir.display().to_string(),
-                source,
+                error,
             },
         )?);
-        let secrets: Arc<dyn SecretStore> = Arc::new(EmbeddedSecrets::new(store.clone()));
+        let (key, key_source) =
+            SecretsKey::for_data_dir(&cfg.data_dir).map_err(HostError::Secrets)?;
+        let secrets: Arc<dyn SecretStore> =
+            Arc::new(EmbeddedSecrets::with_key(store.clone(), &key, &key_source));
         let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
         let sync_jobs = Arc::new(MemoryQueue::new(Duration::from_secs(900)));
         let app = App::new(
@@ -144,6 +152,7 @@ impl Host {
             stop_rx.clone(),
         )));
 
+        open_secrets(&app, &key_source).await?;
         recover(&app).await?;
         let queue: Arc<dyn Queue> = orders.clone();
         tasks.push(tokio::spawn(processing::run_worker(
@@ -161,7 +170,7 @@ impl Host {
             cfg.reconcile_every,
             stop_rx,
         )));
-        tracing::info!(%addr, data_dir = %cfg.data_dir.display(), "channel running");
+        tracing::info!(%addr, data_dir = %cfg.data_dir.display(), secrets_key = %key_source, "channel running");
         Ok(Self {
             app,
             addr,
@@ -205,6 +214,25 @@ fn extra_roots(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, HostError
             })
         })
         .collect()
+}
+
+/// Opens every channel's secrets once: a key that does not match stops the
+/// start with a clear error (rather than each order failing later), and a
+/// record written before sealing existed is rewritten sealed.
+async fn open_secrets(app: &App, key_source: &KeySource) -> Result<(), HostError> {
+    let channels = app
+        .repo
+        .all_channels()
+        .await
+        .map_err(|e| HostError::Secrets(SecretsError::Backend(e.to_string())))?;
+    for channel in &channels {
+        app.secrets
+            .get(&channel.id)
+            .await
+            .map_err(HostError::Secrets)?;
+    }
+    tracing::debug!(channels = channels.len(), secrets_key = %key_source, "channels' secrets open");
+    Ok(())
 }
 
 /// The in-process queue does not survive a restart; the store does. Orders

@@ -26,6 +26,7 @@
 //! | [`config`]      | configuration from the environment                        |
 //! | [`telemetry`]   | structured JSON logging                                   |
 //! | [`host`]        | `local`'s entry point: every function in one process       |
+//! | [`datadir`]     | `local`'s data directory: private (`0700`/`0600`) files    |
 //!
 //! Features: `aws` (the DynamoDB, Secrets Manager and SQS adapters, used by
 //! the Lambdas) and `embedded` (redb and the one-process [`host`], used by
@@ -41,6 +42,8 @@ pub mod aws_sdk;
 pub mod backoff;
 pub mod config;
 pub mod connect;
+#[cfg(feature = "embedded")]
+pub mod datadir;
 pub mod error;
 pub mod faults;
 pub mod hash;

@@ -3,12 +3,16 @@
 //! wrapped in [`Secret`], whose `Debug`/`Display` never show them.
 //!
 //! Adapters: [`aws::AwsSecrets`] (Secrets Manager) and
-//! [`embedded::EmbeddedSecrets`] (kept in the embedded store). [`Cached`]
+//! [`embedded::EmbeddedSecrets`] (kept in the embedded store, sealed under a
+//! key of [`key`]). [`Cached`]
 //! wraps either with a short in-memory cache.
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "embedded")]
 pub mod embedded;
+#[cfg(feature = "embedded")]
+pub mod key;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -24,6 +28,20 @@ pub enum SecretsError {
     Corrupt(String),
     #[error("secrets backend: {0}")]
     Backend(String),
+    /// A sealed secret does not open with this key.
+    #[error(
+        "the secret of channel {channel_id} does not decrypt with the secrets key from \
+         {key_source}: that key does not match the one the secret was written with \
+         (restore that key file or set CHANNEL_SECRETS_KEY to that key), or the record \
+         was copied from another channel"
+    )]
+    WrongKey {
+        channel_id: String,
+        key_source: String,
+    },
+    /// The key could not be read or made.
+    #[error("secrets key: {0}")]
+    Key(String),
 }
 
 /// A credential. Shows as `***` in logs, errors and debug output.

@@ -17,7 +17,11 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use super::{Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+use super::{file_check, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+use crate::datadir;
+
+/// The store's file in the data directory.
+pub const FILE_NAME: &str = "channel.redb";
 
 /// `pk \0 sk` → JSON of [`Stored`].
 const RECORDS: TableDefinition<&str, &[u8]> = TableDefinition::new("records");
@@ -49,21 +53,56 @@ pub struct EmbeddedStore {
 }
 
 impl EmbeddedStore {
-    /// Opens (or creates) `<dir>/channel.redb`.
+    /// Opens `<dir>/channel.redb`, or creates it if there is no such file.
+    /// The directory is made private (`0700`) and the file `0600`. An
+    /// existing file that is empty, truncated or damaged is refused with
+    /// [`StoreError::Damaged`] and left untouched ([`file_check`]).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| backend(format!("create {}: {e}", dir.display())))?;
+        datadir::prepare(dir).map_err(|e| {
+            backend(format!(
+                "preparing the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(FILE_NAME);
+        let exists = path
+            .try_exists()
+            .map_err(|e| backend(format!("{}: {e}", path.display())))?;
+        if !exists {
+            create_file(dir, &path)?;
+        }
+        datadir::tighten(&path, datadir::FILE_MODE)
+            .map_err(|e| backend(format!("making {} private: {e}", path.display())))?;
+        let damaged = |reason: String| StoreError::Damaged {
+            path: path.display().to_string(),
+            reason,
+        };
+        match file_check::damage(&path) {
+            Ok(None) => {}
+            Ok(Some(reason)) => return Err(damaged(reason)),
+            Err(e) => return Err(backend(format!("reading {}: {e}", path.display()))),
+        }
         // A store closed a moment ago may still be releasing the file.
-        let path = dir.join("channel.redb");
         let mut attempts = 0;
         let db = loop {
-            match Database::create(&path) {
-                Ok(db) => break db,
-                Err(redb::DatabaseError::DatabaseAlreadyOpen) if attempts < 50 => {
+            let opened =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Database::open(&path)));
+            match opened {
+                Ok(Ok(db)) => break db,
+                Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) if attempts < 50 => {
                     attempts += 1;
                     std::thread::sleep(std::time::Duration::from_millis(40));
                 }
-                Err(e) => return Err(backend(e)),
+                Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(reason)))) => {
+                    return Err(damaged(reason))
+                }
+                Ok(Err(e)) => return Err(backend(format!("opening {}: {e}", path.display()))),
+                Err(panic) => {
+                    return Err(damaged(format!(
+                        "the store library failed opening it: {}",
+                        file_check::panic_text(panic.as_ref())
+                    )))
+                }
             }
         };
         Self::on(db)
@@ -116,6 +155,30 @@ impl EmbeddedStore {
         rx.await
             .map_err(|_| backend("the store writer has stopped"))?
     }
+}
+
+/// Creates a new store file at `path`: built complete under a temporary
+/// name, then linked into place, so that `path` is either absent or a whole
+/// store (a crash while creating leaves no half-made file that would later
+/// be refused as damaged). The link fails if `path` appeared meanwhile.
+fn create_file(dir: &Path, path: &Path) -> Result<(), StoreError> {
+    let fail = |e: &dyn std::fmt::Display| backend(format!("creating {}: {e}", path.display()));
+    let partial = dir.join(format!("{FILE_NAME}.new"));
+    match std::fs::remove_file(&partial) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail(&e)),
+        _ => {}
+    }
+    datadir::create_private(&partial).map_err(|e| fail(&e))?;
+    drop(Database::create(&partial).map_err(|e| fail(&e))?);
+    let linked = std::fs::hard_link(&partial, path);
+    let removed = std::fs::remove_file(&partial);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(fail(&e)),
+    }
+    removed.map_err(|e| fail(&e))?;
+    datadir::sync_dir(dir).map_err(|e| fail(&e))
 }
 
 /// The writer thread: takes every write waiting, applies them in one

@@ -15,6 +15,8 @@
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
+#[cfg(feature = "embedded")]
+mod file_check;
 mod repo;
 mod retry;
 #[cfg(test)]
@@ -34,6 +36,13 @@ pub enum StoreError {
     Corrupt(String, String),
     #[error("store backend: {0}")]
     Backend(String),
+    /// The embedded store's file exists but is not a whole store. It is left
+    /// exactly as it was: never re-initialised, repaired or written over.
+    #[error(
+        "the store file {path} is damaged: {reason}. It was left as it is. \
+         Restore it from a backup, or move it away to start with an empty store"
+    )]
+    Damaged { path: String, reason: String },
 }
 
 /// Primary key of a record.
