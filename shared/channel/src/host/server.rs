@@ -3,7 +3,7 @@
 //!
 //! | limit                | default | what happens past it                             |
 //! |----------------------|---------|--------------------------------------------------|
-//! | connections          | 256     | a new connection gets `503` and is closed        |
+//! | connections          | 1024    | new ones wait, unaccepted, until one closes      |
 //! | header read time     | 10 s    | the connection is closed                         |
 //! | body read time       | 30 s    | `408` (JSON), and the connection is closed       |
 //! | idle keep-alive time | 10 s    | the connection is closed                         |
@@ -18,10 +18,17 @@
 //! trickled body cannot hold the connection either. Body sizes are the
 //! routes' own limits ([`crate::request_body`]).
 //!
+//! A connection over the limit is not accepted: it waits in the kernel's
+//! listen queue and is served as soon as an open one closes (the slow and
+//! idle ones close at their timeouts above). Answering it at once with an
+//! unasked-for `503` would break HTTP: clients read an answer to a request
+//! they have not sent as a protocol error, not as "busy".
+//!
 //! On stop the server accepts no more connections, lets every open one
 //! finish its current request (hyper's graceful shutdown), and closes what
 //! is left after [`ServerLimits::shutdown_grace`].
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +46,7 @@ use crate::request_body::TimedBody;
 /// How many connections the server holds and how long it waits for each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServerLimits {
-    /// Connections open at once; beyond it a new one is answered 503 and closed.
+    /// Connections open at once; beyond it new ones wait to be accepted.
     pub max_connections: usize,
     /// Time for a complete request head, counted from when the server
     /// starts waiting for it: also the idle keep-alive time.
@@ -53,7 +60,7 @@ pub struct ServerLimits {
 impl Default for ServerLimits {
     fn default() -> Self {
         Self {
-            max_connections: 256,
+            max_connections: 1024,
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
@@ -61,31 +68,51 @@ impl Default for ServerLimits {
     }
 }
 
-/// The connections a server holds open, counted by the slots they take.
+/// The connections a server holds open: the slots that bound them, and
+/// the count of those actually open (a slot is taken just before `accept`,
+/// so the count of taken slots would include the one waiting for it).
 #[derive(Clone, Debug)]
 pub struct Connections {
     slots: Arc<Semaphore>,
-    max: usize,
+    open: Arc<AtomicUsize>,
 }
 
 impl Connections {
     /// Room for `max` connections at once.
     pub fn new(max: usize) -> Self {
-        let max = max.min(Semaphore::MAX_PERMITS);
         Self {
-            slots: Arc::new(Semaphore::new(max)),
-            max,
+            slots: Arc::new(Semaphore::new(max.min(Semaphore::MAX_PERMITS))),
+            open: Arc::new(AtomicUsize::new(0)),
         }
     }
 
     /// How many connections are open now.
     pub fn open(&self) -> usize {
-        self.max.saturating_sub(self.slots.available_permits())
+        self.open.load(Ordering::Relaxed)
     }
 }
 
-/// What a refused connection is told before it is closed.
-const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: 73\r\nconnection: close\r\n\r\n{\"error\":\"unavailable\",\"message\":\"too many connections; try again later\"}";
+/// One open connection: its slot, and its place in the count, until dropped.
+struct Held {
+    _slot: OwnedSemaphorePermit,
+    open: Arc<AtomicUsize>,
+}
+
+impl Held {
+    fn new(slot: OwnedSemaphorePermit, connections: &Connections) -> Self {
+        connections.open.fetch_add(1, Ordering::Relaxed);
+        Self {
+            _slot: slot,
+            open: connections.open.clone(),
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
 
 /// Serves `router` on `listener` until `stop` turns true.
 pub async fn serve(
@@ -97,6 +124,12 @@ pub async fn serve(
 ) {
     let mut connections = JoinSet::new();
     loop {
+        // A free slot first: over the limit, connections wait unaccepted.
+        let slot = tokio::select! {
+            slot = open.slots.clone().acquire_owned() => slot,
+            _ = stopped(&mut stop) => break,
+        };
+        let Ok(slot) = slot else { break };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             _ = stopped(&mut stop) => break,
@@ -112,15 +145,11 @@ pub async fn serve(
                 continue;
             }
         };
-        let Ok(slot) = open.slots.clone().try_acquire_owned() else {
-            refuse(stream);
-            continue;
-        };
         connections.spawn(connection(
             stream,
             router.clone(),
             limits,
-            slot,
+            Held::new(slot, &open),
             stop.clone(),
         ));
     }
@@ -138,19 +167,12 @@ pub async fn serve(
     }
 }
 
-/// Tells a connection over the limit that the server is busy, without
-/// waiting for it, and closes it.
-fn refuse(stream: TcpStream) {
-    tracing::warn!("connection refused: too many open connections");
-    let _ = stream.try_write(BUSY);
-}
-
-/// One connection, holding its `slot` until it closes.
+/// One connection, holding its slot until it closes.
 async fn connection(
     stream: TcpStream,
     router: Router,
     limits: ServerLimits,
-    slot: OwnedSemaphorePermit,
+    held: Held,
     mut stop: watch::Receiver<bool>,
 ) {
     let router = TowerToHyperService::new(router);
@@ -176,7 +198,7 @@ async fn connection(
         // Timeouts and clients that go away: normal on an open port.
         tracing::debug!(error = %e, "connection closed");
     }
-    drop(slot);
+    drop(held);
 }
 
 /// Resolves once the host is told to stop (or is gone).
