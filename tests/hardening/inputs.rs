@@ -11,7 +11,6 @@
 //!   nested setting, are refused with field errors that name the path.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use channel::intake::reconcile::reconcile_channel;
@@ -268,18 +267,7 @@ async fn admin(w: &World, method: &str, path: &str, body: Value) -> (StatusCode,
         .header("host", "channel.example.lv")
         .body(Body::from(body.to_string()))
         .unwrap();
-    let response = tokio::time::timeout(Duration::from_secs(20), router.oneshot(request))
-        .await
-        .expect("the admin API answers without calling out")
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    crate::answer(router, request).await
 }
 
 #[tokio::test]

@@ -12,7 +12,6 @@ use channel::queue::memory::MemoryQueue;
 use channel::secrets::Secret;
 use channel::App;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const TOKEN: &str = "hardening-admin-token";
 const CHANNEL: &str = "shop-1";
@@ -32,15 +31,7 @@ fn admin(app: &App) -> axum::Router {
 }
 
 async fn send(router: &axum::Router, request: Request<Body>) -> (StatusCode, Value) {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    crate::answer(router.clone(), request).await
 }
 
 fn request(method: &str, uri: &str, token: Option<&str>, body: Option<Value>) -> Request<Body> {
