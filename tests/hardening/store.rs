@@ -315,6 +315,57 @@ async fn plaintext_secret_record_of_before_still_reads_and_is_sealed_on_read() {
 }
 
 #[tokio::test]
+async fn a_store_with_secrets_in_clear_from_before_keeps_none_of_their_bytes_after_a_start() {
+    // A store as the version before sealing wrote it: a channel and its secrets in clear.
+    let dir = data_dir("upgrade");
+    {
+        let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::open(&dir).unwrap());
+        let mut channel = Channel::new("lv-upgrade", "Upgraded shop", "https://upgrade.example.lv");
+        Repo::new(store.clone())
+            .save_channel(&mut channel)
+            .await
+            .unwrap();
+        let legacy = Record {
+            key: secret_key("lv-upgrade"),
+            version: 1,
+            doc: serde_json::to_string(&secrets()).unwrap(),
+            indexes: Vec::new(),
+            expires_at: None,
+        };
+        store.put(legacy, 0).await.unwrap();
+    }
+    let raw = std::fs::read(store_file(&dir)).unwrap();
+    assert!(
+        ALL_SECRETS
+            .iter()
+            .all(|s| !occurrences(&raw, s.as_bytes()).is_empty()),
+        "the old store holds the secrets in clear"
+    );
+    // One start seals them and rewrites the file: no byte of them is left, not
+    // even in the free pages a sealed overwrite leaves behind.
+    let host = Host::start(host_config(&dir)).await.unwrap();
+    assert_eq!(
+        host.app.secrets.get("lv-upgrade").await.unwrap(),
+        Some(secrets())
+    );
+    host.stop().await;
+    let raw = std::fs::read(store_file(&dir)).unwrap();
+    for secret in ALL_SECRETS {
+        assert!(
+            occurrences(&raw, secret.as_bytes()).is_empty(),
+            "{secret} is still in channel.redb in clear"
+        );
+    }
+    assert_eq!(mode(&store_file(&dir)), 0o600);
+    let host = Host::start(host_config(&dir)).await.unwrap();
+    assert_eq!(
+        host.app.secrets.get("lv-upgrade").await.unwrap(),
+        Some(secrets())
+    );
+    host.stop().await;
+}
+
+#[tokio::test]
 async fn secrets_read_with_another_key_fail_with_a_clear_error() {
     let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::temporary().unwrap());
     let source = KeySource::File(PathBuf::from("/var/lib/channel/secrets.key"));

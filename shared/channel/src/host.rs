@@ -13,7 +13,7 @@ mod server;
 pub use server::ServerLimits;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,10 +24,11 @@ use crate::admin::{self, AdminAuth, AdminConfig};
 use crate::intake::{enqueue, reconcile};
 use crate::model::{OrderStatus, SyncStatus};
 use crate::queue::{memory::MemoryQueue, Queue};
+use crate::secrets::embedded::{EmbeddedSecrets, WasPlain};
 use crate::secrets::key::{KeySource, SecretsKey};
 use crate::secrets::Secret;
-use crate::secrets::{embedded::EmbeddedSecrets, SecretStore, SecretsError};
-use crate::store::{embedded::EmbeddedStore, RecordStore, StoreError};
+use crate::secrets::{SecretStore, SecretsError};
+use crate::store::{embedded::EmbeddedStore, RecordStore, Repo, StoreError};
 use crate::sync::{self, JobMessage};
 use crate::{intake, processing, App, Options};
 
@@ -105,14 +106,11 @@ pub struct Host {
 
 impl Host {
     pub async fn start(cfg: HostConfig) -> Result<Self, HostError> {
-        let store: Arc<dyn RecordStore> = Arc::new(EmbeddedStore::open(&cfg.data_dir).map_err(
-            |error| HostError::Store {
-                dir: cfg.data_dir.display().to_string(),
-                error,
-            },
-        )?);
+        let opened = EmbeddedStore::open(&cfg.data_dir).map_err(store_error(&cfg.data_dir))?;
         let (key, key_source) =
             SecretsKey::for_data_dir(&cfg.data_dir).map_err(HostError::Secrets)?;
+        let opened = seal_old_secrets(opened, &cfg.data_dir, &key, &key_source).await?;
+        let store: Arc<dyn RecordStore> = Arc::new(opened);
         let secrets: Arc<dyn SecretStore> =
             Arc::new(EmbeddedSecrets::with_key(store.clone(), &key, &key_source));
         let orders = Arc::new(MemoryQueue::new(Duration::from_secs(60)));
@@ -152,7 +150,6 @@ impl Host {
             stop_rx.clone(),
         )));
 
-        open_secrets(&app, &key_source).await?;
         recover(&app).await?;
         let queue: Arc<dyn Queue> = orders.clone();
         tasks.push(tokio::spawn(processing::run_worker(
@@ -216,23 +213,55 @@ fn extra_roots(paths: &[PathBuf]) -> Result<Vec<reqwest::Certificate>, HostError
         .collect()
 }
 
-/// Opens every channel's secrets once: a key that does not match stops the
-/// start with a clear error (rather than each order failing later), and a
-/// record written before sealing existed is rewritten sealed.
-async fn open_secrets(app: &App, key_source: &KeySource) -> Result<(), HostError> {
-    let channels = app
-        .repo
+/// What a store error at start is said as: with the data directory.
+fn store_error(dir: &Path) -> impl Fn(StoreError) -> HostError + '_ {
+    move |error| HostError::Store {
+        dir: dir.display().to_string(),
+        error,
+    }
+}
+
+/// Opens every channel's secrets once before anything runs. A key that
+/// does not match stops the start with a clear error (rather than each
+/// order failing later). A record written before sealing existed is
+/// sealed, and then the store file is rewritten: its plain bytes would
+/// otherwise stay in free pages, and a copy of `channel.redb` alone must
+/// reveal nothing.
+async fn seal_old_secrets(
+    store: EmbeddedStore,
+    dir: &Path,
+    key: &SecretsKey,
+    source: &KeySource,
+) -> Result<EmbeddedStore, HostError> {
+    let shared: Arc<dyn RecordStore> = Arc::new(store.clone());
+    let secrets = EmbeddedSecrets::with_key(shared.clone(), key, source);
+    let channels = Repo::new(shared)
         .all_channels()
         .await
         .map_err(|e| HostError::Secrets(SecretsError::Backend(e.to_string())))?;
+    let mut sealed = 0;
     for channel in &channels {
-        app.secrets
-            .get(&channel.id)
+        if let Some((_, WasPlain(true))) = secrets
+            .read(&channel.id)
             .await
-            .map_err(HostError::Secrets)?;
+            .map_err(HostError::Secrets)?
+        {
+            sealed += 1;
+        }
     }
-    tracing::debug!(channels = channels.len(), secrets_key = %key_source, "channels' secrets open");
-    Ok(())
+    tracing::debug!(channels = channels.len(), secrets_key = %source, "channels' secrets open");
+    if sealed == 0 {
+        return Ok(store);
+    }
+    // Every handle on the file goes before it is rewritten.
+    drop(secrets);
+    drop(store);
+    EmbeddedStore::rewrite(dir).map_err(store_error(dir))?;
+    tracing::info!(
+        sealed,
+        "secrets kept in clear by an earlier version are sealed; the store file was rewritten without them"
+    );
+    EmbeddedStore::open(dir).map_err(store_error(dir))
 }
 
 /// The in-process queue does not survive a restart; the store does. Orders

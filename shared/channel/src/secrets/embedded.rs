@@ -114,6 +114,29 @@ impl EmbeddedSecrets {
             .map_err(|_| corrupt())
     }
 
+    /// Reads the channel's secrets, sealing a plain record, and says whether
+    /// it was one (so a caller can rid the file of the plain bytes:
+    /// [`crate::store::embedded::EmbeddedStore::rewrite`]).
+    pub async fn read(
+        &self,
+        channel_id: &str,
+    ) -> Result<Option<(ChannelSecrets, WasPlain)>, SecretsError> {
+        let key = key(channel_id);
+        let Some(record) = self.store.get(&key).await.map_err(backend)? else {
+            return Ok(None);
+        };
+        match self.open(channel_id, &record.doc)? {
+            Stored::Sealed(secrets) => Ok(Some((secrets, WasPlain(false)))),
+            Stored::Plain(secrets) => {
+                let doc = self.seal(channel_id, &secrets)?;
+                match self.write(&key, doc, record.version).await {
+                    Ok(_) | Err(StoreError::Conflict(_)) => Ok(Some((secrets, WasPlain(true)))),
+                    Err(e) => Err(backend(e)),
+                }
+            }
+        }
+    }
+
     /// Writes `doc` as the channel's record, over version `expected`.
     async fn write(&self, key: &Key, doc: String, expected: u64) -> Result<u64, StoreError> {
         let record = Record {
@@ -126,6 +149,11 @@ impl EmbeddedSecrets {
         self.store.put(record, expected).await
     }
 }
+
+/// Whether a record read was still plain (written before sealing existed)
+/// and has just been sealed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WasPlain(pub bool);
 
 /// A sealed record's document.
 #[derive(Serialize, Deserialize)]
@@ -164,20 +192,7 @@ impl SecretStore for EmbeddedSecrets {
     /// Reads the channel's secrets; a plain record is rewritten sealed (if
     /// it changed meanwhile, the newer write stands).
     async fn get(&self, channel_id: &str) -> Result<Option<ChannelSecrets>, SecretsError> {
-        let key = key(channel_id);
-        let Some(record) = self.store.get(&key).await.map_err(backend)? else {
-            return Ok(None);
-        };
-        match self.open(channel_id, &record.doc)? {
-            Stored::Sealed(secrets) => Ok(Some(secrets)),
-            Stored::Plain(secrets) => {
-                let doc = self.seal(channel_id, &secrets)?;
-                match self.write(&key, doc, record.version).await {
-                    Ok(_) | Err(StoreError::Conflict(_)) => Ok(Some(secrets)),
-                    Err(e) => Err(backend(e)),
-                }
-            }
-        }
+        Ok(self.read(channel_id).await?.map(|(secrets, _)| secrets))
     }
 
     async fn put(&self, channel_id: &str, secrets: &ChannelSecrets) -> Result<(), SecretsError> {

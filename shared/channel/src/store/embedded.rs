@@ -58,56 +58,108 @@ impl EmbeddedStore {
     /// existing file that is empty, truncated or damaged is refused with
     /// [`StoreError::Damaged`] and left untouched ([`file_check`]).
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        datadir::prepare(dir).map_err(|e| {
-            backend(format!(
-                "preparing the data directory {}: {e}",
-                dir.display()
-            ))
-        })?;
-        let path = dir.join(FILE_NAME);
-        let exists = path
-            .try_exists()
-            .map_err(|e| backend(format!("{}: {e}", path.display())))?;
-        if !exists {
-            create_file(dir, &path)?;
-        }
-        datadir::tighten(&path, datadir::FILE_MODE)
-            .map_err(|e| backend(format!("making {} private: {e}", path.display())))?;
-        let damaged = |reason: String| StoreError::Damaged {
-            path: path.display().to_string(),
-            reason,
-        };
-        match file_check::damage(&path) {
-            Ok(None) => {}
-            Ok(Some(reason)) => return Err(damaged(reason)),
-            Err(e) => return Err(backend(format!("reading {}: {e}", path.display()))),
-        }
-        // A store closed a moment ago may still be releasing the file.
-        let mut attempts = 0;
-        let db = loop {
-            let opened =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Database::open(&path)));
-            match opened {
-                Ok(Ok(db)) => break db,
-                Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) if attempts < 50 => {
-                    attempts += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(40));
-                }
-                Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(reason)))) => {
-                    return Err(damaged(reason))
-                }
-                Ok(Err(e)) => return Err(backend(format!("opening {}: {e}", path.display()))),
-                Err(panic) => {
-                    return Err(damaged(format!(
-                        "the store library failed opening it: {}",
-                        file_check::panic_text(panic.as_ref())
-                    )))
-                }
-            }
-        };
-        Self::on(db)
+        Self::on(open_database(dir)?)
     }
 
+    /// Writes what `<dir>/channel.redb` holds into a fresh file and puts that
+    /// in its place. redb keeps a record's earlier versions in free pages
+    /// until it reuses them; the fresh file has only the live records, so
+    /// nothing written over (a secret stored in clear before sealing) stays
+    /// behind. The store must not be open.
+    pub fn rewrite(dir: &Path) -> Result<(), StoreError> {
+        let path = dir.join(FILE_NAME);
+        let fresh = dir.join(format!("{FILE_NAME}.rewrite"));
+        let fail =
+            |e: &dyn std::fmt::Display| backend(format!("rewriting {}: {e}", path.display()));
+        let old = open_database(dir)?;
+        match std::fs::remove_file(&fresh) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(fail(&e)),
+            _ => {}
+        }
+        datadir::create_private(&fresh).map_err(|e| fail(&e))?;
+        let new = Database::create(&fresh).map_err(|e| fail(&e))?;
+        copy_tables(&old, &new).map_err(|e| fail(&e))?;
+        drop(new);
+        drop(old);
+        std::fs::rename(&fresh, &path).map_err(|e| fail(&e))?;
+        datadir::sync_dir(dir).map_err(|e| fail(&e))
+    }
+}
+
+/// Copies both tables, every entry, in one transaction (committed durably).
+fn copy_tables(from: &Database, to: &Database) -> Result<(), StoreError> {
+    let read = from.begin_read().map_err(backend)?;
+    let write = to.begin_write().map_err(backend)?;
+    {
+        let records = read.open_table(RECORDS).map_err(backend)?;
+        let mut copy = write.open_table(RECORDS).map_err(backend)?;
+        for entry in records.iter().map_err(backend)? {
+            let (key, value) = entry.map_err(backend)?;
+            copy.insert(key.value(), value.value()).map_err(backend)?;
+        }
+        let index = read.open_table(INDEX).map_err(backend)?;
+        let mut copy = write.open_table(INDEX).map_err(backend)?;
+        for entry in index.iter().map_err(backend)? {
+            let (key, value) = entry.map_err(backend)?;
+            copy.insert(key.value(), value.value()).map_err(backend)?;
+        }
+    }
+    write.commit().map_err(backend)
+}
+
+/// Opens (or creates) `<dir>/channel.redb`, refusing a damaged file.
+fn open_database(dir: &Path) -> Result<Database, StoreError> {
+    datadir::prepare(dir).map_err(|e| {
+        backend(format!(
+            "preparing the data directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let path = dir.join(FILE_NAME);
+    let exists = path
+        .try_exists()
+        .map_err(|e| backend(format!("{}: {e}", path.display())))?;
+    if !exists {
+        create_file(dir, &path)?;
+    }
+    datadir::tighten(&path, datadir::FILE_MODE)
+        .map_err(|e| backend(format!("making {} private: {e}", path.display())))?;
+    let damaged = |reason: String| StoreError::Damaged {
+        path: path.display().to_string(),
+        reason,
+    };
+    match file_check::damage(&path) {
+        Ok(None) => {}
+        Ok(Some(reason)) => return Err(damaged(reason)),
+        Err(e) => return Err(backend(format!("reading {}: {e}", path.display()))),
+    }
+    // A store closed a moment ago may still be releasing the file.
+    let mut attempts = 0;
+    let db = loop {
+        let opened =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Database::open(&path)));
+        match opened {
+            Ok(Ok(db)) => break db,
+            Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) if attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(40));
+            }
+            Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Corrupted(reason)))) => {
+                return Err(damaged(reason))
+            }
+            Ok(Err(e)) => return Err(backend(format!("opening {}: {e}", path.display()))),
+            Err(panic) => {
+                return Err(damaged(format!(
+                    "the store library failed opening it: {}",
+                    file_check::panic_text(panic.as_ref())
+                )))
+            }
+        }
+    };
+    Ok(db)
+}
+
+impl EmbeddedStore {
     /// A store in memory, for tests and benchmarks: the same tables, writer
     /// and group commit as on disk, without the file and its fsyncs (which
     /// made every save of a test cost a disk flush). Nothing is left behind.
