@@ -48,6 +48,10 @@ enum Command {
         /// (comma-separated). Their URLs and credentials are printed at start.
         #[arg(long, value_enum, value_delimiter = ',')]
         sandbox: Vec<SandboxKind>,
+        /// PayTraq's API base URL: the real API (default, https://go.paytraq.com) or a
+        /// PayTraq sandbox started on its own (`local sandbox`).
+        #[arg(long, env = "PAYTRAQ_BASE_URL", value_name = "URL", value_parser = paytraq_url)]
+        paytraq_url: Option<String>,
     },
     /// The product end to end on this machine: sandboxes, channel, orders,
     /// processing, sync; prints what happened and exits 0 when all went as expected.
@@ -66,6 +70,19 @@ enum Command {
         #[arg(value_enum, default_value = "all")]
         which: Which,
     },
+}
+
+/// A PayTraq base URL: http or https, a host, nothing after the path
+/// (written without its trailing slash, as the client joins paths to it).
+fn paytraq_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("must be an http(s) URL with a host, e.g. https://go.paytraq.com".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err("must not carry a query, a fragment or credentials".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -106,7 +123,13 @@ async fn main() -> anyhow::Result<()> {
             allow_loopback_shops,
             ca_certs,
             sandbox,
+            paytraq_url,
         } => {
+            if paytraq_url.is_some() && sandbox.contains(&SandboxKind::Paytraq) {
+                anyhow::bail!(
+                    "--paytraq-url (or PAYTRAQ_BASE_URL) and --sandbox paytraq both say where PayTraq is: give one"
+                );
+            }
             let admin_token =
                 local::admin_token::resolve(admin_token, admin_token_file.as_deref())?;
             let sandboxes = Sandboxes::start(&sandbox).await?;
@@ -120,6 +143,9 @@ async fn main() -> anyhow::Result<()> {
             // The WooCommerce sandbox is a shop on loopback over plain HTTP.
             cfg.options.allow_loopback_shops = allow_loopback_shops || sandboxes.woo.is_some();
             cfg.options.public_base_url = public_url;
+            if let Some(url) = paytraq_url {
+                cfg.options.paytraq_base_url = url;
+            }
             if let Some(paytraq) = &sandboxes.paytraq {
                 cfg.options.paytraq_base_url = paytraq.base_url();
             }
@@ -265,5 +291,38 @@ mod tests {
         ]);
         let err = both.err().map(|e| e.kind());
         assert_eq!(err, Some(clap::error::ErrorKind::ArgumentConflict));
+    }
+
+    fn paytraq_url_of(args: &[&str]) -> Result<Option<String>, clap::error::ErrorKind> {
+        let cli =
+            Cli::try_parse_from(["local", "serve"].iter().chain(args)).map_err(|e| e.kind())?;
+        match cli.command {
+            super::Command::Serve { paytraq_url, .. } => Ok(paytraq_url),
+            _ => unreachable!("parsed as serve"),
+        }
+    }
+
+    #[test]
+    fn serve_takes_the_paytraq_url_of_a_real_company_or_a_separate_sandbox() {
+        assert_eq!(
+            paytraq_url_of(&["--paytraq-url", "http://127.0.0.1:9911/"]),
+            Ok(Some("http://127.0.0.1:9911".to_string()))
+        );
+        assert_eq!(
+            paytraq_url_of(&["--paytraq-url", "https://go.paytraq.com"]),
+            Ok(Some("https://go.paytraq.com".to_string()))
+        );
+        for bad in [
+            "ftp://go.paytraq.com",
+            "go.paytraq.com",
+            "https://u:p@go.paytraq.com",
+            "https://go.paytraq.com/?x=1",
+        ] {
+            assert_eq!(
+                paytraq_url_of(&["--paytraq-url", bad]),
+                Err(clap::error::ErrorKind::ValueValidation),
+                "{bad}"
+            );
+        }
     }
 }
