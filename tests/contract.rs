@@ -369,6 +369,7 @@ async fn secret_put_get_rotate_delete(b: Backends) {
         woo_consumer_key: Some(Secret::new("ck_1")),
         woo_consumer_secret: Some(Secret::new("cs_1")),
         webhook_secret: Some(Secret::new("whsec_1")),
+        webhook_secret_previous: None,
         paytraq_api_key: Some(Secret::new("key")),
         paytraq_api_token: Some(Secret::new("token")),
     };

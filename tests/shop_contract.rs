@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use channel::secrets::Secret;
 use channel::woocommerce::catalog::{
-    BatchItemResult, ManageStock, Product, ProductUpdate, Variation, WebhookStatus,
+    BatchItemResult, ManageStock, Product, ProductUpdate, Variation, WebhookChange, WebhookStatus,
 };
 use channel::woocommerce::{OrderQuery, WooClient, WooCredentials, WooError, WooOptions};
 use channel::Shop;
@@ -346,7 +346,7 @@ async fn webhooks_are_created_listed_and_reenabled(t: Target) {
     assert_eq!(listed[0].id, hook.id);
     let disabled = t
         .port
-        .update_webhook_status(hook.id, WebhookStatus::Disabled)
+        .update_webhook(hook.id, WebhookChange::status(WebhookStatus::Disabled))
         .await
         .unwrap();
     assert_eq!(disabled.status, "disabled");
@@ -357,7 +357,7 @@ async fn webhooks_are_created_listed_and_reenabled(t: Target) {
     );
     let active = t
         .port
-        .update_webhook_status(hook.id, WebhookStatus::Active)
+        .update_webhook(hook.id, WebhookChange::status(WebhookStatus::Active))
         .await
         .unwrap();
     assert_eq!(active.status, "active");
@@ -381,7 +381,7 @@ async fn webhooks_are_created_listed_and_reenabled(t: Target) {
     );
     assert!(matches!(
         t.port
-            .update_webhook_status(hook.id + 1000, WebhookStatus::Active)
+            .update_webhook(hook.id + 1000, WebhookChange::status(WebhookStatus::Active))
             .await,
         Err(WooError::NotFound { .. })
     ));

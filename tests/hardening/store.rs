@@ -32,6 +32,7 @@ fn secrets() -> ChannelSecrets {
         woo_consumer_key: Some(Secret::new(CONSUMER_KEY)),
         woo_consumer_secret: Some(Secret::new(CONSUMER_SECRET)),
         webhook_secret: Some(Secret::new(WEBHOOK_SECRET)),
+        webhook_secret_previous: None,
         paytraq_api_key: Some(Secret::new(PAYTRAQ_KEY)),
         paytraq_api_token: Some(Secret::new(PAYTRAQ_TOKEN)),
     }

@@ -347,15 +347,20 @@ async fn sync_worker(app: App, queue: Arc<MemoryQueue>, mut stop: watch::Receive
     }
 }
 
+/// The reconciler: once at start (what happened while the host was down:
+/// orders placed, webhooks disabled or changed), then every `every`.
 async fn reconcile_loop(app: App, every: Duration, mut stop: watch::Receiver<bool>) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(every) => {}
+            result = reconcile::run_all(&app) => match result {
+                Ok(reports) => tracing::info!(channels = reports.len(), "reconciliation run"),
+                Err(e) => tracing::error!(error = %e, "reconciliation run failed"),
+            },
             _ = stop.wait_for(|s| *s) => return,
         }
-        match reconcile::run_all(&app).await {
-            Ok(reports) => tracing::info!(channels = reports.len(), "reconciliation run"),
-            Err(e) => tracing::error!(error = %e, "reconciliation run failed"),
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.wait_for(|s| *s) => return,
         }
     }
 }

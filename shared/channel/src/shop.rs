@@ -20,7 +20,7 @@ use async_trait::async_trait;
 use crate::secrets::Secret;
 use crate::woocommerce::catalog::{
     BatchItemResult, OrderNote, Product, ProductUpdate, StoreSettings, Variation, VariationUpdate,
-    Webhook, WebhookStatus,
+    Webhook, WebhookChange,
 };
 use crate::woocommerce::order::Order;
 use crate::woocommerce::{OrderQuery, WooError};
@@ -61,12 +61,9 @@ pub trait Shop: Send + Sync {
         secret: &Secret,
     ) -> Result<Webhook, WooError>;
 
-    /// Sets a webhook's status (re-enables a disabled one).
-    async fn update_webhook_status(
-        &self,
-        id: u64,
-        status: WebhookStatus,
-    ) -> Result<Webhook, WooError>;
+    /// Changes a webhook's status (re-enables a disabled one) and/or secret.
+    async fn update_webhook(&self, id: u64, change: WebhookChange<'_>)
+        -> Result<Webhook, WooError>;
 
     // ---- catalogue -------------------------------------------------------------
 

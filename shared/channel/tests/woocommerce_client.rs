@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use base64::Engine as _;
 use channel::secrets::Secret;
-use channel::woocommerce::catalog::{BatchItemResult, ProductUpdate, WebhookStatus};
+use channel::woocommerce::catalog::{BatchItemResult, ProductUpdate, WebhookChange, WebhookStatus};
 use channel::woocommerce::client::OrderQuery;
 use channel::woocommerce::{WooClient, WooCredentials, WooError, WooOptions};
 use rust_decimal::Decimal;
@@ -672,7 +672,7 @@ async fn client_reads_orders_notes_settings_status_and_webhooks() {
     assert_eq!((hook.id, hook.status()), (2, Some(WebhookStatus::Active)));
     assert_eq!(woo.get_webhook(2).await.unwrap().topic, "order.created");
     assert_eq!(woo.list_webhooks().await.unwrap().len(), 2);
-    woo.update_webhook_status(2, WebhookStatus::Paused)
+    woo.update_webhook(2, WebhookChange::status(WebhookStatus::Paused))
         .await
         .unwrap();
     woo.delete_webhook(2).await.unwrap();

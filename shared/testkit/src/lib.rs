@@ -160,6 +160,7 @@ pub async fn active_channel(
             id,
             &ChannelSecrets {
                 webhook_secret: Some(Secret::new(webhook_secret)),
+                webhook_secret_previous: None,
                 woo_consumer_key: Some(Secret::new("ck_test")),
                 woo_consumer_secret: Some(Secret::new("cs_test")),
                 paytraq_api_key: Some(Secret::new("pt-key")),

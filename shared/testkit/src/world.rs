@@ -256,6 +256,7 @@ impl World {
             woo_consumer_key: Some(Secret::new(self.woo.consumer_key())),
             woo_consumer_secret: Some(Secret::new(self.woo.consumer_secret())),
             webhook_secret: Some(Secret::new(webhook_secret(id))),
+            webhook_secret_previous: None,
             paytraq_api_key: Some(Secret::new(PAYTRAQ_KEY)),
             paytraq_api_token: Some(Secret::new(PAYTRAQ_TOKEN)),
         };

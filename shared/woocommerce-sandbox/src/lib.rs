@@ -320,6 +320,15 @@ impl WooSandbox {
             .get(&id)
             .map(|w| (w.status.clone(), w.failure_count))
     }
+    /// The secret a webhook signs with (inspection only: like WooCommerce,
+    /// the REST API never returns it).
+    pub fn webhook_secret(&self, id: u64) -> Option<String> {
+        self.shared
+            .lock()
+            .webhooks
+            .get(&id)
+            .map(|w| w.secret.clone())
+    }
     /// The REST API keys as WooCommerce → Settings → Advanced → REST API
     /// lists them: `(description, truncated key)`, the truncated key being
     /// the consumer key's last 7 characters.

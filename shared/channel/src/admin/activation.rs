@@ -377,6 +377,7 @@ async fn try_complete(
         woo_consumer_key: Some(credentials.consumer_key),
         woo_consumer_secret: Some(credentials.consumer_secret),
         webhook_secret: Some(webhook_secret.clone()),
+        webhook_secret_previous: None,
         ..previous.clone()
     };
     app.secrets.put(&channel.id, &secrets).await?;

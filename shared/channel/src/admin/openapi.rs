@@ -52,6 +52,7 @@ fn answer_schemas() -> Map<String, Value> {
     generator.subschema_for::<ChannelList>();
     generator.subschema_for::<Channel>();
     generator.subschema_for::<Deactivation>();
+    generator.subschema_for::<crate::intake::reconcile::ChannelReport>();
     generator.subschema_for::<Settings>();
     named::<BTreeMap<TaxRateId, TaxKeyId>>(&mut generator, "TaxMap");
     named::<BTreeMap<GatewayId, MoneyAccountId>>(&mut generator, "PaymentMap");

@@ -20,6 +20,7 @@ use super::error::{ApiError, FieldErrors};
 use super::mappings::{self, PaytraqTargets};
 use super::validate::{self, Fields};
 use super::{public_base, Ctx};
+use crate::intake::reconcile::ChannelReport;
 use crate::model::is_path_id;
 use crate::model::{
     Channel, GatewayId, InboxOrder, MoneyAccountId, OrderStatus, OrderSummary, PaytraqIds, SyncRun,
@@ -81,6 +82,7 @@ pub(super) fn admin_routes() -> Router<Ctx> {
             get(get_sync_run),
         )
         .route("/admin/channels/{channel_id}/health", get(health))
+        .route("/admin/channels/{channel_id}/reconcile", post(reconcile))
 }
 
 async fn channel(ctx: &Ctx, id: &str) -> ApiResult<Channel> {
@@ -646,7 +648,25 @@ async fn get_sync_run(
     })?))
 }
 
-// ---- health -------------------------------------------------------------------
+// ---- health and reconciliation ----------------------------------------------
+
+/// Runs the reconciler for one channel now (what the schedule runs every
+/// 15 minutes): webhooks checked and repaired, orders caught up, stored
+/// orders swept onto the queue. Answers what it found.
+async fn reconcile(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ChannelReport>> {
+    let ch = channel(&ctx, &id).await?;
+    if !ch.is_active() {
+        return Err(ApiError::Conflict(format!(
+            "channel {id} is not active: only an active channel's webhooks and orders are reconciled"
+        )));
+    }
+    Ok(Json(
+        crate::intake::reconcile::reconcile_channel(&ctx.app, ch).await?,
+    ))
+}
 
 /// A channel's health: webhooks, backlog, last runs.
 #[derive(Serialize, JsonSchema)]
@@ -671,6 +691,16 @@ pub(super) struct Health {
     pending_enqueue: usize,
     needs_attention: usize,
     last_error: Option<String>,
+    /// Signed deliveries of the channel's webhooks refused because the
+    /// signature does not match (the shop signs with another secret); the
+    /// reconciler writes a fresh secret to the webhooks.
+    refused_deliveries: Option<crate::model::RefusedDeliveries>,
+    /// When the reconciler wrote a fresh secret to the webhooks, until a
+    /// delivery signed with it arrives.
+    webhook_secret_replaced_at: Option<DateTime<Utc>>,
+    /// Why the webhooks need a person (deliveries still refused after a
+    /// fresh secret); the reconciler leaves them alone meanwhile.
+    webhooks_need_person: Option<String>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -732,6 +762,9 @@ async fn health(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Jso
         pending_enqueue,
         needs_attention,
         last_error: ch.health.last_error.clone(),
+        refused_deliveries: ch.health.refused_deliveries.clone(),
+        webhook_secret_replaced_at: ch.health.webhook_secret_replaced_at,
+        webhooks_need_person: ch.health.webhooks_need_person.clone(),
     }))
 }
 

@@ -4,6 +4,7 @@
 //! no order is lost and none is stored twice.
 
 pub mod reconcile;
+pub mod secret_repair;
 pub mod webhook;
 
 use chrono::Utc;

@@ -2,10 +2,12 @@
 //! active channel, independently (one broken shop never stops the others):
 //!
 //! 1. **Webhook health** — the channel's webhooks must exist and be active
-//!    in the shop; a missing one is recreated, a `disabled` one re-enabled,
-//!    and the channel's timeline says so.
-//! 2. **Catch-up** — orders modified since the channel's checkpoint are
-//!    listed and accepted exactly as the webhook accepts them; the
+//!    in the shop; a missing one is recreated, a `disabled` one re-enabled
+//!    and the channel's timeline says so. Deliveries refused for a signature
+//!    that does not match get the webhooks a fresh secret, once
+//!    ([`super::secret_repair`]).
+//! 2. **Catch-up** — orders modified since the channel's checkpoint (or
+//!    since the first refused delivery, if earlier) are listed and accepted exactly as the webhook accepts them; the
 //!    checkpoint moves only after every order was stored. An order the
 //!    webhook would refuse ([`crate::woocommerce::Order::check`]) is kept
 //!    as a failed entry with the reason, as the webhook keeps it.
@@ -13,12 +15,15 @@
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use futures::stream::{self, StreamExt};
+use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::secret_repair::{self, SecretAction};
 use super::{accept_order, enqueue, store_invalid, Source};
 use crate::model::{Channel, TimelineEvent, WebhookRef};
+use crate::secrets::Secret;
 use crate::shop::Shop;
-use crate::woocommerce::catalog::WebhookStatus;
+use crate::woocommerce::catalog::{WebhookChange, WebhookStatus};
 use crate::woocommerce::client::OrderQuery;
 use crate::{App, Error, Result};
 
@@ -32,11 +37,19 @@ const OVERLAP_MINUTES: i64 = 10;
 const PARALLEL_CHANNELS: usize = 4;
 
 /// What one run did for one channel.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, JsonSchema)]
+#[schemars(rename = "ReconcileReport")]
 pub struct ChannelReport {
     pub channel_id: String,
+    /// Topics whose webhook was missing in the shop and was created again.
     pub webhooks_recreated: Vec<String>,
+    /// Topics whose webhook WooCommerce had disabled and that were re-enabled.
     pub webhooks_reenabled: Vec<String>,
+    /// Topics whose webhook got a fresh secret (deliveries were refused).
+    pub webhook_secret_replaced: Vec<String>,
+    /// Why the webhooks are left to a person (deliveries still refused
+    /// after a fresh secret); nothing is changed in the shop meanwhile.
+    pub webhooks_need_person: Option<String>,
     pub orders_listed: usize,
     pub orders_new_or_changed: usize,
     pub orders_swept: usize,
@@ -86,8 +99,14 @@ pub async fn reconcile_channel(app: &App, channel: Channel) -> Result<ChannelRep
     };
     let woo = app.shop(&channel).await?;
 
-    let (webhooks, events, status) = repair_webhooks(app, &*woo, &channel, &mut report).await?;
-    let since = catch_up(app, &*woo, &channel, &mut report).await?;
+    let action = secret_repair::decide(&channel);
+    let (webhooks, events, status) =
+        repair_webhooks(app, &*woo, &channel, &action, &mut report).await?;
+    let refused_since = match &action {
+        SecretAction::Replace { refused_since } => Some(*refused_since),
+        _ => None,
+    };
+    let since = catch_up(app, &*woo, &channel, refused_since, &mut report).await?;
     sweep(app, &channel.id, &mut report).await?;
 
     app.repo
@@ -95,6 +114,23 @@ pub async fn reconcile_channel(app: &App, channel: Channel) -> Result<ChannelRep
             c.webhooks = webhooks.clone();
             for e in &events {
                 c.record(e.clone());
+            }
+            match &action {
+                SecretAction::Replace { .. } => {
+                    // The refusals counted so far were signed with the old secret.
+                    c.health.refused_deliveries = None;
+                    c.health.webhook_secret_replaced_at = Some(started);
+                }
+                SecretAction::NeedsPerson(reason) => {
+                    c.health.webhooks_need_person = Some(reason.clone());
+                    c.health.last_error = Some(reason.clone());
+                }
+                SecretAction::Nothing => {
+                    if c.health.webhook_secret_replaced_at.is_some() {
+                        // Stragglers signed before the shop had the new secret.
+                        c.health.refused_deliveries = None;
+                    }
+                }
             }
             c.health.webhook_status = Some(status.clone());
             c.health.last_reconciled_at = Some(started);
@@ -118,6 +154,7 @@ async fn repair_webhooks(
     app: &App,
     woo: &dyn Shop,
     channel: &Channel,
+    action: &SecretAction,
     report: &mut ChannelReport,
 ) -> Result<(Vec<WebhookRef>, Vec<TimelineEvent>, String)> {
     let Some(delivery_url) = channel.webhook_url.clone() else {
@@ -130,6 +167,30 @@ async fn repair_webhooks(
     let mut refs = Vec::new();
     let mut events = Vec::new();
     let mut status = "active".to_string();
+    let fresh_secret = match action {
+        SecretAction::Replace { refused_since } => {
+            let secret = secret_repair::store_fresh_secret(app, &channel.id).await?;
+            events.push(TimelineEvent::now(
+                "webhook_secret_replaced",
+                format!(
+                    "deliveries refused since {} (signature does not match): a fresh secret \
+                     was stored, then written to the channel's webhooks in the shop; the \
+                     previous one is accepted until a delivery signed with the new one arrives",
+                    refused_since.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+            ));
+            Some(secret)
+        }
+        SecretAction::NeedsPerson(reason) => {
+            status = "refusing_deliveries".to_string();
+            report.webhooks_need_person = Some(reason.clone());
+            if channel.health.webhooks_need_person.is_none() {
+                events.push(TimelineEvent::now("webhooks_need_person", reason.clone()));
+            }
+            None
+        }
+        SecretAction::Nothing => None,
+    };
     for topic in TOPICS {
         let known = channel
             .webhooks
@@ -142,8 +203,30 @@ async fn repair_webhooks(
                 .find(|w| w.topic == topic && w.delivery_url == delivery_url)
         });
         match found {
+            Some(hook) if fresh_secret.is_some() => {
+                // A disabled one is re-enabled in the same call; one the
+                // owner paused stays paused.
+                let disabled = hook.status == WebhookStatus::Disabled.as_str();
+                let change = WebhookChange {
+                    status: disabled.then_some(WebhookStatus::Active),
+                    secret: fresh_secret.as_ref(),
+                };
+                woo.update_webhook(hook.id, change).await?;
+                report.webhook_secret_replaced.push(topic.to_string());
+                refs.push(WebhookRef {
+                    id: hook.id,
+                    topic: topic.to_string(),
+                });
+            }
+            Some(hook) if report.webhooks_need_person.is_some() => {
+                // Left as it is: re-enabling it would only fail again.
+                refs.push(WebhookRef {
+                    id: hook.id,
+                    topic: topic.to_string(),
+                });
+            }
             Some(hook) if hook.status == WebhookStatus::Disabled.as_str() => {
-                woo.update_webhook_status(hook.id, WebhookStatus::Active)
+                woo.update_webhook(hook.id, WebhookChange::status(WebhookStatus::Active))
                     .await?;
                 report.webhooks_reenabled.push(topic.to_string());
                 events.push(TimelineEvent::now(
@@ -166,14 +249,10 @@ async fn repair_webhooks(
                 });
             }
             None => {
-                let secret = app
-                    .secrets
-                    .get(&channel.id)
-                    .await?
-                    .and_then(|s| s.webhook_secret)
-                    .ok_or_else(|| {
-                        Error::Config(format!("channel {} has no webhook secret", channel.id))
-                    })?;
+                let secret = match &fresh_secret {
+                    Some(secret) => secret.clone(),
+                    None => current_secret(app, &channel.id).await?,
+                };
                 let hook = woo
                     .create_webhook(&webhook_name(topic), topic, &delivery_url, &secret)
                     .await?;
@@ -195,18 +274,29 @@ async fn repair_webhooks(
     Ok((refs, events, status))
 }
 
-/// Lists orders changed since the checkpoint and accepts them; returns the
-/// new checkpoint (the instant the listing started), or `None` when the
-/// channel has none yet and nothing to base one on.
+async fn current_secret(app: &App, channel_id: &str) -> Result<Secret> {
+    app.secrets
+        .get(channel_id)
+        .await?
+        .and_then(|s| s.webhook_secret)
+        .ok_or_else(|| Error::Config(format!("channel {channel_id} has no webhook secret")))
+}
+
+/// Lists orders changed since the checkpoint (or since `refused_since`,
+/// when earlier) and accepts them; returns the new checkpoint (the instant
+/// the listing started), or `None` when the channel has none yet and
+/// nothing to base one on.
 async fn catch_up(
     app: &App,
     woo: &dyn Shop,
     channel: &Channel,
+    refused_since: Option<DateTime<Utc>>,
     report: &mut ChannelReport,
 ) -> Result<Option<DateTime<Utc>>> {
     let listing_started = Utc::now();
-    let from =
-        channel.checkpoint.unwrap_or(channel.created_at) - ChronoDuration::minutes(OVERLAP_MINUTES);
+    let checkpoint = channel.checkpoint.unwrap_or(channel.created_at);
+    let from = refused_since.map_or(checkpoint, |r| r.min(checkpoint))
+        - ChronoDuration::minutes(OVERLAP_MINUTES);
     let mut query = OrderQuery::default();
     if supports_modified_after(channel.wc_version.as_deref()) {
         query.modified_after = Some(from);

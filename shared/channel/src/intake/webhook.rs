@@ -10,6 +10,11 @@
 //! at all, before anything is read), an oversized
 //! body 413 (before any parsing). Nothing here panics on any input.
 //!
+//! A refused delivery that names one of the channel's webhooks from the
+//! channel's shop is counted for the reconciler's repair of the secret
+//! ([`super::secret_repair`]); a delivery signed with the secret the
+//! reconciler replaced is still accepted until the new one is confirmed.
+//!
 //! Pings are not signed, so anyone can send one: a ping writes nothing
 //! unless it names one of the channel's own webhooks and the last ping on
 //! record is over a minute old. Health shows it as an unverified claim.
@@ -24,11 +29,11 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{accept_order, store_invalid, Source};
+use super::{accept_order, secret_repair, store_invalid, Source};
 use crate::model::{Channel, ChannelId, UpsertOutcome};
 use crate::store::StoreError;
 use crate::woocommerce::order::parse_order;
-use crate::woocommerce::webhook::{ping_webhook_id, verify, DeliveryHeaders};
+use crate::woocommerce::webhook::{ping_webhook_id, DeliveryHeaders};
 use crate::woocommerce::WooError;
 use crate::App;
 
@@ -141,26 +146,23 @@ pub async fn handle(
         tracing::warn!(channel = %channel_id, "unsigned delivery refused");
         return Ok(Outcome::BadSignature);
     };
-    let secret = app
-        .secrets
-        .get(channel_id)
-        .await?
-        .and_then(|s| s.webhook_secret);
-    let Some(secret) = secret else {
-        tracing::error!(channel = %channel_id, "active channel has no webhook secret");
+    let Some(signed) = secret_repair::check_signature(app, channel_id, body, signature).await?
+    else {
+        let counted = secret_repair::names_our_webhook(&channel, &delivery);
+        tracing::warn!(channel = %channel_id, webhook_id = ?delivery.webhook_id, counted = counted.is_some(), "delivery with a wrong signature refused");
+        if let Some(webhook_id) = counted {
+            secret_repair::record_refusal(app, channel, webhook_id).await;
+        }
         return Ok(Outcome::BadSignature);
     };
-    if !verify(body, secret.expose().as_bytes(), signature) {
-        tracing::warn!(channel = %channel_id, "delivery with a wrong signature refused");
-        return Ok(Outcome::BadSignature);
-    }
 
     if due(channel.health.last_delivery_at) {
-        record_health(app, channel, |c| {
+        record_health(app, channel.clone(), |c| {
             c.health.last_delivery_at = Some(Utc::now())
         })
         .await;
     }
+    secret_repair::record_accepted(app, channel, delivery.webhook_id, signed).await;
 
     let topic = delivery.topic.as_deref().unwrap_or("");
     if topic != "order.created" && topic != "order.updated" {

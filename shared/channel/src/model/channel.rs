@@ -1,6 +1,6 @@
 //! A channel connects one WooCommerce shop to one PayTraq company.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
@@ -122,6 +122,31 @@ pub struct Health {
     /// Webhook status as last seen in the shop (`active`, `paused`, `disabled`, `missing`).
     pub webhook_status: Option<String>,
     pub last_error: Option<String>,
+    /// Signed deliveries from the channel's shop, naming one of its
+    /// webhooks, whose signature matches no secret we hold; cleared per
+    /// webhook by its next good delivery (see `intake::secret_repair`).
+    #[serde(default)]
+    pub refused_deliveries: Option<RefusedDeliveries>,
+    /// When the reconciler last wrote a fresh secret to the shop's webhooks;
+    /// cleared by the first delivery signed with it.
+    #[serde(default)]
+    pub webhook_secret_replaced_at: Option<DateTime<Utc>>,
+    /// Why the webhooks need a person: deliveries still refused after the
+    /// secret was replaced. The reconciler leaves them alone meanwhile.
+    #[serde(default)]
+    pub webhooks_need_person: Option<String>,
+}
+
+/// Deliveries refused because their signature does not match.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RefusedDeliveries {
+    /// Refusals counted: at most one a second per channel is written, so
+    /// a burst counts as fewer.
+    pub count: u64,
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
+    /// The shop's ids of the webhooks whose deliveries were refused.
+    pub webhook_ids: BTreeSet<u64>,
 }
 
 /// A single-use token that ties a WooCommerce key-approval callback to a channel.

@@ -77,7 +77,13 @@ impl std::fmt::Display for Secret {
 pub struct ChannelSecrets {
     pub woo_consumer_key: Option<Secret>,
     pub woo_consumer_secret: Option<Secret>,
+    /// The secret our webhooks are signed with (the last one we wrote to the shop).
     pub webhook_secret: Option<Secret>,
+    /// The webhook secret before the reconciler replaced it, still accepted
+    /// until a delivery signed with the new one confirms the shop has it
+    /// (see [`crate::intake::secret_repair`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webhook_secret_previous: Option<Secret>,
     pub paytraq_api_key: Option<Secret>,
     pub paytraq_api_token: Option<Secret>,
 }
@@ -85,18 +91,29 @@ pub struct ChannelSecrets {
 #[async_trait]
 pub trait SecretStore: Send + Sync {
     async fn get(&self, channel_id: &str) -> Result<Option<ChannelSecrets>, SecretsError>;
+    /// Like [`SecretStore::get`], but past a cache that may hold a value
+    /// older than a write made by another process (a caching store may
+    /// still answer from its cache when its entry is only seconds old).
+    async fn get_fresh(&self, channel_id: &str) -> Result<Option<ChannelSecrets>, SecretsError> {
+        self.get(channel_id).await
+    }
     /// Creates or replaces (rotates) the channel's secret.
     async fn put(&self, channel_id: &str, secrets: &ChannelSecrets) -> Result<(), SecretsError>;
     async fn delete(&self, channel_id: &str) -> Result<(), SecretsError>;
 }
 
 /// A read-through cache in front of a [`SecretStore`]; writes go through and
-/// refresh the cache.
+/// refresh the cache. [`SecretStore::get_fresh`] reads past an entry older
+/// than [`FRESH_AFTER`], so a caller that doubts the cache (a signature that
+/// does not match) costs the backend at most one read per channel that often.
 pub struct Cached {
     inner: Arc<dyn SecretStore>,
     ttl: Duration,
     entries: RwLock<HashMap<String, (Instant, Option<ChannelSecrets>)>>,
 }
+
+/// How old a cached entry must be before `get_fresh` reads past it.
+pub const FRESH_AFTER: Duration = Duration::from_secs(2);
 
 impl Cached {
     pub fn new(inner: Arc<dyn SecretStore>, ttl: Duration) -> Self {
@@ -116,12 +133,16 @@ impl SecretStore for Cached {
                 return Ok(value.clone());
             }
         }
-        let value = self.inner.get(channel_id).await?;
-        self.entries
-            .write()
-            .await
-            .insert(channel_id.to_string(), (Instant::now(), value.clone()));
-        Ok(value)
+        self.load(channel_id).await
+    }
+
+    async fn get_fresh(&self, channel_id: &str) -> Result<Option<ChannelSecrets>, SecretsError> {
+        if let Some((at, value)) = self.entries.read().await.get(channel_id) {
+            if at.elapsed() < FRESH_AFTER {
+                return Ok(value.clone());
+            }
+        }
+        self.load(channel_id).await
     }
 
     async fn put(&self, channel_id: &str, secrets: &ChannelSecrets) -> Result<(), SecretsError> {
@@ -137,5 +158,107 @@ impl SecretStore for Cached {
         self.inner.delete(channel_id).await?;
         self.entries.write().await.remove(channel_id);
         Ok(())
+    }
+}
+
+impl Cached {
+    /// Reads through to the backend and caches what it answered.
+    async fn load(&self, channel_id: &str) -> Result<Option<ChannelSecrets>, SecretsError> {
+        let value = self.inner.get(channel_id).await?;
+        self.entries
+            .write()
+            .await
+            .insert(channel_id.to_string(), (Instant::now(), value.clone()));
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A backend that counts its reads and answers what was last put.
+    #[derive(Default)]
+    struct Counting {
+        reads: AtomicUsize,
+        value: std::sync::Mutex<Option<ChannelSecrets>>,
+    }
+
+    #[async_trait]
+    impl SecretStore for Counting {
+        async fn get(&self, _: &str) -> Result<Option<ChannelSecrets>, SecretsError> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
+            Ok(self
+                .value
+                .lock()
+                .map_err(|e| SecretsError::Backend(e.to_string()))?
+                .clone())
+        }
+        async fn put(&self, _: &str, s: &ChannelSecrets) -> Result<(), SecretsError> {
+            *self
+                .value
+                .lock()
+                .map_err(|e| SecretsError::Backend(e.to_string()))? = Some(s.clone());
+            Ok(())
+        }
+        async fn delete(&self, _: &str) -> Result<(), SecretsError> {
+            Ok(())
+        }
+    }
+
+    fn with_webhook_secret(value: &str) -> ChannelSecrets {
+        ChannelSecrets {
+            webhook_secret: Some(Secret::new(value)),
+            ..ChannelSecrets::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn get_fresh_reads_past_an_entry_older_than_fresh_after_and_only_then() {
+        let backend = Arc::new(Counting::default());
+        backend.put("c", &with_webhook_secret("old")).await.unwrap();
+        let cached = Cached::new(backend.clone(), Duration::from_secs(300));
+        assert_eq!(
+            cached.get("c").await.unwrap(),
+            Some(with_webhook_secret("old"))
+        );
+        // Another process replaces the secret behind the cache's back.
+        backend.put("c", &with_webhook_secret("new")).await.unwrap();
+        assert_eq!(
+            cached.get("c").await.unwrap(),
+            Some(with_webhook_secret("old"))
+        );
+        // A fresh read within FRESH_AFTER of the last read still answers from the cache…
+        assert_eq!(
+            cached.get_fresh("c").await.unwrap(),
+            Some(with_webhook_secret("old"))
+        );
+        assert_eq!(backend.reads.load(Ordering::SeqCst), 1);
+        // …and past it reads the backend once, which refreshes the cache for `get`.
+        tokio::time::sleep(FRESH_AFTER + Duration::from_millis(50)).await;
+        assert_eq!(
+            cached.get_fresh("c").await.unwrap(),
+            Some(with_webhook_secret("new"))
+        );
+        assert_eq!(
+            cached.get_fresh("c").await.unwrap(),
+            Some(with_webhook_secret("new"))
+        );
+        assert_eq!(
+            cached.get("c").await.unwrap(),
+            Some(with_webhook_secret("new"))
+        );
+        assert_eq!(backend.reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn secrets_written_before_the_previous_webhook_secret_existed_still_read() {
+        let old = r#"{"woo_consumer_key":null,"woo_consumer_secret":null,
+            "webhook_secret":"w1","paytraq_api_key":null,"paytraq_api_token":null}"#;
+        let read: ChannelSecrets = serde_json::from_str(old).unwrap();
+        assert_eq!(read, with_webhook_secret("w1"));
+        let written = serde_json::to_value(&read).unwrap();
+        assert!(written.get("webhook_secret_previous").is_none());
     }
 }

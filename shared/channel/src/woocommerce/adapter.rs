@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::catalog::{
     BatchItemResult, OrderNote, Product, ProductUpdate, StoreSettings, Variation, VariationUpdate,
-    Webhook, WebhookStatus,
+    Webhook, WebhookChange,
 };
 use super::order::Order;
 use super::{OrderQuery, WooClient, WooError};
@@ -52,12 +52,12 @@ impl Shop for WooClient {
         WooClient::create_webhook(self, name, topic, delivery_url, secret).await
     }
 
-    async fn update_webhook_status(
+    async fn update_webhook(
         &self,
         id: u64,
-        status: WebhookStatus,
+        change: WebhookChange<'_>,
     ) -> Result<Webhook, WooError> {
-        WooClient::update_webhook_status(self, id, status).await
+        WooClient::update_webhook(self, id, change).await
     }
 
     async fn store_settings(&self) -> Result<StoreSettings, WooError> {

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::de;
 use super::error::ApiErrorBody;
+use crate::secrets::Secret;
 
 /// `manage_stock` of a product or variation: `true`, `false` or, on a
 /// variation, `"parent"` (the parent's stock is used).
@@ -363,6 +364,24 @@ impl WebhookStatus {
             WebhookStatus::Active => "active",
             WebhookStatus::Paused => "paused",
             WebhookStatus::Disabled => "disabled",
+        }
+    }
+}
+
+/// What `PUT /webhooks/{id}` changes: a status, a secret, or both at once
+/// (a repaired webhook gets its new secret and is re-enabled in one call).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WebhookChange<'a> {
+    pub status: Option<WebhookStatus>,
+    pub secret: Option<&'a Secret>,
+}
+
+impl WebhookChange<'_> {
+    /// A status change alone.
+    pub fn status(status: WebhookStatus) -> Self {
+        Self {
+            status: Some(status),
+            secret: None,
         }
     }
 }

@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use channel::secrets::Secret;
 use channel::woocommerce::catalog::{
     BatchItemResult, OrderNote, Product, ProductUpdate, StoreSettings, Variation, VariationUpdate,
-    Webhook, WebhookStatus,
+    Webhook, WebhookChange, WebhookStatus,
 };
 use channel::woocommerce::order::{order_from_value, Order};
 use channel::woocommerce::{OrderQuery, WooError};
@@ -296,17 +296,19 @@ impl Shop for FakeShop {
         })
     }
 
-    async fn update_webhook_status(
+    async fn update_webhook(
         &self,
         id: u64,
-        status: WebhookStatus,
+        change: WebhookChange<'_>,
     ) -> Result<Webhook, WooError> {
-        self.call("update_webhook_status", "webhooks", id, |s| {
+        self.call("update_webhook", "webhooks", id, |s| {
             let hook = s
                 .webhooks
                 .get_mut(&id)
                 .ok_or_else(|| not_found("woocommerce_rest_webhook_invalid_id"))?;
-            hook.status = status.as_str().into();
+            if let Some(status) = change.status {
+                hook.status = status.as_str().into();
+            }
             hook.date_modified_gmt = Some(now());
             let hook = hook.clone();
             s.sent("webhooks", 1);

@@ -31,7 +31,7 @@ use url::Url;
 
 use super::catalog::{
     BatchItemResult, OrderNote, PaymentGateway, Product, ProductUpdate, Setting, StoreSettings,
-    SystemStatus, TaxClass, TaxRate, Variation, VariationUpdate, Webhook, WebhookStatus,
+    SystemStatus, TaxClass, TaxRate, Variation, VariationUpdate, Webhook, WebhookChange,
 };
 use super::error::WooError;
 use super::order::{order_from_value, parse_order, Order};
@@ -422,15 +422,22 @@ impl WooClient {
         self.get_all(Endpoint::Webhooks, "webhooks", &q).await
     }
 
-    /// `PUT /webhooks/{id}` `{"status": ...}` (re-activation does not reset
-    /// WooCommerce's failure counter).
-    pub async fn update_webhook_status(
+    /// `PUT /webhooks/{id}` `{"status": ..., "secret": ...}`, either or both
+    /// (re-activation does not reset WooCommerce's failure counter).
+    pub async fn update_webhook(
         &self,
         id: u64,
-        status: WebhookStatus,
+        change: WebhookChange<'_>,
     ) -> Result<Webhook, WooError> {
         let path = format!("webhooks/{id}");
-        let body = json!({ "status": status.as_str() });
+        let mut body = serde_json::Map::new();
+        if let Some(status) = change.status {
+            body.insert("status".into(), json!(status.as_str()));
+        }
+        if let Some(secret) = change.secret {
+            body.insert("secret".into(), json!(secret.expose()));
+        }
+        let body = serde_json::Value::Object(body);
         self.send_json(Endpoint::Webhooks, Method::PUT, &path, &[], Some(&body))
             .await
     }
