@@ -388,6 +388,10 @@ async fn try_complete(
     active.wc_version = Some(status.wc_version.clone());
     active.webhook_url = Some(delivery_url.clone());
     active.health.last_error = None;
+    // New webhooks with a new secret: what was refused under the old ones is past.
+    active.health.refused_deliveries = None;
+    active.health.webhook_secret_replaced_at = None;
+    active.health.webhooks_need_person = None;
     if let Err(e) = app.repo.save_channel(&mut active).await {
         restore_secrets(ctx, &active.id, &previous).await;
         return Err(e.into());
