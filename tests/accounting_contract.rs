@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use channel::paytraq::model::{
-    ClientType, NewClient, NewPayment, NewPrepayment, NewSale, NewSaleLine, Operation, SaleType,
-    ShippingCharge, TaxKeyRef,
+    ClientType, NewClient, NewPayment, NewPrepayment, NewSale, NewSaleLine, Operation, SaleNear,
+    SaleType, ShippingCharge, TaxKeyRef,
 };
 use channel::paytraq::{
     Pacer, PacerConfig, PaytraqClient, PaytraqCredentials, PaytraqError, RetryPolicy,
@@ -47,6 +47,7 @@ contract!(
     a_per_line_company_totals_differently,
     inclusive_prices_have_the_tax_split_out,
     a_sale_is_found_again_by_our_reference,
+    a_sale_is_found_among_the_clients_documents_before_any_text_search,
     a_draft_is_replaced_until_approved,
     an_invoice_payment_lowers_the_amount_due,
     a_sales_order_payment_is_a_prepayment,
@@ -582,7 +583,7 @@ async fn a_sale_is_found_again_by_our_reference(t: Target) {
         .unwrap();
     let found = t
         .port
-        .find_sale_by_reference("lv/1")
+        .find_sale_by_reference("lv/1", None)
         .await
         .unwrap()
         .unwrap();
@@ -593,7 +594,7 @@ async fn a_sale_is_found_again_by_our_reference(t: Target) {
     assert_eq!(found.total, dec!(24.20));
     let found = t
         .port
-        .find_sale_by_reference(" lv/10 ")
+        .find_sale_by_reference(" lv/10 ", None)
         .await
         .unwrap()
         .unwrap();
@@ -606,16 +607,58 @@ async fn a_sale_is_found_again_by_our_reference(t: Target) {
         .unwrap();
     let found = t
         .port
-        .find_sale_by_reference("lv/1")
+        .find_sale_by_reference("lv/1", None)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(found.document_id, newer.document_id);
-    assert_eq!(t.port.find_sale_by_reference("lv/2").await.unwrap(), None);
+    assert_eq!(
+        t.port.find_sale_by_reference("lv/2", None).await.unwrap(),
+        None
+    );
     assert!(matches!(
-        t.port.find_sale_by_reference(" ").await,
+        t.port.find_sale_by_reference(" ", None).await,
         Err(PaytraqError::Invalid(_))
     ));
+}
+
+async fn a_sale_is_found_among_the_clients_documents_before_any_text_search(t: Target) {
+    let s = seed(&*t.company);
+    let other = t.company.add_client("SIA Cits", Some("other@example.lv"));
+    let mut theirs = simple_sale(&s, SaleType::SalesInvoice, "lv/30");
+    theirs.client_id = other;
+    t.port.create_sale(&theirs).await.unwrap();
+    let new = simple_sale(&s, SaleType::SalesInvoice, "lv/30");
+    let ours = t.port.create_sale(&new).await.unwrap();
+    let before = t.port.request_counts();
+    let found = t
+        .port
+        .find_sale_by_reference("lv/30", Some(SaleNear::of(&new)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.document_id, ours.document_id);
+    assert_eq!(found.client_id, Some(s.client));
+    let after = t.port.request_counts();
+    let n =
+        |call: &str| after.get(call).copied().unwrap_or(0) - before.get(call).copied().unwrap_or(0);
+    assert_eq!(n("sales_of_client"), 1, "{after:?}");
+    assert_eq!(n("search_sales"), 0, "no text search needed: {after:?}");
+    // Not among the client's documents from that date: the text search still finds it.
+    let mut later = new.clone();
+    later.document_date = new.document_date + chrono::Duration::days(30);
+    let found = t
+        .port
+        .find_sale_by_reference("lv/30", Some(SaleNear::of(&later)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.document_id, ours.document_id);
+    let last = t.port.request_counts();
+    assert_eq!(
+        last.get("search_sales").copied().unwrap_or(0),
+        after.get("search_sales").copied().unwrap_or(0) + 1
+    );
 }
 
 async fn a_draft_is_replaced_until_approved(t: Target) {
@@ -668,6 +711,11 @@ async fn an_invoice_payment_lowers_the_amount_due(t: Target) {
     let doc = t.port.get_sale(id).await.unwrap();
     assert_eq!(doc.amount_due, Decimal::ZERO);
     assert_eq!(doc.total, dec!(24.20));
+    // Read back as PayTraq shows it: `Payments/Payment`, AmountDue = Total − payments.
+    assert_eq!(doc.payments.len(), 1, "{:?}", doc.payments);
+    assert_eq!(doc.payments[0].amount, dec!(24.20));
+    assert_eq!(doc.payments[0].date.as_deref(), Some("2026-11-28"));
+    assert_eq!(doc.paid_amount(), doc.total - doc.amount_due);
     assert!(t.company.prepayments().is_empty());
     // Refused without effect: another currency, an unknown account.
     let usd = t
@@ -741,6 +789,10 @@ async fn an_email_is_sent_to_the_address_given(t: Target) {
         .await
         .unwrap();
     assert_eq!(t.company.emails(), vec![(id, "other@example.lv".into())]);
+    // Read back in the document's `MessageLog`.
+    let doc = t.port.get_sale(id).await.unwrap();
+    assert!(doc.emailed_to("Other@Example.lv"), "{:?}", doc.messages);
+    assert!(!doc.emailed_to("buyer@example.lv"));
     assert!(matches!(
         t.port.send_sale_by_email(id, "not an address").await,
         Err(PaytraqError::Invalid(_))
@@ -790,7 +842,10 @@ async fn what_paytraq_refuses(t: Target) {
         ));
     }
     // Nothing was created.
-    assert_eq!(t.port.find_sale_by_reference("lv/13").await.unwrap(), None);
+    assert_eq!(
+        t.port.find_sale_by_reference("lv/13", None).await.unwrap(),
+        None
+    );
     // A good line by item code is accepted and resolved to the item.
     let mut by_code = good.clone();
     by_code.lines[0].item_id = None;
@@ -824,7 +879,7 @@ async fn requests_are_counted_by_call(t: Target) {
         .await
         .unwrap();
     t.port.get_sale(created.document_id).await.unwrap();
-    t.port.find_sale_by_reference("lv/20").await.unwrap();
+    t.port.find_sale_by_reference("lv/20", None).await.unwrap();
     t.port
         .find_client_by_email("buyer@example.lv")
         .await

@@ -612,3 +612,99 @@ async fn a_lost_or_refused_answer_at_every_call_still_yields_one_of_everything()
     assert!(per_email.values().all(|n| *n == 1), "{per_email:?}");
     println!("{cases} faulted runs, each settled with one of everything");
 }
+
+// ---- read-backs after an answer that never came -------------------------------------
+
+/// The kinds and texts of an order's timeline.
+async fn timeline(w: &World, id: u64) -> Vec<(String, String)> {
+    stored(w, id)
+        .await
+        .timeline
+        .into_iter()
+        .map(|e| (e.kind, e.message))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_payment_whose_answer_was_lost_is_read_back_from_the_documents_payments() {
+    let w = world(DocumentType::SalesInvoice).await;
+    // Paid, answer lost: PayTraq's `Payments` shows it; not paid again.
+    w.pt.set_hook(once(
+        |c| c.name == "add_payment",
+        || Fault::LoseAnswer(PaytraqError::Timeout),
+    ));
+    deliver(&w, &order_001_as(1001)).await;
+    assert_eq!(process_until_settled(&w, 1001).await, OrderStatus::Done);
+    w.pt.clear_hook();
+    assert_one_of_everything(&w, 1001, "payment answer lost");
+    let events = timeline(&w, 1001).await;
+    let confirmed = events
+        .iter()
+        .find(|(kind, _)| kind == "payment_confirmed")
+        .unwrap_or_else(|| panic!("{events:?}"));
+    assert!(
+        confirmed.1.contains("PayTraq shows it on the document"),
+        "{confirmed:?}"
+    );
+    assert!(
+        stored(&w, 1001).await.paytraq.payment_id.is_some(),
+        "payment document linked"
+    );
+
+    // Not paid, outcome unknown all the same: the read-back shows no payment, so it is paid once.
+    w.pt.set_hook(once(
+        |c| c.name == "add_payment",
+        || Fault::Refuse(PaytraqError::Timeout),
+    ));
+    deliver(&w, &order_001_as(1002)).await;
+    assert_eq!(process_until_settled(&w, 1002).await, OrderStatus::Done);
+    w.pt.clear_hook();
+    assert_one_of_everything(&w, 1002, "payment timed out without effect");
+    assert!(!timeline(&w, 1002)
+        .await
+        .iter()
+        .any(|(k, _)| k == "payment_confirmed"));
+}
+
+#[tokio::test]
+async fn an_email_whose_answer_was_lost_is_read_back_from_the_message_log() {
+    let w = world(DocumentType::SalesInvoice).await;
+    // Sent, answer lost: the message log shows it.
+    w.pt.set_hook(once(
+        |c| c.name == "send_sale_by_email",
+        || Fault::LoseAnswer(PaytraqError::Timeout),
+    ));
+    deliver(&w, &order_001_as(1101)).await;
+    assert_eq!(process_until_settled(&w, 1101).await, OrderStatus::Done);
+    w.pt.clear_hook();
+    assert_one_of_everything(&w, 1101, "e-mail answer lost");
+    let events = timeline(&w, 1101).await;
+    assert!(
+        events
+            .iter()
+            .any(|(k, t)| k == "emailed" && t.contains("message log shows the e-mail")),
+        "{events:?}"
+    );
+
+    // Not sent, outcome unknown: the log shows none; reported, not sent twice.
+    w.pt.set_hook(once(
+        |c| c.name == "send_sale_by_email",
+        || Fault::Refuse(PaytraqError::Timeout),
+    ));
+    deliver(&w, &order_001_as(1102)).await;
+    assert_eq!(process_until_settled(&w, 1102).await, OrderStatus::Done);
+    w.pt.clear_hook();
+    let e = effects(&w, 1102);
+    assert_eq!((e.documents, e.payments, e.emails), (1, 1, 0));
+    let events = timeline(&w, 1102).await;
+    let unconfirmed = events
+        .iter()
+        .find(|(k, _)| k == "email_not_confirmed")
+        .unwrap_or_else(|| panic!("{events:?}"));
+    assert!(unconfirmed.1.contains("not confirmed"), "{unconfirmed:?}");
+    assert!(
+        e.notes.iter().any(|n| n.contains("not confirmed")),
+        "the shop's note says so: {:?}",
+        e.notes
+    );
+}

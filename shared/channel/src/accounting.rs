@@ -18,7 +18,7 @@ use async_trait::async_trait;
 
 use crate::paytraq::model::{
     Client, NewClient, NewPayment, NewPrepayment, NewSale, PaymentRef, Price, Product, Sale,
-    SaleRef,
+    SaleNear, SaleRef,
 };
 use crate::paytraq::PaytraqError;
 
@@ -54,10 +54,12 @@ pub trait Accounting: Send + Sync {
     /// A document with its status, lines and totals.
     async fn get_sale(&self, document_id: u64) -> Result<Sale, PaytraqError>;
 
-    /// The newest document carrying our order reference.
+    /// The newest document carrying our order reference, looked for first
+    /// among the client's documents near the date when `near` is known.
     async fn find_sale_by_reference(
         &self,
         our_reference: &str,
+        near: Option<SaleNear>,
     ) -> Result<Option<Sale>, PaytraqError>;
 
     /// Replaces a draft's content (the rounding line); refused once approved.

@@ -306,6 +306,8 @@ fn as_paytraq_sale(doc: &NewSale, totals: &PaytraqTotals) -> pt::Sale {
             .collect(),
         net_total: totals.per_key.values().map(|(net, _, _)| *net).sum(),
         gross_total: totals.total,
+        payments: Vec::new(),
+        messages: Vec::new(),
     }
 }
 

@@ -975,6 +975,8 @@ fn sale(total: Decimal, taxes: &[(u64, Option<&str>, Decimal)]) -> Sale {
             .collect(),
         net_total: Decimal::ZERO,
         gross_total: total,
+        payments: Vec::new(),
+        messages: Vec::new(),
     }
 }
 

@@ -332,12 +332,12 @@ async fn find_sale_by_reference_matches_exactly() {
         .await
         .unwrap();
     let found_a = client
-        .find_sale_by_reference("wc-101")
+        .find_sale_by_reference("wc-101", None)
         .await
         .unwrap()
         .unwrap();
     let found_b = client
-        .find_sale_by_reference("wc-1011")
+        .find_sale_by_reference("wc-1011", None)
         .await
         .unwrap()
         .unwrap();
@@ -347,7 +347,7 @@ async fn find_sale_by_reference_matches_exactly() {
     );
     assert_eq!(found_a.total, dec!(1.21));
     assert!(client
-        .find_sale_by_reference("wc-999")
+        .find_sale_by_reference("wc-999", None)
         .await
         .unwrap()
         .is_none());

@@ -469,6 +469,30 @@ fn sale_xml(x: &mut Xml, s: &SaleRec, co: &Company, full: bool) {
             .money("NetAmount", s.net)
             .num("Qty", s.qty)
             .close("Totals");
+        // As PayTraq: an invoice's payments show; a sales order's
+        // prepayment does not (it is the client's overpayment).
+        x.open("Payments");
+        for p in co.payments.iter().filter(|p| p.document_id == s.id) {
+            x.open("Payment")
+                .leaf("PaymentDate", p.date.clone().unwrap_or_default())
+                .leaf("PaymentType", "bank")
+                .money("PaymentAmount", p.amount)
+                .open("DocumentLink")
+                .leaf("DocumentID", p.id.to_string())
+                .leaf("DocumentType", "payment")
+                .close("DocumentLink")
+                .close("Payment");
+        }
+        x.close("Payments").open("MessageLog");
+        for e in co.emails.iter().filter(|e| e.document_id == s.id) {
+            x.open("Message")
+                .leaf("DeliveredBy", "email")
+                .leaf("To", &e.to)
+                .leaf("EventType", s.kind.as_str())
+                .leaf("EventStatus", "delivered")
+                .close("Message");
+        }
+        x.close("MessageLog");
     }
     x.close("Sale");
 }
@@ -683,11 +707,16 @@ async fn list_sales(
 ) -> ApiResult {
     let page = input::page(&q)?;
     with_company(&sb, &key, |co| {
+        let client = id("ClientID", &q.client_id)?;
+        let from = input::date("date_from", &q.date_from)?;
+        let till = input::date("date_till", &q.date_till)?;
         // Newest first, like PayTraq.
         let found: Vec<&SaleRec> = co
             .sales
             .values()
             .rev()
+            .filter(|s| client.is_none_or(|c| s.client_id == c))
+            .filter(|s| from.is_none_or(|d| s.date >= d) && till.is_none_or(|d| s.date <= d))
             .filter(|s| {
                 matches(
                     &q.query,

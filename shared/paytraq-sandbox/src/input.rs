@@ -3,6 +3,7 @@
 //! optional) and then checked by the handlers, so a malformed request gets
 //! a `400 <Error>` like the real API rather than a framework error.
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -14,6 +15,13 @@ pub struct ListQuery {
     pub query: Option<String>,
     #[serde(rename = "WarehouseID")]
     pub warehouse_id: Option<String>,
+    /// `GET /sales`: documents of one client.
+    #[serde(rename = "ClientID")]
+    pub client_id: Option<String>,
+    /// `GET /sales`: documents dated on or after (`YYYY-MM-DD`).
+    pub date_from: Option<String>,
+    /// `GET /sales`: documents dated on or before (`YYYY-MM-DD`).
+    pub date_till: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +214,16 @@ pub fn id(field: &str, v: &Option<String>) -> Result<Option<u64>, ApiErr> {
         .map(|s| {
             s.parse::<u64>()
                 .map_err(|_| ApiErr::bad(&format!("{field} is not an id")))
+        })
+        .transpose()
+}
+
+/// A `YYYY-MM-DD` query parameter.
+pub fn date(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>, ApiErr> {
+    text(v)
+        .map(|s| {
+            NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+                .map_err(|_| ApiErr::bad(&format!("{field} is not a date (YYYY-MM-DD)")))
         })
         .transpose()
 }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::model::{
     Client, NewClient, NewPayment, NewPrepayment, NewSale, PaymentRef, Price, Product, Sale,
-    SaleRef,
+    SaleNear, SaleRef,
 };
 use super::{PaytraqClient, PaytraqError};
 use crate::accounting::Accounting;
@@ -46,8 +46,9 @@ impl Accounting for PaytraqClient {
     async fn find_sale_by_reference(
         &self,
         our_reference: &str,
+        near: Option<SaleNear>,
     ) -> Result<Option<Sale>, PaytraqError> {
-        PaytraqClient::find_sale_by_reference(self, our_reference).await
+        PaytraqClient::find_sale_by_reference(self, our_reference, near).await
     }
 
     async fn update_sale(&self, document_id: u64, sale: &NewSale) -> Result<(), PaytraqError> {

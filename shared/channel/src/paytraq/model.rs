@@ -327,6 +327,31 @@ pub struct TaxKeyRef {
     pub tax_key_id: u64,
 }
 
+/// Where our own document should be: among the client's documents dated
+/// from `date_from` on (`GET /api/sales?ClientID=&date_from=`), a short list
+/// searched before the free-text search by our reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SaleNear {
+    pub client_id: u64,
+    pub date_from: NaiveDate,
+}
+
+impl SaleNear {
+    /// Near a new document: its client, from the day before its date (the
+    /// shop's and PayTraq's days may differ by a time zone).
+    pub fn of(sale: &NewSale) -> Self {
+        Self::around(sale.client_id, sale.document_date)
+    }
+
+    /// A client's documents from the day before `document_date` on.
+    pub fn around(client_id: u64, document_date: NaiveDate) -> Self {
+        Self {
+            client_id,
+            date_from: document_date.pred_opt().unwrap_or(document_date),
+        }
+    }
+}
+
 /// What `POST /api/sale` hands back.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SaleRef {
@@ -360,9 +385,29 @@ pub struct Sale {
     pub net_total: Decimal,
     /// `Totals/GrossAmount`.
     pub gross_total: Decimal,
+    /// `Payments/Payment`: money received on the document (a prepayment
+    /// on a sales order never shows here, only once it is invoiced).
+    pub payments: Vec<SalePayment>,
+    /// `MessageLog/Message`: the e-mails PayTraq sent of the document.
+    pub messages: Vec<SaleMessage>,
 }
 
 impl Sale {
+    /// The sum of the payments on the document.
+    pub fn paid_amount(&self) -> Decimal {
+        self.payments.iter().map(|p| p.amount).sum()
+    }
+
+    /// Whether PayTraq's message log shows an e-mail of the document to
+    /// `address` (compared without case or surrounding spaces).
+    pub fn emailed_to(&self, address: &str) -> bool {
+        let address = address.trim();
+        self.messages.iter().any(|m| {
+            m.to.as_deref()
+                .is_some_and(|to| to.trim().eq_ignore_ascii_case(address))
+        })
+    }
+
     /// Approved, in any of the states PayTraq shows after approval.
     ///
     /// PayTraq never shows `approved` on a document it approved (8,207 real
@@ -413,6 +458,49 @@ pub struct TaxKeyWire {
     pub tax_key_id: Option<u64>,
     #[serde(rename = "TaxKeyName", default)]
     pub name: Option<String>,
+}
+
+/// One `Payments/Payment` of a sale: `PaymentType` is `bank`, `card`,
+/// `prepayment`, … ; `DocumentLink` names the payment document.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct SalePayment {
+    #[serde(rename = "PaymentDate", default)]
+    pub date: Option<String>,
+    #[serde(rename = "PaymentType", default)]
+    pub payment_type: Option<String>,
+    #[serde(
+        rename = "PaymentAmount",
+        default,
+        deserialize_with = "decimal_or_zero"
+    )]
+    pub amount: Decimal,
+    #[serde(rename = "DocumentLink", default)]
+    pub document: Option<DocumentLinkWire>,
+}
+
+/// A `DocumentLink`: another document a sale refers to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct DocumentLinkWire {
+    #[serde(rename = "DocumentID", default, deserialize_with = "id_opt")]
+    pub document_id: Option<u64>,
+    #[serde(rename = "DocumentRef", default)]
+    pub document_ref: Option<String>,
+    #[serde(rename = "DocumentType", default)]
+    pub document_type: Option<String>,
+}
+
+/// One `MessageLog/Message`: an e-mail PayTraq sent; `EventStatus` is
+/// `delivered`, `open`, … as the mail service reported it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct SaleMessage {
+    #[serde(rename = "Created", default)]
+    pub created: Option<String>,
+    #[serde(rename = "To", default)]
+    pub to: Option<String>,
+    #[serde(rename = "EventType", default)]
+    pub event_type: Option<String>,
+    #[serde(rename = "EventStatus", default)]
+    pub event_status: Option<String>,
 }
 
 /// One `Taxes/Tax` row: tax of one tax key on the whole document.

@@ -99,6 +99,16 @@ pub(crate) fn get_sale(id: u64) -> Call {
     Call::get("get_sale", format!("sale/{id}"))
 }
 
+/// `GET /api/sales?ClientID={id}&date_from={YYYY-MM-DD}` — one client's
+/// documents from a date on. Both parameters, with `date_till`, `id_after`,
+/// `page` and `query`, are used by production code against PayTraq [REAL:
+/// fixtures README §1, a poller's `GET /api/sales?id_after=…&date_from=…`].
+pub(crate) fn sales_of_client(client_id: u64, date_from: chrono::NaiveDate) -> Call {
+    Call::get("sales_of_client", "sales")
+        .with("ClientID", client_id)
+        .with("date_from", date_from.format("%Y-%m-%d"))
+}
+
 /// `GET /api/sales?query=`. [REAL R1]; that `query` matches the header
 /// comment is ASSUMED (see [`reference_marker`]).
 pub(crate) fn search_sales(query: &str) -> Call {

@@ -7,8 +7,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::model::{
-    NewPayment, NewPrepayment, NewSale, Operation, Sale, SaleLine, SaleTax, SaleType,
-    ShippingCharge, TaxKeyRef,
+    NewPayment, NewPrepayment, NewSale, Operation, Sale, SaleLine, SaleMessage, SalePayment,
+    SaleTax, SaleType, ShippingCharge, TaxKeyRef,
 };
 use super::routes::{reference_marker, PAY_TERM_TYPE_DAYS};
 use super::xml::{decimal_or_zero, id_opt};
@@ -277,6 +277,22 @@ pub(crate) struct SaleWire {
     taxes: TaxesWire,
     #[serde(rename = "Totals", default)]
     totals: TotalsWire,
+    #[serde(rename = "Payments", default)]
+    payments: PaymentsWire,
+    #[serde(rename = "MessageLog", default)]
+    messages: MessageLogWire,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PaymentsWire {
+    #[serde(rename = "Payment", default)]
+    items: Vec<SalePayment>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MessageLogWire {
+    #[serde(rename = "Message", default)]
+    items: Vec<SaleMessage>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -393,6 +409,8 @@ impl SaleWire {
             taxes: self.taxes.items,
             net_total: self.totals.net,
             gross_total: self.totals.gross,
+            payments: self.payments.items,
+            messages: self.messages.items,
         })
     }
 
@@ -533,6 +551,59 @@ mod tests {
             );
         }
         println!("real sale replies by status: {seen:?}");
+    }
+
+    /// Every real reply's payments and e-mails read: `AmountDue = Total −
+    /// Σ PaymentAmount` on every document that is not voided (a voided one
+    /// owes nothing), credit notes included (negative amounts), and the
+    /// message log's recipients are found again.
+    #[test]
+    fn real_sale_replies_read_payments_and_message_log_fixture() {
+        let dir = testkit::paytraq_fixtures_dir().join("sale");
+        let (mut paid, mut messages) = (0, 0);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("xml") {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let xml = std::fs::read_to_string(&path).unwrap();
+            let sale = from_xml::<SaleWire>(&xml).unwrap().into_sale().unwrap();
+            if sale.status.as_deref().map(str::trim) != Some("voided") {
+                assert_eq!(
+                    sale.amount_due,
+                    sale.total - sale.paid_amount(),
+                    "{name}: {:?}",
+                    sale.payments
+                );
+            }
+            for payment in &sale.payments {
+                assert!(!payment.amount.is_zero(), "{name}");
+                assert!(
+                    payment.payment_type.is_some() && payment.date.is_some(),
+                    "{name}"
+                );
+                paid += 1;
+            }
+            for message in &sale.messages {
+                let to = message.to.as_deref().unwrap();
+                assert!(
+                    sale.emailed_to(&format!(" {} ", to.to_uppercase())),
+                    "{name}"
+                );
+                assert!(
+                    matches!(message.event_status.as_deref(), Some("delivered" | "open")),
+                    "{name}: {message:?}"
+                );
+                messages += 1;
+            }
+            assert!(!sale.emailed_to("nobody@example.invalid"), "{name}");
+        }
+        assert!(
+            paid >= 10 && messages >= 4,
+            "payments {paid}, messages {messages}"
+        );
+        println!("real replies: {paid} payments, {messages} e-mails read");
     }
 
     #[test]

@@ -9,7 +9,9 @@
 //! payment we made, so the caller must decide (e.g. by `amount_due`).
 
 use super::client::PaytraqClient;
-use super::model::{CreatedWire, NewPayment, NewPrepayment, NewSale, PaymentRef, Sale, SaleRef};
+use super::model::{
+    CreatedWire, NewPayment, NewPrepayment, NewSale, PaymentRef, Sale, SaleNear, SaleRef,
+};
 use super::routes;
 use super::sale_xml::{PaymentBody, SaleBody, SaleListWire, SaleWire, SendBody};
 use super::xml::{from_xml, to_xml};
@@ -29,7 +31,11 @@ impl PaytraqClient {
             Ok(reply) => reply,
             Err(e) if e.is_ambiguous() => {
                 tracing::warn!(error = %e, "paytraq create_sale outcome unknown; checking");
-                if let Some(found) = self.find_sale_by_reference(&sale.our_reference).await? {
+                let near = Some(SaleNear::of(sale));
+                if let Some(found) = self
+                    .find_sale_by_reference(&sale.our_reference, near)
+                    .await?
+                {
                     return Ok(SaleRef {
                         document_id: found.document_id,
                         document_number: found.document_number,
@@ -69,21 +75,43 @@ impl PaytraqClient {
 
     /// The newest sale carrying our order reference, read in full.
     ///
-    /// Candidates come from `GET /api/sales?query=`; a list item whose
-    /// header has no `Comment` at all (the list may be leaner than the
-    /// single read) is read in full to check it, at most
-    /// `UNREADABLE_CANDIDATES` of them.
+    /// Candidates come first from the client's documents near the date
+    /// (`near`, when known: a short list), then from `GET /api/sales?query=`.
+    /// A list item whose header has no `Comment` at all (the list may be
+    /// leaner than the single read) is read in full to check it, at most
+    /// `UNREADABLE_CANDIDATES` of them in all.
     pub async fn find_sale_by_reference(
         &self,
         our_reference: &str,
+        near: Option<SaleNear>,
     ) -> Result<Option<Sale>, PaytraqError> {
         let reference = our_reference.trim();
         if reference.is_empty() {
             return Err(PaytraqError::Invalid("empty order reference".into()));
         }
-        let marker = routes::reference_marker(reference);
-        let search = routes::search_sales(reference);
         let mut read_in_full = 0;
+        if let Some(near) = near {
+            let search = routes::sales_of_client(near.client_id, near.date_from);
+            if let Some(sale) = self
+                .search_marker(search, reference, &mut read_in_full)
+                .await?
+            {
+                return Ok(Some(sale));
+            }
+        }
+        let search = routes::search_sales(reference);
+        self.search_marker(search, reference, &mut read_in_full)
+            .await
+    }
+
+    /// Pages through one search for the document carrying our marker.
+    async fn search_marker(
+        &self,
+        search: routes::Call,
+        reference: &str,
+        read_in_full: &mut usize,
+    ) -> Result<Option<Sale>, PaytraqError> {
+        let marker = routes::reference_marker(reference);
         for page in 0..REFERENCE_SEARCH_PAGES {
             let list: SaleListWire = self.fetch(&search.clone().page(page)).await?;
             let short = list.items.len() < routes::PAGE_SIZE;
@@ -92,8 +120,8 @@ impl PaytraqClient {
                     let id = item.into_sale()?.document_id;
                     return self.get_sale(id).await.map(Some);
                 }
-                if item.comment_missing() && read_in_full < UNREADABLE_CANDIDATES {
-                    read_in_full += 1;
+                if item.comment_missing() && *read_in_full < UNREADABLE_CANDIDATES {
+                    *read_in_full += 1;
                     let sale = self.get_sale(item.into_sale()?.document_id).await?;
                     if sale.comment.as_deref().is_some_and(|c| c.contains(&marker)) {
                         return Ok(Some(sale));

@@ -396,7 +396,7 @@ fn item_id(
 }
 
 /// The document date is the day the order was placed, not the processing day.
-fn document_date(order: &Order) -> NaiveDate {
+pub fn document_date(order: &Order) -> NaiveDate {
     order
         .date_created_gmt
         .map(|d| d.date_naive())

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use channel::money::round_cents;
 use channel::paytraq::model::{
-    Address, Client, ClientType, Inventory, ItemWire, NewClient, NewSale, Operation, PaymentRef,
-    Product, Sale, SaleLine, SaleTax, SaleType, TaxKeyWire,
+    Address, Client, ClientType, DocumentLinkWire, Inventory, ItemWire, NewClient, NewSale,
+    Operation, PaymentRef, Product, Sale, SaleLine, SaleMessage, SalePayment, SaleTax, SaleType,
+    TaxKeyWire,
 };
 use channel::paytraq::routes::reference_marker;
 use channel::paytraq::PaytraqError;
@@ -361,6 +362,32 @@ impl Books {
             taxes: d.taxes.clone(),
             net_total: d.net,
             gross_total: d.total,
+            // As PayTraq: an invoice's payments show, a sales order's prepayments do not.
+            payments: self
+                .payments
+                .iter()
+                .filter(|p| p.document_id == d.id)
+                .map(|p| SalePayment {
+                    date: Some(p.date.format("%Y-%m-%d").to_string()),
+                    payment_type: Some("bank".into()),
+                    amount: p.amount,
+                    document: Some(DocumentLinkWire {
+                        document_id: Some(p.id),
+                        document_ref: None,
+                        document_type: Some("payment".into()),
+                    }),
+                })
+                .collect(),
+            messages: self
+                .emails
+                .iter()
+                .filter(|e| e.document_id == d.id)
+                .map(|e| SaleMessage {
+                    to: Some(e.to.clone()),
+                    event_status: Some("delivered".into()),
+                    ..SaleMessage::default()
+                })
+                .collect(),
         }
     }
 

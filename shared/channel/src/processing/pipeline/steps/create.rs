@@ -3,6 +3,7 @@
 
 use crate::faults::Boundary;
 use crate::model::{Effect, OrderStatus, TimelineEvent};
+use crate::paytraq::model::SaleNear;
 use crate::processing::document::{self, our_reference};
 use crate::woocommerce::order::Order;
 
@@ -15,7 +16,9 @@ impl OrderRun<'_> {
     ) -> Result<(), StepError> {
         let reference = our_reference(&self.channel.id, wc);
         if self.order.effect_in_doubt == Some(Effect::Create) {
-            if let Some(sale) = self.pt()?.find_sale_by_reference(&reference).await? {
+            let near = (self.order.paytraq.client_id)
+                .map(|client| SaleNear::around(client, document::document_date(wc)));
+            if let Some(sale) = self.pt()?.find_sale_by_reference(&reference, near).await? {
                 self.order.paytraq.document_id = Some(sale.document_id);
                 self.order.paytraq.document_number = sale.document_number.clone();
                 return self.document_created(wc).await;

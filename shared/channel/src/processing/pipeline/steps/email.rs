@@ -1,5 +1,8 @@
-//! Step 5: e-mail the document to the buyer, at most once: an attempt whose
-//! outcome is unknown is not repeated.
+//! Step 5: e-mail the document to the buyer, at most once. An attempt whose
+//! outcome is unknown is checked in PayTraq's message log of the document
+//! (`MessageLog/Message/To`): there, it was sent; absent, it is reported as
+//! not confirmed and not sent again (a second e-mail to a customer is worse
+//! than a person re-sending one from PayTraq).
 
 use crate::faults::Boundary;
 use crate::model::{Effect, OrderStatus, TimelineEvent};
@@ -15,20 +18,29 @@ impl OrderRun<'_> {
         let id = self.document_id()?;
         let to = wc.billing.email.clone().unwrap_or_default();
         let label = self.document_label();
-        if self.order.effect_in_doubt == Some(Effect::Email) || !to.contains('@') {
-            let text = if to.contains('@') {
-                format!("{label} may already have been e-mailed (the last attempt ended without an answer); not sent again")
+        if !to.contains('@') {
+            let text = format!("{label} not e-mailed: the order has no billing e-mail");
+            return self.emailed("emailed", &text).await;
+        }
+        if self.order.effect_in_doubt == Some(Effect::Email) {
+            let sale = self.pt()?.get_sale(id).await?;
+            return if sale.emailed_to(&to) {
+                let text = format!("{label} e-mailed to {to} (the attempt ended without an answer; PayTraq's message log shows the e-mail)");
+                self.emailed("emailed", &text).await
             } else {
-                format!("{label} not e-mailed: the order has no billing e-mail")
+                let text = format!("{label}: e-mail to {to} not confirmed (the attempt ended without an answer and PayTraq's message log shows no e-mail to {to}); not sent again: send it from PayTraq if the buyer did not get it");
+                self.emailed("email_not_confirmed", &text).await
             };
-            return self.emailed(&text).await;
         }
         self.order.effect_in_doubt = Some(Effect::Email);
         self.save().await?;
         let sent = self.pt()?.send_sale_by_email(id, &to).await;
         self.boundary(Boundary::AfterSendEmail)?;
         match sent {
-            Ok(()) => self.emailed(&format!("{label} e-mailed to {to}")).await,
+            Ok(()) => {
+                self.emailed("emailed", &format!("{label} e-mailed to {to}"))
+                    .await
+            }
             Err(e) if !e.is_ambiguous() => {
                 self.order.effect_in_doubt = None;
                 self.save().await?;
@@ -38,11 +50,13 @@ impl OrderRun<'_> {
         }
     }
 
-    async fn emailed(&mut self, text: &str) -> Result<(), StepError> {
+    /// The step is over (never repeated), with what is known: `kind`
+    /// `emailed`, or `email_not_confirmed` after an attempt without an answer.
+    async fn emailed(&mut self, kind: &str, text: &str) -> Result<(), StepError> {
         self.order.effect_in_doubt = None;
         self.order.paytraq.emailed = true;
         self.order.status = OrderStatus::Emailed;
-        self.order.record(TimelineEvent::now("emailed", text));
+        self.order.record(TimelineEvent::now(kind, text));
         self.save().await?;
         self.note("emailed", &format!("PayTraq: {text}.")).await
     }

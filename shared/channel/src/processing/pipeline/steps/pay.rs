@@ -22,21 +22,35 @@ impl OrderRun<'_> {
             .ok_or_else(|| StepError::Permanent("no money account for the payment".into()))?;
         let sales_order = self.channel.settings.document_type == DocumentType::SalesOrder;
         if self.order.effect_in_doubt == Some(Effect::Payment) {
-            // The last attempt's outcome is unknown: never pay twice. An
-            // invoice's amount due tells; a sales order's prepayment cannot
-            // be seen through the API, so a person checks.
-            let sale = self.pt()?.get_sale(id).await?;
-            if !sales_order && sale.amount_due.is_zero() {
-                return self.paid(wc, account, None).await;
+            // The last attempt's outcome is unknown: never pay twice.
+            if sales_order {
+                // A prepayment never shows on the sales order: a person checks.
+                return Err(StepError::Permanent(
+                    "a prepayment attempt ended without an answer, and PayTraq does not show prepayments on the sales order; check the client's prepayments in PayTraq, then mark the order handled"
+                        .into(),
+                ));
             }
-            if !sales_order && sale.amount_due == sale.total {
+            // An invoice's `Payments` tell (with `AmountDue = Total − payments`).
+            let sale = self.pt()?.get_sale(id).await?;
+            let paid = sale.paid_amount();
+            if paid >= wc.total && !paid.is_zero() {
+                let found = sale.payments.iter().find(|p| p.amount == wc.total);
+                let payment_id = found.and_then(|p| p.document.as_ref()?.document_id);
+                let date = found.and_then(|p| p.date.clone()).unwrap_or_default();
+                self.order.record(TimelineEvent::now(
+                    "payment_confirmed",
+                    format!("the payment attempt ended without an answer; PayTraq shows it on the document (paid {paid} {}, dated {date}, amount due {})", wc.currency, sale.amount_due),
+                ));
+                return self.paid(wc, account, payment_id).await;
+            }
+            if paid.is_zero() && sale.amount_due == sale.total {
                 // Provably not paid: the attempt did not take effect.
                 self.order.effect_in_doubt = None;
             } else {
-                return Err(StepError::Permanent(
-                "a payment attempt ended without an answer; check the payment in PayTraq, then mark the order handled"
-                    .into(),
-                ));
+                return Err(StepError::Permanent(format!(
+                    "a payment attempt ended without an answer and PayTraq shows {paid} {} paid of the order's {}; check the payments in PayTraq, then mark the order handled",
+                    wc.currency, wc.total
+                )));
             }
         }
         let date = wc
