@@ -137,6 +137,25 @@ pub struct MappingCheck {
     /// Mapped tax rates that no longer exist in the shop (harmless, listed for clean-up).
     /// Entry `0`, the key of lines that carry no tax rate, is the channel's own: never stale.
     pub stale_tax_rates: Vec<u64>,
+    /// Warnings (not counted against `complete`): a shop rate mapped to a
+    /// PayTraq tax key whose rate differs. The key's rate is its `TaxRate`
+    /// when PayTraq gives one, else the rate in its name (`PVN 21%`).
+    pub tax_rate_mismatches: Vec<TaxRateMismatch>,
+    /// Mapped PayTraq tax keys with no rate to compare (none given, none in
+    /// the name): the mapping is taken as the operator's word.
+    pub tax_keys_without_rate: Vec<UnknownTarget>,
+}
+
+/// A shop tax rate mapped to a PayTraq tax key of another rate.
+#[derive(Clone, Debug, PartialEq, Serialize, JsonSchema)]
+pub struct TaxRateMismatch {
+    pub tax_rate_id: u64,
+    /// The shop's rate, percent.
+    pub shop_rate: Decimal,
+    pub tax_key_id: u64,
+    pub tax_key_name: String,
+    /// The PayTraq key's rate, percent.
+    pub key_rate: Decimal,
 }
 
 /// What PayTraq knows, for the check.
@@ -209,6 +228,31 @@ pub fn check(
             .collect(),
         ..Default::default()
     };
+    for (rate_id, key_id) in &channel.tax_map {
+        let Some(key) = pt.tax_keys.iter().find(|k| k.tax_key_id == key_id.get()) else {
+            continue;
+        };
+        let shop_rate = match rate_id.get() {
+            UNTAXED_RATE => Some(Decimal::ZERO),
+            id => taxes.iter().find(|t| t.id == id).map(|t| t.rate),
+        };
+        match (shop_rate, key.percent()) {
+            (Some(shop_rate), Some(key_rate)) if shop_rate != key_rate => {
+                out.tax_rate_mismatches.push(TaxRateMismatch {
+                    tax_rate_id: rate_id.get(),
+                    shop_rate,
+                    tax_key_id: key.tax_key_id,
+                    tax_key_name: key.name.clone(),
+                    key_rate,
+                })
+            }
+            (Some(_), None) => out.tax_keys_without_rate.push(UnknownTarget {
+                source: rate_id.to_string(),
+                target: format!("{} ({})", key.tax_key_id, key.name),
+            }),
+            _ => {}
+        }
+    }
     if let Some(w) = channel.settings.warehouse_id {
         if !warehouses.contains(&w.get()) {
             out.unknown_settings_targets.push(UnknownTarget {
@@ -367,6 +411,51 @@ mod tests {
         );
         assert!(result.complete, "{result:?}");
         assert_eq!(result.stale_tax_rates, Vec::<u64>::new());
+    }
+
+    #[test]
+    fn a_rate_mapped_to_a_key_of_another_rate_is_a_warning_named_by_the_key() {
+        let mut ch = channel();
+        ch.tax_map.insert(id("1"), id("100")); // 21% → PVN 21%: fine
+        ch.tax_map.insert(id("2"), id("101")); // 21% → PVN 12% (rate from the name)
+        ch.tax_map.insert(id("0"), id("102")); // untaxed → a key with TaxRate 21
+        ch.tax_map.insert(id("4"), id("103")); // 21% → a key with no rate anywhere
+        let key = |tax_key_id, name: &str, rate| TaxKey {
+            tax_key_id,
+            name: name.into(),
+            rate,
+        };
+        let pt = PaytraqTargets {
+            tax_keys: vec![
+                key(100, "PVN 21%", None),
+                key(101, "PVN 12%", None),
+                key(102, "Neapliekams", Some(Decimal::new(21, 0))),
+                key(103, "uz ES piegādātās preces", None),
+            ],
+            ..Default::default()
+        };
+        let result = check(&ch, &[rate(1, "A"), rate(2, "B"), rate(4, "C")], &[], &pt);
+        let mismatches: Vec<(u64, u64, String)> = result
+            .tax_rate_mismatches
+            .iter()
+            .map(|m| {
+                (
+                    m.tax_rate_id,
+                    m.tax_key_id,
+                    format!("{} ≠ {}", m.shop_rate, m.key_rate),
+                )
+            })
+            .collect();
+        assert_eq!(
+            mismatches,
+            [
+                (0, 102, "0 ≠ 21".to_string()),
+                (2, 101, "21 ≠ 12".to_string())
+            ]
+        );
+        assert_eq!(result.tax_keys_without_rate.len(), 1);
+        assert_eq!(result.tax_keys_without_rate[0].source, "4");
+        assert!(result.complete, "warnings only: {result:?}");
     }
 
     #[test]

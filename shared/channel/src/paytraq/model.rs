@@ -204,8 +204,40 @@ pub struct TaxKey {
     pub tax_key_id: u64,
     #[serde(rename = "TaxKeyName", default)]
     pub name: String,
+    /// `TaxRate`, when the reply has one: no real reply shows it (sale
+    /// replies name the key only, `TaxKey(TaxKeyID, TaxKeyName)`).
     #[serde(rename = "TaxRate", default, deserialize_with = "decimal_opt")]
     pub rate: Option<Decimal>,
+}
+
+impl TaxKey {
+    /// The key's rate in percent: `TaxRate` when present, else the rate in
+    /// its name (`PVN 21%`, `OSS FI 25,5%`, `Neapliekams 0%`), else `None`
+    /// (the operator's mapping is then the only word on it).
+    pub fn percent(&self) -> Option<Decimal> {
+        self.rate.or_else(|| rate_in_name(&self.name))
+    }
+}
+
+/// The last `N%` / `N,N %` / `N.N%` in a tax key's name.
+pub fn rate_in_name(name: &str) -> Option<Decimal> {
+    let percent = name.rfind('%')?;
+    let before = name[..percent].trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .last()
+        .map(|(i, _)| i)?;
+    let number = before[start..].replace(',', ".");
+    let number = number.trim_matches('.');
+    if number.is_empty() || number.matches('.').count() > 1 {
+        return None;
+    }
+    number
+        .parse::<Decimal>()
+        .ok()
+        .filter(|r| *r <= Decimal::ONE_HUNDRED)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -558,4 +590,75 @@ pub(crate) struct CreatedWire {
     pub document_ref: Option<String>,
     #[serde(rename = "PaymentID", default, deserialize_with = "id_opt")]
     pub payment_id: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_tax_keys_rate_is_read_from_its_name_when_paytraq_gives_none() {
+        for (name, rate) in [
+            ("PVN 21%", Some(dec!(21))),
+            ("PVN 12 %", Some(dec!(12))),
+            ("OSS FI 25,5%", Some(dec!(25.5))),
+            ("OSS LT 21.0%", Some(dec!(21.0))),
+            ("Neapliekams 0%", Some(dec!(0))),
+            ("PVN", None),
+            ("Apgrieztā maksāšana", None),
+            ("%", None),
+            ("1.2.3%", None),
+            ("PVN 210%", None),
+        ] {
+            let key = TaxKey {
+                tax_key_id: 1,
+                name: name.into(),
+                rate: None,
+            };
+            assert_eq!(key.percent(), rate, "{name}");
+        }
+        let given = TaxKey {
+            tax_key_id: 1,
+            name: "PVN 21%".into(),
+            rate: Some(dec!(5)),
+        };
+        assert_eq!(given.percent(), Some(dec!(5)), "TaxRate wins when present");
+    }
+
+    /// Every tax key named in a real sale reply has a rate in its name or
+    /// is one PayTraq leaves without (reverse charge and the like).
+    #[test]
+    fn real_tax_key_names_read_a_rate_fixture() {
+        let dir = testkit::paytraq_fixtures_dir().join("sale");
+        let mut names = std::collections::BTreeMap::<String, Option<Decimal>>::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("xml") {
+                continue;
+            }
+            let xml = std::fs::read_to_string(&path).unwrap();
+            for part in xml.split("<TaxKeyName>").skip(1) {
+                let name = part
+                    .split("</TaxKeyName>")
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .to_string();
+                if !name.is_empty() {
+                    names.insert(name.clone(), rate_in_name(&name));
+                }
+            }
+        }
+        assert!(names.len() >= 3, "{names:?}");
+        let with_rate = names.values().filter(|r| r.is_some()).count();
+        println!(
+            "real tax key names: {with_rate} of {} carry a rate: {names:?}",
+            names.len()
+        );
+        assert!(
+            names.get("PVN 21%").is_some_and(|r| *r == Some(dec!(21))),
+            "{names:?}"
+        );
+    }
 }
