@@ -662,3 +662,90 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod client_fixtures {
+    use super::*;
+    use crate::paytraq::xml::from_xml;
+
+    /// A flattened reply (`(field, value)` pairs in document order, `[i]`
+    /// on repeated siblings, empty elements dropped) as XML again.
+    fn unflatten(root: &str, fields: &[serde_json::Value]) -> String {
+        let mut xml = format!("<{root}>");
+        let mut open: Vec<String> = Vec::new();
+        for f in fields {
+            let path = f["field"].as_str().unwrap();
+            let value = f["value"].as_str().unwrap();
+            let parts: Vec<String> = path
+                .split('/')
+                .skip(1)
+                .map(|p| p.split('[').next().unwrap().to_string())
+                .collect();
+            let (leaf, parents) = parts.split_last().unwrap();
+            // Close what this path leaves, open what it enters.
+            let common = open.iter().zip(parents).take_while(|(a, b)| a == b).count();
+            while open.len() > common {
+                xml.push_str(&format!("</{}>", open.pop().unwrap()));
+            }
+            for p in &parents[common..] {
+                xml.push_str(&format!("<{p}>"));
+                open.push(p.clone());
+            }
+            let escaped = value
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            xml.push_str(&format!("<{leaf}>{escaped}</{leaf}>"));
+        }
+        while let Some(p) = open.pop() {
+            xml.push_str(&format!("</{p}>"));
+        }
+        xml.push_str(&format!("</{root}>"));
+        xml
+    }
+
+    /// Every real `GET /api/client/{id}` reply reads as the client model,
+    /// with the id, name, type and, when given, e-mail and VAT number.
+    #[test]
+    fn real_client_replies_read_fixture() {
+        let dir = testkit::paytraq_fixtures_dir().join("client");
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with(".flat.json") {
+                continue;
+            }
+            let flat: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let fields = flat["replies"]["/api/client/{ClientID}"]["fields"]
+                .as_array()
+                .unwrap();
+            let value = |field: &str| {
+                fields
+                    .iter()
+                    .find(|f| f["field"] == format!("client/{field}"))
+                    .and_then(|f| f["value"].as_str())
+            };
+            let xml = unflatten("Client", fields);
+            let client: Client = from_xml(&xml).unwrap_or_else(|e| panic!("{name}: {e}\n{xml}"));
+            assert_eq!(
+                Some(client.client_id.to_string().as_str()),
+                value("ClientID"),
+                "{name}"
+            );
+            assert_eq!(Some(client.name.as_str()), value("Name"), "{name}");
+            assert_eq!(client.email.as_deref(), value("Email"), "{name}");
+            assert_eq!(client.client_type.as_deref(), value("Type"), "{name}");
+            assert_eq!(client.vat_number.as_deref(), value("VatNumber"), "{name}");
+            assert_eq!(
+                client.legal_address.and_then(|a| a.country),
+                value("LegalAddress/Country").map(str::to_string),
+                "{name}"
+            );
+            read += 1;
+        }
+        assert!(read >= 3, "{read} client replies");
+        println!("real client replies read: {read}");
+    }
+}
