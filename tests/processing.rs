@@ -762,3 +762,74 @@ async fn an_order_changed_in_the_shop_while_it_is_processed_is_not_retried_for_i
     assert_eq!(documents_for(&w, 950).len(), 1);
     assert_eq!(w.company.payments().len(), 1);
 }
+
+/// A negative fee (a discount) in a cart of 21%, 12% and 0% lines with
+/// shipping: WooCommerce spreads it over the tax classes; the document has
+/// one fee line per rate and its total is the order's to the cent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_negative_fee_over_several_rates_makes_a_document_to_the_cent() {
+    let w = world(DocumentType::SalesInvoice).await;
+    let placed = w
+        .woo
+        .create_order(&serde_json::json!({
+            "payment_method": "bacs",
+            "payment_method_title": "Bankas pārskaitījums",
+            "set_paid": true,
+            "billing": {"first_name": "Līga", "last_name": "Kalniņa",
+                "email": "liga@example.lv", "country": "LV"},
+            "line_items": [
+                {"product_id": 26, "quantity": 2},
+                {"product_id": 33, "quantity": 1},
+                {"product_id": 41, "quantity": 1},
+                {"product_id": 47, "quantity": 1}
+            ],
+            "fee_lines": [{"name": "Atlaide", "total": "-7.77", "tax_status": "taxable"}],
+            "shipping_lines": [{"method_id": "flat_rate", "method_title": "Kurjers", "total": "3.50"}]
+        }))
+        .unwrap();
+    let fee = &placed["fee_lines"][0];
+    let charged = fee["taxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["total"]
+                .as_str()
+                .is_some_and(|v| v.parse::<Decimal>().is_ok_and(|d| !d.is_zero()))
+        })
+        .count();
+    assert!(
+        charged >= 3,
+        "WooCommerce spread the fee over the rates: {fee}"
+    );
+    let id = placed["id"].as_u64().unwrap();
+    let order = w.woo.order(id).unwrap();
+    let done = run(&w, &order).await;
+    assert_eq!(done.status, OrderStatus::Done, "{:?}", done.reason);
+    let docs = documents_for(&w, id);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(
+        docs[0].total,
+        total_of(&order),
+        "document total to the cent"
+    );
+    let fee_lines: Vec<_> = docs[0]
+        .lines
+        .iter()
+        .filter(|l| {
+            l.description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("Atlaide"))
+        })
+        .collect();
+    assert!(fee_lines.len() >= 3, "one fee line per rate: {fee_lines:?}");
+    let fee_sum: Decimal = fee_lines.iter().map(|l| l.line_total).sum();
+    let fee_total: Decimal = fee["total"].as_str().unwrap().parse().unwrap();
+    let fee_tax: Decimal = fee["total_tax"].as_str().unwrap().parse().unwrap();
+    let in_document = if docs[0].include_tax {
+        fee_total + fee_tax
+    } else {
+        fee_total
+    };
+    assert_eq!(fee_sum, in_document, "{fee_lines:?}");
+}

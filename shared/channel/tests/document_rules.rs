@@ -575,23 +575,108 @@ fn build_rules() -> Vec<Rule> {
                 None,
             ),
         },
-        // WooCommerce splits a negative fee's tax over the order's rates (fixture
-        // README note 8: cases 018 and 022 of the full capture).
+        // WooCommerce splits a negative fee over the cart's tax classes in
+        // proportion to their cost and taxes each share at its rate
+        // (WC_Cart_Totals::get_fees_from_cart; fixture README note 8).
         Rule {
-            rule: "a negative fee taxed at two rates is refused as several rates",
+            rule: "a negative fee over two rates is one fee line per rate, net = tax ÷ rate",
             settings: defaults,
             order: order(json!({
-                "total": "11.36",
-                "line_items": [a_line(), item("B", "B", 1, "1.00", "0.12", Some(5))],
+                // A 10.00 at 21%, B 5.00 at 12%; the fee −3.00 splits 2:1.
+                "total": "14.16",
+                "line_items": [a_line(), item("B", "B", 1, "5.00", "0.60", Some(5))],
                 "fee_lines": [{
                     "name": "Atlaide", "tax_status": "taxable",
-                    "total": "-1.00", "total_tax": "-0.34",
-                    "taxes": [{ "id": 4, "total": "-0.227375", "subtotal": "" },
-                              { "id": 5, "total": "-0.110071", "subtotal": "" }],
+                    "total": "-3.00", "total_tax": "-0.54",
+                    "taxes": [{ "id": 4, "total": "-0.42", "subtotal": "" },
+                              { "id": 5, "total": "-0.12", "subtotal": "" }],
                 }],
-                "tax_lines": [tax_line(4, 21, "1.87", "0.00"), tax_line(5, 12, "0.01", "0.00")],
+                "tax_lines": [tax_line(4, 21, "1.68", "0.00"), tax_line(5, 12, "0.48", "0.00")],
             })),
-            expect: Expect::Refused(vec![BuildProblem::SeveralRates("Atlaide".into())]),
+            expect: Expect::Priced(
+                false,
+                vec![
+                    a_doc(),
+                    line(Some(ITEM_B), "B", one, dec!(5.00), KEY_12),
+                    line(Some(ITEM_FEE), "Atlaide (21%)", one, dec!(-2.00), KEY_21),
+                    line(Some(ITEM_FEE), "Atlaide (12%)", one, dec!(-1.00), KEY_12),
+                ],
+                None,
+            ),
+        },
+        Rule {
+            rule: "a negative fee's unrounded per-rate taxes keep WooCommerce's totals to the cent",
+            settings: defaults,
+            order: order(json!({
+                // A 10.00 at 21%, B 3.33 at 12%; the fee −1.00: shares 0.750188 and 0.249812.
+                "total": "14.64",
+                "line_items": [a_line(), item("B", "B", 1, "3.33", "0.40", Some(5))],
+                "fee_lines": [{
+                    "name": "Atlaide", "tax_status": "taxable",
+                    "total": "-1.00", "total_tax": "-0.19",
+                    "taxes": [{ "id": 4, "total": "-0.157539", "subtotal": "" },
+                              { "id": 5, "total": "-0.029977", "subtotal": "" }],
+                }],
+                "tax_lines": [tax_line(4, 21, "1.94", "0.00"), tax_line(5, 12, "0.37", "0.00")],
+            })),
+            expect: Expect::Priced(
+                false,
+                vec![
+                    a_doc(),
+                    line(Some(ITEM_B), "B", one, dec!(3.33), KEY_12),
+                    line(Some(ITEM_FEE), "Atlaide (21%)", one, dec!(-0.75), KEY_21),
+                    line(Some(ITEM_FEE), "Atlaide (12%)", one, dec!(-0.25), KEY_12),
+                ],
+                None,
+            ),
+        },
+        Rule {
+            rule: "a negative fee's non-taxable share goes on a 0% rate it names",
+            settings: defaults,
+            order: order(json!({
+                // A 10.00 at 21%, B 5.00 at 12%, C 5.00 at 0%; the fee −4.00 splits 2:1:1.
+                "total": "18.16",
+                "line_items": [a_line(), item("B", "B", 1, "5.00", "0.60", Some(5)),
+                               item("B", "B", 1, "5.00", "0.00", Some(7))],
+                "fee_lines": [{
+                    "name": "Atlaide", "tax_status": "taxable",
+                    "total": "-4.00", "total_tax": "-0.54",
+                    "taxes": [{ "id": 4, "total": "-0.42", "subtotal": "" },
+                              { "id": 5, "total": "-0.12", "subtotal": "" },
+                              { "id": 7, "total": "0", "subtotal": "" }],
+                }],
+                "tax_lines": [tax_line(4, 21, "1.68", "0.00"), tax_line(5, 12, "0.48", "0.00"),
+                              tax_line(7, 0, "0.00", "0.00")],
+            })),
+            expect: Expect::Priced(
+                false,
+                vec![
+                    a_doc(),
+                    line(Some(ITEM_B), "B", one, dec!(5.00), KEY_12),
+                    line(Some(ITEM_B), "B", one, dec!(5.00), KEY_0),
+                    line(Some(ITEM_FEE), "Atlaide (21%)", one, dec!(-2.00), KEY_21),
+                    line(Some(ITEM_FEE), "Atlaide (12%)", one, dec!(-1.00), KEY_12),
+                    line(Some(ITEM_FEE), "Atlaide (0%)", one, dec!(-1.00), KEY_0),
+                ],
+                None,
+            ),
+        },
+        Rule {
+            rule: "a negative fee over rates whose percentages the order lacks is refused with the reason",
+            settings: defaults,
+            order: order(json!({
+                "total": "14.16",
+                "line_items": [a_line(), item("B", "B", 1, "5.00", "0.60", Some(5))],
+                "fee_lines": [{
+                    "name": "Atlaide", "tax_status": "taxable",
+                    "total": "-3.00", "total_tax": "-0.54",
+                    "taxes": [{ "id": 4, "total": "-0.42", "subtotal": "" },
+                              { "id": 5, "total": "-0.12", "subtotal": "" }],
+                }],
+                "tax_lines": [{ "rate_id": 4, "tax_total": "1.68", "shipping_tax_total": "0.00" },
+                              { "rate_id": 5, "tax_total": "0.48", "shipping_tax_total": "0.00" }],
+            })),
+            expect: Expect::Refused(vec![BuildProblem::FeeRatesUnknown("Atlaide".into())]),
         },
         Rule {
             rule: "a fee needs the fee product setting",

@@ -26,9 +26,12 @@
 //! A line's unit price is its amount divided by its quantity (exact when it
 //! divides to 4 decimals, else to 6 decimals: PayTraq rounds quantity ×
 //! price to cents). Shipping becomes the document's shipping charge; fees
-//! become lines of the channel's fee product (negative fees too, when taxed
-//! at one rate: WooCommerce splits a negative fee's tax over the order's
-//! rates, and such a fee is refused as having several rates).
+//! become lines of the channel's fee product. A negative fee is a discount
+//! WooCommerce spreads over the cart's tax classes (its net in proportion to
+//! each class's cost, taxed at that class's rates): it becomes one fee line
+//! per rate, each with WooCommerce's tax of that rate and the net that tax
+//! stands for (tax ÷ rate); what no taxed rate accounts for (a non-taxable
+//! or 0% share) goes on a 0% rate the fee names, or the untaxed key.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,7 +41,7 @@ use rust_decimal::Decimal;
 use crate::model::{Channel, DocumentType, Operation, WarehouseId};
 use crate::money::round_to;
 use crate::paytraq::model::{self as pt, NewSale, NewSaleLine, ShippingCharge, TaxKeyRef};
-use crate::woocommerce::order::{LineTax, Order};
+use crate::woocommerce::order::{FeeLine, LineTax, Order};
 
 /// Tax-map key for lines that carry no WooCommerce tax rate at all
 /// (VAT-exempt orders, non-taxable fees).
@@ -56,8 +59,10 @@ pub enum BuildProblem {
     UnmappedTaxRate(u64),
     #[error("no PayTraq tax key is mapped for untaxed lines (tax map entry 0)")]
     UnmappedUntaxed,
-    #[error("line \"{0}\" has several tax rates (compound taxes are not supported)")]
+    #[error("line \"{0}\" is charged at several tax rates at once (a compound tax), which one PayTraq line cannot carry")]
     SeveralRates(String),
+    #[error("fee \"{0}\" is spread over several tax rates, and the order does not give their percentages (WooCommerce before 3.7)")]
+    FeeRatesUnknown(String),
     #[error("payment method \"{0}\" is not mapped to a PayTraq money account")]
     UnmappedPaymentMethod(String),
     #[error("line \"{0}\" has a zero or negative quantity")]
@@ -153,6 +158,20 @@ pub fn build(
         } else {
             None
         };
+        if let Some(parts) = spread_fee(channel, order, fee, &mut problems) {
+            for part in parts {
+                amounts.push(Amount {
+                    item_id,
+                    description: part.description,
+                    quantity: Decimal::ONE,
+                    net: part.net,
+                    tax: part.tax,
+                    key: part.key,
+                    shipping: false,
+                });
+            }
+            continue;
+        }
         let key = tax_key(channel, &fee.name, &fee.taxes, &mut problems);
         amounts.push(Amount {
             item_id,
@@ -420,6 +439,73 @@ fn unit_price(total: Decimal, quantity: Decimal) -> Decimal {
 
 /// The rate a line is taxed at: the one rate with tax on it, or the single
 /// listed (zero) rate, or none at all.
+/// One rate's share of a negative fee.
+struct FeePart {
+    description: String,
+    net: Decimal,
+    tax: Decimal,
+    key: u64,
+}
+
+/// A negative fee charged at several rates, as one part per rate (see the
+/// module doc); `None` for any other fee (one line, as it is).
+fn spread_fee(
+    channel: &Channel,
+    order: &Order,
+    fee: &FeeLine,
+    problems: &mut Vec<BuildProblem>,
+) -> Option<Vec<FeePart>> {
+    let charged: Vec<&LineTax> = fee.taxes.iter().filter(|t| !t.total.is_zero()).collect();
+    if fee.total >= Decimal::ZERO || charged.len() < 2 {
+        return None;
+    }
+    let rate_line = |id: u64| order.tax_lines.iter().find(|l| l.rate_id == id);
+    let mut parts = Vec::new();
+    for tax in &charged {
+        let line = rate_line(tax.id);
+        let Some(percent) = line.and_then(|l| l.rate_percent).filter(|p| !p.is_zero()) else {
+            problems.push(BuildProblem::FeeRatesUnknown(fee.name.clone()));
+            return Some(Vec::new());
+        };
+        let key = mapped_key(channel, tax.id, problems)?;
+        let label = line.map(|l| l.label.trim()).filter(|l| !l.is_empty());
+        parts.push(FeePart {
+            description: match label {
+                Some(label) => format!("{} ({label})", fee.name),
+                None => format!("{} ({percent}%)", fee.name),
+            },
+            net: round_to(tax.total * Decimal::ONE_HUNDRED / percent, 2),
+            tax: round_to(tax.total, 2),
+            key,
+        });
+    }
+    // WooCommerce's figures win: the fee's tax, then its net.
+    let tax_rest = fee.total_tax - parts.iter().map(|p| p.tax).sum::<Decimal>();
+    if let Some(largest) = parts.iter_mut().max_by_key(|p| p.net.abs()) {
+        largest.tax += tax_rest;
+    }
+    let rest = fee.total - parts.iter().map(|p| p.net).sum::<Decimal>();
+    let cents = Decimal::new(parts.len() as i64, 2);
+    let zero_rate = fee.taxes.iter().find(|t| t.total.is_zero()).map(|t| t.id);
+    if rest.abs() <= cents && zero_rate.is_none() {
+        // Rounding of the per-rate nets: on the largest part.
+        if let Some(largest) = parts.iter_mut().max_by_key(|p| p.net.abs()) {
+            largest.net += rest;
+        }
+    } else if !rest.is_zero() {
+        // The share no taxed rate accounts for: a 0% rate the fee names, or untaxed.
+        let rate = zero_rate.unwrap_or(UNTAXED_RATE);
+        let key = mapped_key(channel, rate, problems)?;
+        parts.push(FeePart {
+            description: format!("{} (0%)", fee.name),
+            net: rest,
+            tax: Decimal::ZERO,
+            key,
+        });
+    }
+    Some(parts)
+}
+
 fn line_rate(name: &str, taxes: &[LineTax], problems: &mut Vec<BuildProblem>) -> Option<u64> {
     let charged: Vec<&LineTax> = taxes.iter().filter(|t| !t.total.is_zero()).collect();
     match charged.as_slice() {
