@@ -93,6 +93,9 @@ async fn processing_fixture_orders_match_woocommerce_totals() {
     let mut done = Vec::new();
     let mut review = Vec::new();
     let mut failed = Vec::new();
+    // Every cent explained: of the done orders, those whose VAT per key and
+    // whose lines are the shop's to the cent.
+    let (mut vat_exact, mut lines_exact) = (0, 0);
     for (name, order) in &cases {
         let stored = run(&w, order).await;
         let total: Decimal = order["total"].as_str().unwrap().parse().unwrap();
@@ -104,6 +107,20 @@ async fn processing_fixture_orders_match_woocommerce_totals() {
                     .document(stored.paytraq.document_id.unwrap())
                     .unwrap();
                 assert_eq!(doc.status, approved_status(&doc), "{name}");
+                let cents = stored.timeline.iter().find(|e| e.kind == "cents_differ");
+                let said = cents.map(|e| e.message.as_str()).unwrap_or_default();
+                vat_exact += usize::from(!said.contains("PayTraq tax"));
+                lines_exact += usize::from(!said.contains("line \""));
+                let id = order["id"].as_u64().unwrap();
+                let created = notes_of(&w, id)
+                    .into_iter()
+                    .find(|n| n.contains("created, total"))
+                    .unwrap_or_default();
+                assert_eq!(
+                    created.contains("the cents differ"),
+                    cents.is_some(),
+                    "{name}: the note says what the inbox says: {created:?} / {said:?}"
+                );
                 done.push(name.clone());
             }
             OrderStatus::NeedsReview => {
@@ -121,6 +138,13 @@ async fn processing_fixture_orders_match_woocommerce_totals() {
         done.len(),
         review.len(),
         failed.len()
+    );
+    println!(
+        "every cent: of {} done, total exact {}, VAT per key exact {}, all lines exact {}",
+        done.len(),
+        done.len(),
+        vat_exact,
+        lines_exact
     );
     for (name, why) in review.iter().chain(failed.iter()) {
         println!("  {name}: {why}");

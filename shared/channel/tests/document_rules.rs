@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 
 use channel::model::{Channel, DocumentType, Operation};
 use channel::paytraq::model::{
-    NewSale, NewSaleLine, Operation as PtOperation, Sale, SaleTax, SaleType, ShippingCharge,
-    TaxKeyRef, TaxKeyWire,
+    NewSale, NewSaleLine, Operation as PtOperation, Sale, SaleLine, SaleTax, SaleType,
+    ShippingCharge, TaxKeyRef, TaxKeyWire,
 };
 use channel::processing::document::{
-    build, explain_mismatch, fee_code, money_account, our_reference, rounding_line, BuildProblem,
-    BuildProblems, UNTAXED_RATE,
+    build, cents, explain_mismatch, fee_code, money_account, our_reference, rounding_line,
+    BuildProblem, BuildProblems, UNTAXED_RATE,
 };
 use channel::woocommerce::order::{parse_order, Order};
 use chrono::NaiveDate;
@@ -1135,6 +1135,53 @@ fn explain_mismatch_follows_every_rule_of_the_table() {
         })
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Equal totals, cents elsewhere: the real shop's gross invoices had the
+/// total right and PayTraq's VAT a cent off the shop's on one key (9.81 vs
+/// 9.82); a gross document's cent lands on a line.
+#[test]
+fn cents_name_each_key_and_line_that_differs_when_the_totals_are_equal() {
+    let order = parse(&order(json!({
+        "total": "59.53",
+        "line_items": [item("A", "A", 3, "26.97", "5.66", Some(4)),
+                       item("B", "B", 1, "19.99", "4.20", Some(4))],
+        "tax_lines": [tax_line(4, 21, "9.82", "0.00")],
+        "prices_include_tax": true,
+    })));
+    let mut doc = sale(dec!(59.53), &[(KEY_21, Some("PVN 21%"), dec!(9.81))]);
+    doc.include_tax = Some(true);
+    let line = |total: Decimal| SaleLine {
+        line_total: total,
+        ..Default::default()
+    };
+    doc.lines = vec![line(dec!(32.63)), line(dec!(24.19))];
+    let found = cents(&channel(), &order, &doc);
+    assert_eq!(
+        found.taxes,
+        ["PVN 21%: PayTraq tax 9.81 vs WooCommerce 9.82 (-0.01)"]
+    );
+    assert!(found.lines.is_empty(), "{found:?}");
+    // The cent moved onto the first line.
+    doc.lines = vec![line(dec!(32.64)), line(dec!(24.18))];
+    let found = cents(&channel(), &order, &doc);
+    assert_eq!(
+        found.lines,
+        [
+            "line \"A\": PayTraq 32.64 vs WooCommerce 32.63 (+0.01)",
+            "line \"B\": PayTraq 24.18 vs WooCommerce 24.19 (-0.01)"
+        ]
+    );
+    assert_eq!(
+        found.explain().unwrap(),
+        "PVN 21%: PayTraq tax 9.81 vs WooCommerce 9.82 (-0.01); \
+         line \"A\": PayTraq 32.64 vs WooCommerce 32.63 (+0.01); \
+         line \"B\": PayTraq 24.18 vs WooCommerce 24.19 (-0.01)"
+    );
+    // Everything the shop's: nothing to say.
+    doc.taxes[0].tax_amount = dec!(9.82);
+    doc.lines = vec![line(dec!(32.63)), line(dec!(24.19))];
+    assert_eq!(cents(&channel(), &order, &doc).explain(), None);
 }
 
 // ---- rounding_line, money_account, fee_code ----------------------------------------

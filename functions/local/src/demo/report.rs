@@ -24,6 +24,9 @@ pub struct InboxRow {
     pub order_total: Option<Decimal>,
     /// Payments (or prepayments) the PayTraq company holds for its document.
     pub payments: usize,
+    /// Where the document's cents differ from the shop's (VAT per key,
+    /// lines) although the totals are equal: the `cents_differ` event.
+    pub cents: Option<String>,
 }
 
 impl InboxRow {
@@ -43,6 +46,13 @@ impl InboxRow {
             document_total: money(&detail["paytraq"]["document_total"]),
             order_total: money(&detail["summary"]["total"]),
             payments: 0,
+            cents: detail["timeline"].as_array().and_then(|events| {
+                events
+                    .iter()
+                    .find(|e| e["kind"] == "cents_differ")
+                    .and_then(|e| e["message"].as_str())
+                    .map(str::to_string)
+            }),
         }
     }
 }
@@ -71,6 +81,17 @@ impl DemoReport {
 
     pub fn woo_notes_written(&self) -> usize {
         self.notes.values().map(Vec::len).sum()
+    }
+
+    /// Of the done orders: (done, VAT per key exact, every line exact).
+    pub fn cents_exact(&self) -> (usize, usize, usize) {
+        let done: Vec<&InboxRow> = self.inbox.iter().filter(|r| r.status == "done").collect();
+        let said = |r: &InboxRow, what: &str| r.cents.as_deref().is_some_and(|c| c.contains(what));
+        (
+            done.len(),
+            done.iter().filter(|r| !said(r, "PayTraq tax")).count(),
+            done.iter().filter(|r| !said(r, "line \"")).count(),
+        )
     }
 
     pub fn sync_updated(&self) -> u64 {
@@ -164,7 +185,15 @@ impl fmt::Display for DemoReport {
             if let Some(reason) = &r.reason {
                 writeln!(f, "          reason: {reason}")?;
             }
+            if let Some(cents) = &r.cents {
+                writeln!(f, "          cents: {cents}")?;
+            }
         }
+        let (done, vat, lines) = self.cents_exact();
+        writeln!(
+            f,
+            "  every cent: of {done} done, total exact {done}, VAT per key exact {vat}, all lines exact {lines}"
+        )?;
         writeln!(f, "\nOrder notes written back to the shop")?;
         for (id, notes) in &self.notes {
             for note in notes {

@@ -549,7 +549,47 @@ pub fn explain_mismatch(channel: &Channel, order: &Order, sale: &pt::Sale) -> St
         "PayTraq total {} differs from WooCommerce total {} by {}",
         sale.total, order.total, diff
     )];
-    // WooCommerce tax per PayTraq tax key, through the channel's mapping.
+    parts.extend(tax_differences(channel, order, sale));
+    parts.join("; ")
+}
+
+/// Where the cents of a document still differ from the shop's, once its
+/// total is the order's: per tax key the VAT (PayTraq splits the tax out
+/// of a gross document itself), and per product line the amount (a gross
+/// document puts each key's rounding cent on its largest line).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cents {
+    /// One entry per tax key whose VAT differs.
+    pub taxes: Vec<String>,
+    /// One entry per product line whose amount differs.
+    pub lines: Vec<String>,
+}
+
+impl Cents {
+    /// The differences in one line, `None` when there is none.
+    pub fn explain(&self) -> Option<String> {
+        let all: Vec<&str> = self
+            .taxes
+            .iter()
+            .chain(&self.lines)
+            .map(String::as_str)
+            .collect();
+        (!all.is_empty()).then(|| all.join("; "))
+    }
+}
+
+/// Compares a document's VAT per key and product lines with the order's.
+pub fn cents(channel: &Channel, order: &Order, sale: &pt::Sale) -> Cents {
+    Cents {
+        taxes: tax_differences(channel, order, sale),
+        lines: line_differences(order, sale),
+    }
+}
+
+/// Per tax key, PayTraq's tax against WooCommerce's (`tax_lines` through
+/// the channel's mapping), where they differ.
+fn tax_differences(channel: &Channel, order: &Order, sale: &pt::Sale) -> Vec<String> {
+    let mut parts = Vec::new();
     let mut woo_tax: BTreeMap<u64, Decimal> = BTreeMap::new();
     for line in &order.tax_lines {
         if let Some(key) = channel.tax_map.get(&line.rate_id) {
@@ -578,5 +618,36 @@ pub fn explain_mismatch(channel: &Channel, order: &Order, sale: &pt::Sale) -> St
             ));
         }
     }
-    parts.join("; ")
+    parts
+}
+
+/// Per product line (the document's first lines, in the order's order),
+/// PayTraq's line total against the shop's amount for it: net, or net +
+/// tax on a gross document, in cents.
+fn line_differences(order: &Order, sale: &pt::Sale) -> Vec<String> {
+    let gross = sale.include_tax == Some(true);
+    order
+        .line_items
+        .iter()
+        .zip(&sale.lines)
+        .filter_map(|(item, line)| {
+            let shop = round_to(
+                if gross {
+                    item.total + item.total_tax
+                } else {
+                    item.total
+                },
+                2,
+            );
+            (shop != line.line_total).then(|| {
+                format!(
+                    "line \"{}\": PayTraq {} vs WooCommerce {} ({:+})",
+                    item.name,
+                    line.line_total,
+                    shop,
+                    line.line_total - shop
+                )
+            })
+        })
+        .collect()
 }

@@ -74,14 +74,25 @@ impl OrderRun<'_> {
             self.order
                 .record(TimelineEvent::now("rounding", text.clone()));
         }
+        // Totals equal; where the cents still differ, the note and the inbox say so.
+        let cents = document::cents(&self.channel, wc, &sale).explain();
+        if let Some(text) = &cents {
+            self.order.record(TimelineEvent::now(
+                "cents_differ",
+                format!("total equal; {text}"),
+            ));
+        }
         self.save().await?;
         if let Some(text) = rounding {
             self.note("rounding", &format!("PayTraq: {text}.")).await?;
         }
+        let cents = cents.map_or_else(String::new, |text| {
+            format!(" Total equal to the shop's; the cents differ: {text}.")
+        });
         self.note(
             "created",
             &format!(
-                "PayTraq: {label} created, total {} {}.",
+                "PayTraq: {label} created, total {} {}.{cents}",
                 sale.total, wc.currency
             ),
         )
