@@ -182,4 +182,17 @@ mod tests {
         assert!(update.get("required").is_none());
         assert_eq!(update["additionalProperties"], false);
     }
+
+    #[test]
+    fn the_setting_for_prices_without_stock_management_is_documented() {
+        let doc = document().unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for schema in ["Settings", "SettingsUpdate"] {
+            let field = &schemas[schema]["properties"]["sync_prices_without_stock_management"];
+            assert_eq!(field["type"], "boolean", "{schema}: {field}");
+            let about = field["description"].as_str().unwrap_or_default();
+            assert!(about.contains("sync_prices"), "{schema}: {about}");
+            assert!(about.contains("parent"), "{schema}: {about}");
+        }
+    }
 }

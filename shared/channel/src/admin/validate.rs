@@ -397,6 +397,28 @@ mod tests {
     }
 
     #[test]
+    fn sync_prices_without_stock_management_is_a_flag_off_by_default() {
+        assert!(!Settings::default().sync_prices_without_stock_management);
+        let on = settings(
+            &obj(json!({"sync_prices": true, "price_group_id": "7", "sync_prices_without_stock_management": true})),
+            &Settings::default(),
+            "",
+        )
+        .unwrap();
+        assert!(on.sync_prices_without_stock_management);
+        let errors = settings(
+            &obj(json!({"sync_prices_without_stock_management": "yes"})),
+            &Settings::default(),
+            "settings",
+        )
+        .unwrap_err();
+        assert_eq!(
+            errors.0["settings.sync_prices_without_stock_management"],
+            "must be true or false"
+        );
+    }
+
+    #[test]
     fn every_wrong_field_is_named() {
         let errors = settings(
             &obj(json!({

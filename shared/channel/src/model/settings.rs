@@ -37,6 +37,12 @@ pub struct Settings {
     pub sync_prices: bool,
     /// PayTraq price group whose prices are synced; required when sync_prices.
     pub price_group_id: Option<PriceGroupId>,
+    /// With sync_prices: also copy prices to items whose stock the shop does not manage
+    /// (manage_stock off) and to variations whose stock their parent manages (each gets the
+    /// price of its own SKU); their stock is never touched. Off: only items with their own
+    /// stock management get prices, and the sync report lists the others as price skips.
+    #[serde(default)]
+    pub sync_prices_without_stock_management: bool,
     /// Sync stock (and prices) once a day; needs warehouse_id.
     pub daily_sync: bool,
     /// Local hour (0–23, in the deployment's schedule time zone) of the daily sync.
@@ -71,6 +77,7 @@ impl Default for Settings {
             warehouse_id: None,
             sync_prices: false,
             price_group_id: None,
+            sync_prices_without_stock_management: false,
             daily_sync: false,
             daily_sync_hour: 6,
             rounding: RoundingPolicy::Strict,
@@ -219,6 +226,10 @@ mod tests {
         assert_eq!(s.warehouse_id.map(WarehouseId::get), Some(12));
         assert_eq!(s.price_group_id.map(PriceGroupId::get), Some(7));
         assert_eq!(s.fee_item_code, None, "absent: the default");
+        assert!(
+            !s.sync_prices_without_stock_management,
+            "absent: off, as before the setting existed"
+        );
         let written = serde_json::to_value(&s).unwrap();
         assert_eq!(written["warehouse_id"], 12);
         assert_eq!(serde_json::from_value::<Settings>(written).unwrap(), s);

@@ -318,6 +318,7 @@ async fn work(
         &*pt,
         warehouse_id,
         price_group_id,
+        settings.sync_prices_without_stock_management,
     )
     .await;
     cp.add_requests(&since(before, requests(&*woo, &*pt)));
@@ -336,6 +337,7 @@ async fn plan_and_apply(
     pt: &dyn Accounting,
     warehouse_id: u64,
     price_group_id: Option<u64>,
+    prices_without_stock_management: bool,
 ) -> Result<Report> {
     let read = async {
         let (decimals, include_tax) = match price_group_id {
@@ -356,6 +358,7 @@ async fn plan_and_apply(
     let (decimals, source, shop) = under_lease(app, run, opts, read).await?;
     let plan_opts = PlanOptions {
         sync_prices: price_group_id.is_some(),
+        prices_without_stock_management,
         price_decimals: decimals,
     };
     let plan = plan(&source, &shop, plan_opts, &cp.failed_ids());

@@ -2,6 +2,13 @@
 //! index in, the list of writes (already cut into batches of at most 100)
 //! and the report out. No I/O: every rule of the sync is decided here and
 //! unit-tested on plain structs.
+//!
+//! Stock is written only to items that manage their own stock. Prices (with
+//! `sync_prices`) go to those too and, with
+//! [`PlanOptions::prices_without_stock_management`], to items whose stock
+//! the sync leaves alone (unmanaged, or managed by the parent): a price-only
+//! write with the item's own SKU's price. Without that setting their prices
+//! are reported as skipped, apart from the stock skips.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -31,9 +38,10 @@ pub struct SourceItem {
 pub enum Stock {
     /// `manage_stock: true`: the item's own stock; the sync writes it.
     Managed,
-    /// A variation with `manage_stock: "parent"`: left to the parent.
+    /// A variation with `manage_stock: "parent"`: its stock is left to the
+    /// parent (its price is its own).
     Parent,
-    /// `manage_stock: false`: never touched.
+    /// `manage_stock: false`: its stock is never touched.
     Unmanaged,
 }
 
@@ -71,6 +79,10 @@ pub struct ShopItem {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PlanOptions {
     pub sync_prices: bool,
+    /// With `sync_prices`: also write the prices of items whose stock the
+    /// sync leaves alone ([`Stock::Unmanaged`], [`Stock::Parent`]); their
+    /// stock stays untouched. Off: their prices are reported as skipped.
+    pub prices_without_stock_management: bool,
     /// `woocommerce_price_num_decimals`.
     pub price_decimals: u32,
 }
@@ -156,8 +168,7 @@ pub fn plan(
         }
     }
     let mut seen_in_shop: BTreeSet<&str> = BTreeSet::new();
-    let mut products = Vec::new();
-    let mut variations: BTreeMap<u64, Vec<Change>> = BTreeMap::new();
+    let mut writes = Writes::default();
     let mut drops_to_zero = 0;
 
     for item in shop {
@@ -169,26 +180,35 @@ pub fn plan(
         if found.is_some() {
             seen_in_shop.insert(sku);
         }
-        match item.stock {
-            Stock::Parent => {
-                report.parent_managed.push(sku.to_owned());
-                continue;
+        let planned = match item.stock {
+            Stock::Managed => {
+                let Some(src) = found else {
+                    report.only_in_shop.push(sku.to_owned());
+                    continue;
+                };
+                report.matched += 1;
+                if src.available < Decimal::ZERO {
+                    report.negative_availability.push(sku.to_owned());
+                }
+                diff(item, sku, src, opts, &mut report)
             }
-            Stock::Unmanaged => {
-                report.skipped_unmanaged.push(sku.to_owned());
-                continue;
+            Stock::Parent | Stock::Unmanaged => {
+                if item.stock == Stock::Parent {
+                    report.parent_managed.push(sku.to_owned());
+                } else {
+                    report.skipped_unmanaged.push(sku.to_owned());
+                }
+                let Some(src) = found else {
+                    continue;
+                };
+                if !syncs_price_only(item, sku, opts, &mut report) {
+                    continue;
+                }
+                report.price_only_matched += 1;
+                price_only(item, sku, src, opts, &mut report)
             }
-            Stock::Managed => {}
-        }
-        let Some(src) = found else {
-            report.only_in_shop.push(sku.to_owned());
-            continue;
         };
-        report.matched += 1;
-        if src.available < Decimal::ZERO {
-            report.negative_availability.push(sku.to_owned());
-        }
-        let Some(change) = diff(item, sku, src, opts, &mut report) else {
+        let Some(change) = planned else {
             report.unchanged += 1;
             continue;
         };
@@ -201,12 +221,7 @@ pub fn plan(
             report.skipped_after_error.push(sku.to_owned());
             continue;
         }
-        match item.target {
-            Target::Product { .. } => products.push(change),
-            Target::Variation { parent_id, .. } => {
-                variations.entry(parent_id).or_default().push(change)
-            }
-        }
+        writes.push(change);
     }
     report.only_in_paytraq = by_sku
         .keys()
@@ -215,14 +230,8 @@ pub fn plan(
         .collect();
     report.only_in_paytraq.sort();
 
-    products.sort_by_key(|c| c.target);
-    let mut batches = chunk(None, products);
-    for (parent, mut list) in variations {
-        list.sort_by_key(|c| c.target);
-        batches.extend(chunk(Some(parent), list));
-    }
     Plan {
-        batches,
+        batches: writes.into_batches(),
         report,
         drops_to_zero,
         source_items: by_sku.len(),
@@ -230,7 +239,7 @@ pub fn plan(
 }
 
 /// The change for one matched, managed item; `None` when nothing differs.
-/// Records planned stock/price updates in the report.
+/// Records a missing price in the report.
 fn diff(
     item: &ShopItem,
     sku: &str,
@@ -241,16 +250,7 @@ fn diff(
     let quantity = shop_quantity(src.available);
     let stock = (item.stock_quantity != Some(Decimal::from(quantity))).then_some(quantity);
     let price = if opts.sync_prices && item.has_price {
-        match src.price {
-            Some(p) => {
-                let p = shop_price(p, opts.price_decimals);
-                (item.regular_price != Some(p)).then_some(p)
-            }
-            None => {
-                report.without_price.push(sku.to_owned());
-                None
-            }
-        }
+        new_price(item, sku, src, opts, report)
     } else {
         None
     };
@@ -264,6 +264,95 @@ fn diff(
         regular_price: price,
         old_stock: item.stock_quantity,
     })
+}
+
+/// The price-only change of a matched item whose stock the sync leaves
+/// alone; `None` when its price agrees (or PayTraq has none).
+fn price_only(
+    item: &ShopItem,
+    sku: &str,
+    src: &SourceItem,
+    opts: PlanOptions,
+    report: &mut Report,
+) -> Option<Change> {
+    let price = new_price(item, sku, src, opts, report)?;
+    Some(Change {
+        target: item.target,
+        sku: sku.to_owned(),
+        stock_quantity: None,
+        regular_price: Some(price),
+        old_stock: item.stock_quantity,
+    })
+}
+
+/// Whether the price of an item whose stock the sync leaves alone is
+/// written. When price sync is on and the item has a price of its own but
+/// the channel does not sync such items' prices, records the price skip.
+fn syncs_price_only(item: &ShopItem, sku: &str, opts: PlanOptions, report: &mut Report) -> bool {
+    if !opts.sync_prices || !item.has_price {
+        return false;
+    }
+    if opts.prices_without_stock_management {
+        return true;
+    }
+    let skipped = &mut report.prices_skipped;
+    match item.stock {
+        Stock::Parent => skipped.parent_managed.push(sku.to_owned()),
+        Stock::Unmanaged | Stock::Managed => skipped.unmanaged.push(sku.to_owned()),
+    }
+    false
+}
+
+/// The price to write to a matched item whose price is synced: PayTraq's,
+/// in the shop's decimals; `None` when the item already has it, or when the
+/// price group has none for the SKU (recorded as a price skip).
+fn new_price(
+    item: &ShopItem,
+    sku: &str,
+    src: &SourceItem,
+    opts: PlanOptions,
+    report: &mut Report,
+) -> Option<Decimal> {
+    match src.price {
+        Some(p) => {
+            let p = shop_price(p, opts.price_decimals);
+            (item.regular_price != Some(p)).then_some(p)
+        }
+        None => {
+            report.without_price.push(sku.to_owned());
+            report.prices_skipped.no_price.push(sku.to_owned());
+            None
+        }
+    }
+}
+
+/// The planned changes by where they go, until they are cut into batches.
+#[derive(Default)]
+struct Writes {
+    products: Vec<Change>,
+    variations: BTreeMap<u64, Vec<Change>>,
+}
+
+impl Writes {
+    fn push(&mut self, change: Change) {
+        match change.target {
+            Target::Product { .. } => self.products.push(change),
+            Target::Variation { parent_id, .. } => {
+                self.variations.entry(parent_id).or_default().push(change)
+            }
+        }
+    }
+
+    /// Products first (by id), then each parent's variations (by id).
+    fn into_batches(mut self) -> Vec<Batch> {
+        self.products.sort_by_key(|c| c.target);
+        let mut batches = chunk(None, self.products);
+        for (parent, mut list) in self.variations {
+            list.sort_by_key(|c| c.target);
+            batches.extend(chunk(Some(parent), list));
+        }
+        batches
+    }
 }
 
 fn chunk(parent_id: Option<u64>, changes: Vec<Change>) -> Vec<Batch> {

@@ -38,6 +38,40 @@ pub struct Counts {
     pub without_price: usize,
     pub without_sku: usize,
     pub errors: usize,
+    /// Items PayTraq knows whose price was not written, for any reason
+    /// (`Report::prices_skipped`); absent from reports of before it.
+    #[serde(default)]
+    pub prices_skipped: usize,
+    /// Items whose stock the sync leaves alone but whose price it syncs.
+    #[serde(default)]
+    pub price_only_matched: usize,
+}
+
+/// The prices the sync did not write although price sync is on and
+/// PayTraq knows the SKU, by reason. Apart from the stock skips
+/// (`skipped_unmanaged`, `parent_managed`): an item may be in both.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceSkips {
+    /// How many, in all (exact even when the lists are capped).
+    #[serde(default)]
+    pub count: usize,
+    /// `manage_stock: false`, and the channel does not sync prices of items
+    /// without stock management.
+    #[serde(default)]
+    pub unmanaged: Vec<String>,
+    /// Variations whose stock the parent manages, and the channel does not
+    /// sync prices of items without stock management.
+    #[serde(default)]
+    pub parent_managed: Vec<String>,
+    /// The price group has no price for the SKU.
+    #[serde(default)]
+    pub no_price: Vec<String>,
+}
+
+impl PriceSkips {
+    fn total(&self) -> usize {
+        self.unmanaged.len() + self.parent_managed.len() + self.no_price.len()
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -47,7 +81,12 @@ pub struct Report {
     pub counts: Counts,
     /// Managed shop items whose SKU PayTraq knows.
     pub matched: usize,
-    /// Matched items whose stock and price already agree.
+    /// Shop items whose stock the sync leaves alone (unmanaged, or managed
+    /// by the parent) but whose price it syncs (the channel's setting
+    /// `sync_prices_without_stock_management`), and PayTraq knows the SKU.
+    #[serde(default)]
+    pub price_only_matched: usize,
+    /// Matched (and price-only) items whose stock and price already agree.
     pub unchanged: usize,
     /// Writes the plan asked for (all of them in a dry run).
     #[serde(default)]
@@ -81,6 +120,9 @@ pub struct Report {
     /// Price sync on, but the price group has no price for the SKU.
     #[serde(default)]
     pub without_price: Vec<String>,
+    /// Prices not written, by reason (the stock skips are the lists above).
+    #[serde(default)]
+    pub prices_skipped: PriceSkips,
     /// SKUs PayTraq returned more than once (the first one is used).
     #[serde(default)]
     pub duplicate_in_paytraq: Vec<String>,
@@ -122,7 +164,10 @@ impl Report {
             without_price: self.without_price.len(),
             without_sku: self.without_sku,
             errors: self.errors.len(),
+            prices_skipped: self.prices_skipped.total(),
+            price_only_matched: self.price_only_matched,
         };
+        self.prices_skipped.count = self.counts.prices_skipped;
     }
 
     /// The report as stored: counts exact, every list at most `MAX_LISTED`.
@@ -141,6 +186,9 @@ impl Report {
             &mut r.without_price,
             &mut r.duplicate_in_paytraq,
             &mut r.skipped_after_error,
+            &mut r.prices_skipped.unmanaged,
+            &mut r.prices_skipped.parent_managed,
+            &mut r.prices_skipped.no_price,
         ] {
             cut |= list.len() > MAX_LISTED;
             list.truncate(MAX_LISTED);

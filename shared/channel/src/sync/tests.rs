@@ -9,6 +9,7 @@ use rust_decimal_macros::dec;
 use super::execute::update_of;
 use super::guard::{check, Refusal};
 use super::plan::*;
+use super::report::Report;
 
 fn src(sku: &str, available: Decimal, price: Option<Decimal>) -> SourceItem {
     SourceItem {
@@ -48,10 +49,18 @@ fn variation(parent_id: u64, id: u64, sku: &str, stock: Stock, qty: Option<Decim
 
 const STOCK_ONLY: PlanOptions = PlanOptions {
     sync_prices: false,
+    prices_without_stock_management: false,
     price_decimals: 2,
 };
 const WITH_PRICES: PlanOptions = PlanOptions {
     sync_prices: true,
+    prices_without_stock_management: false,
+    price_decimals: 2,
+};
+/// Prices of items without their own stock management synced too.
+const ALL_PRICES: PlanOptions = PlanOptions {
+    sync_prices: true,
+    prices_without_stock_management: true,
     price_decimals: 2,
 };
 
@@ -343,4 +352,194 @@ fn empty_paytraq_catalogue_is_refused() {
     let p = plan(&[], &shop, STOCK_ONLY, &no_skip());
     assert_eq!(check(&p, 0.5), Err(Refusal::EmptySource));
     assert_eq!(p.report.only_in_shop, vec!["A".to_string()]);
+}
+
+/// A shop with an unmanaged product, a variable parent managing its stock
+/// and its parent-managed variation (own price 10.00), all known to PayTraq
+/// with a price.
+fn unmanaged_and_parent_managed() -> ([SourceItem; 3], [ShopItem; 3]) {
+    let source = [
+        src("FREE", dec!(50), Some(dec!(7.5))),
+        src("PARENT", dec!(4), Some(dec!(99))),
+        src("V-PARENT", dec!(9), Some(dec!(12.345))),
+    ];
+    let shop = [
+        product(1, "FREE", Stock::Unmanaged, None, Some(dec!(5.00))),
+        ShopItem {
+            has_price: false,
+            ..product(10, "PARENT", Stock::Managed, Some(dec!(4)), None)
+        },
+        variation(10, 11, "V-PARENT", Stock::Parent, Some(dec!(4))),
+    ];
+    (source, shop)
+}
+
+#[test]
+fn prices_of_items_without_stock_management_are_skipped_and_reported_by_default() {
+    let (source, shop) = unmanaged_and_parent_managed();
+    let p = plan(&source, &shop, WITH_PRICES, &no_skip());
+    assert_eq!(
+        p.change_count(),
+        0,
+        "the parent's stock agrees; no price-only writes"
+    );
+    let skipped = &p.report.prices_skipped;
+    assert_eq!(skipped.unmanaged, vec!["FREE".to_string()]);
+    assert_eq!(skipped.parent_managed, vec!["V-PARENT".to_string()]);
+    assert!(skipped.no_price.is_empty());
+    // The stock skips are still reported on their own.
+    assert_eq!(p.report.skipped_unmanaged, vec!["FREE".to_string()]);
+    assert_eq!(p.report.parent_managed, vec!["V-PARENT".to_string()]);
+    assert_eq!(p.report.price_only_matched, 0);
+    let mut r = p.report.clone();
+    r.finish();
+    assert_eq!(r.counts.prices_skipped, 2);
+    assert_eq!(r.prices_skipped.count, 2);
+}
+
+#[test]
+fn without_price_sync_nothing_is_a_price_skip() {
+    let (source, shop) = unmanaged_and_parent_managed();
+    let p = plan(&source, &shop, STOCK_ONLY, &no_skip());
+    assert_eq!(p.report.prices_skipped, Default::default());
+    let p = plan(
+        &source,
+        &shop,
+        PlanOptions {
+            sync_prices: false,
+            ..ALL_PRICES
+        },
+        &no_skip(),
+    );
+    assert_eq!(p.change_count(), 0, "the setting alone writes no price");
+    assert_eq!(p.report.prices_skipped, Default::default());
+}
+
+#[test]
+fn with_the_setting_unmanaged_and_parent_managed_items_get_their_own_price_only() {
+    let (source, shop) = unmanaged_and_parent_managed();
+    let p = plan(&source, &shop, ALL_PRICES, &no_skip());
+    let changes: Vec<_> = p.changes().collect();
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(
+        (
+            changes[0].target,
+            changes[0].stock_quantity,
+            changes[0].regular_price.map(|p| p.to_string())
+        ),
+        (Target::Product { id: 1 }, None, Some("7.50".to_string())),
+        "unmanaged product: price only, stock untouched"
+    );
+    assert_eq!(
+        (
+            changes[1].target,
+            changes[1].stock_quantity,
+            changes[1].regular_price.map(|p| p.to_string())
+        ),
+        (
+            Target::Variation {
+                parent_id: 10,
+                id: 11
+            },
+            None,
+            Some("12.35".to_string())
+        ),
+        "parent-managed variation: its own SKU's price, never the parent's 99"
+    );
+    assert_eq!(p.batches[1].parent_id, Some(10));
+    assert_eq!(p.report.prices_skipped, Default::default());
+    assert_eq!(p.report.price_only_matched, 2);
+    assert_eq!(
+        p.report.matched, 1,
+        "stock-managed items only (the guard's base)"
+    );
+    assert_eq!(p.drops_to_zero, 0);
+    // The stock of both stays someone else's business, and says so.
+    assert_eq!(p.report.skipped_unmanaged, vec!["FREE".to_string()]);
+    assert_eq!(p.report.parent_managed, vec!["V-PARENT".to_string()]);
+}
+
+#[test]
+fn with_the_setting_an_agreeing_price_is_unchanged_and_a_missing_one_is_a_price_skip() {
+    let source = [
+        src("SAME", dec!(1), Some(dec!(5))),
+        src("NONE", dec!(1), None),
+        src("V", dec!(1), None),
+    ];
+    let shop = [
+        product(1, "SAME", Stock::Unmanaged, None, Some(dec!(5.00))),
+        product(2, "NONE", Stock::Unmanaged, None, Some(dec!(5.00))),
+        variation(10, 11, "V", Stock::Parent, Some(dec!(1))),
+    ];
+    let p = plan(&source, &shop, ALL_PRICES, &no_skip());
+    assert_eq!(p.change_count(), 0);
+    assert_eq!(p.report.unchanged, 3);
+    assert_eq!(p.report.price_only_matched, 3);
+    assert_eq!(
+        p.report.prices_skipped.no_price,
+        vec!["NONE".to_string(), "V".to_string()]
+    );
+    assert_eq!(
+        p.report.without_price,
+        vec!["NONE".to_string(), "V".to_string()]
+    );
+    // A managed item without a price is a price skip too.
+    let managed = [product(
+        3,
+        "M",
+        Stock::Managed,
+        Some(dec!(1)),
+        Some(dec!(2)),
+    )];
+    let p = plan(
+        &[src("M", dec!(1), None)],
+        &managed,
+        WITH_PRICES,
+        &no_skip(),
+    );
+    assert_eq!(p.report.prices_skipped.no_price, vec!["M".to_string()]);
+}
+
+#[test]
+fn price_only_item_that_failed_before_is_not_planned_again() {
+    let (source, shop) = unmanaged_and_parent_managed();
+    let p = plan(&source, &shop, ALL_PRICES, &BTreeSet::from([11]));
+    assert_eq!(p.change_count(), 1);
+    assert_eq!(p.report.skipped_after_error, vec!["V-PARENT".to_string()]);
+}
+
+#[test]
+fn price_skips_are_capped_in_the_stored_report_but_counted_exactly() {
+    let mut r = Report {
+        prices_skipped: super::report::PriceSkips {
+            unmanaged: (0..super::report::MAX_LISTED + 3)
+                .map(|i| format!("U{i}"))
+                .collect(),
+            parent_managed: vec!["V".into()],
+            ..Default::default()
+        },
+        ..Report::default()
+    };
+    r.finish();
+    let back = Report::from_stored(&r.to_stored()).unwrap();
+    assert_eq!(
+        back.prices_skipped.unmanaged.len(),
+        super::report::MAX_LISTED
+    );
+    assert_eq!(back.prices_skipped.count, super::report::MAX_LISTED + 4);
+    assert_eq!(back.counts.prices_skipped, super::report::MAX_LISTED + 4);
+    assert!(back.lists_truncated);
+    // A report stored before price skips existed still reads.
+    let mut old = serde_json::to_value(Report::default()).unwrap();
+    old.as_object_mut().unwrap().remove("prices_skipped");
+    old.as_object_mut().unwrap().remove("price_only_matched");
+    old["counts"]
+        .as_object_mut()
+        .unwrap()
+        .remove("prices_skipped");
+    old["counts"]
+        .as_object_mut()
+        .unwrap()
+        .remove("price_only_matched");
+    assert_eq!(Report::from_stored(&old), Some(Report::default()));
 }
