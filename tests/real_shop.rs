@@ -9,3 +9,5 @@ mod prices;
 mod reconcile;
 #[path = "real_shop/secret.rs"]
 mod secret;
+#[path = "real_shop/seed.rs"]
+mod seed;

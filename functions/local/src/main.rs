@@ -52,6 +52,8 @@ enum Command {
         /// PayTraq sandbox started on its own (`local sandbox`).
         #[arg(long, env = "PAYTRAQ_BASE_URL", value_name = "URL", value_parser = paytraq_url)]
         paytraq_url: Option<String>,
+        #[command(flatten)]
+        paytraq_sandbox: Box<PaytraqSandboxArgs>,
     },
     /// The product end to end on this machine: sandboxes, channel, orders,
     /// processing, sync; prints what happened and exits 0 when all went as expected.
@@ -64,12 +66,36 @@ enum Command {
         fast: bool,
     },
     /// Run the WooCommerce and PayTraq sandboxes alone (demo catalogue) until Ctrl-C.
-    Sandbox,
+    Sandbox {
+        #[command(flatten)]
+        paytraq_sandbox: PaytraqSandboxArgs,
+    },
     /// Run benchmarks and print their figures.
     Bench {
         #[arg(value_enum, default_value = "all")]
         which: Which,
     },
+}
+
+/// What the PayTraq sandbox starts with and where it keeps its state
+/// (`sandbox`, and `serve --sandbox paytraq`).
+#[derive(Clone, Debug, Default, clap::Args)]
+struct PaytraqSandboxArgs {
+    /// Seed the PayTraq sandbox's company from this JSON file (tax keys, money accounts,
+    /// warehouses, products, stock, price groups, clients; format and example:
+    /// shared/paytraq-sandbox/seed.example.json). Default: that example, the demo shop's company.
+    #[arg(long, value_name = "FILE")]
+    paytraq_seed: Option<PathBuf>,
+    /// Keep the PayTraq sandbox's state (companies, documents, payments, stock, ids) in this
+    /// folder, saved after each change and loaded at start; the seed applies only to a new folder.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+impl PaytraqSandboxArgs {
+    fn given(&self) -> bool {
+        self.paytraq_seed.is_some() || self.state_dir.is_some()
+    }
 }
 
 /// A PayTraq base URL: http or https, a host, nothing after the path
@@ -102,7 +128,7 @@ enum Which {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Demo { .. } | Command::Sandbox)
+    let quiet = matches!(cli.command, Command::Demo { .. } | Command::Sandbox { .. })
         && std::env::var_os("RUST_LOG").is_none();
     if quiet {
         // The demo's own lines are the output; only warnings and errors
@@ -124,15 +150,21 @@ async fn main() -> anyhow::Result<()> {
             ca_certs,
             sandbox,
             paytraq_url,
+            paytraq_sandbox,
         } => {
             if paytraq_url.is_some() && sandbox.contains(&SandboxKind::Paytraq) {
                 anyhow::bail!(
                     "--paytraq-url (or PAYTRAQ_BASE_URL) and --sandbox paytraq both say where PayTraq is: give one"
                 );
             }
+            if paytraq_sandbox.given() && !sandbox.contains(&SandboxKind::Paytraq) {
+                anyhow::bail!(
+                    "--paytraq-seed and --state-dir are for the PayTraq sandbox: add --sandbox paytraq"
+                );
+            }
             let admin_token =
                 local::admin_token::resolve(admin_token, admin_token_file.as_deref())?;
-            let sandboxes = Sandboxes::start(&sandbox).await?;
+            let sandboxes = Sandboxes::start(&sandbox, &paytraq_sandbox).await?;
             let mut cfg = HostConfig {
                 listen,
                 data_dir,
@@ -163,30 +195,33 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Sandbox => sandbox().await,
+        Command::Sandbox { paytraq_sandbox } => sandbox(&paytraq_sandbox).await,
         Command::Bench { which } => bench(which).await,
     }
 }
 
 /// Sandboxes started for `sandbox` and `serve --sandbox`, with their URLs
-/// and credentials printed. With both, the PayTraq company mirrors the
-/// shop's demo catalogue; a PayTraq sandbox alone has an empty company.
+/// and credentials printed. The PayTraq company is seeded from
+/// `--paytraq-seed` or the example seed (the demo shop's company), unless
+/// `--state-dir` holds a saved state, which is used as it is.
 struct Sandboxes {
     woo: Option<woocommerce_sandbox::WooSandbox>,
     paytraq: Option<paytraq_sandbox::PaytraqSandbox>,
 }
 
 impl Sandboxes {
-    async fn start(kinds: &[SandboxKind]) -> anyhow::Result<Self> {
-        use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
-        use testkit::world::{mirror, PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+    async fn start(
+        kinds: &[SandboxKind],
+        paytraq_args: &PaytraqSandboxArgs,
+    ) -> anyhow::Result<Self> {
         use woocommerce_sandbox::WooSandbox;
-        let woo = match kinds.contains(&SandboxKind::Woocommerce) {
-            true => Some(WooSandbox::start_demo().await?),
+        // Read before anything starts: a bad seed stops here.
+        let seed = match kinds.contains(&SandboxKind::Paytraq) {
+            true => Some(read_seed(paytraq_args)?),
             false => None,
         };
-        let paytraq = match kinds.contains(&SandboxKind::Paytraq) {
-            true => Some(PaytraqSandbox::start(PaytraqSandboxConfig::default()).await?),
+        let woo = match kinds.contains(&SandboxKind::Woocommerce) {
+            true => Some(WooSandbox::start_demo().await?),
             false => None,
         };
         if let Some(woo) = &woo {
@@ -195,22 +230,10 @@ impl Sandboxes {
             println!("  consumer key:    {}", woo.consumer_key());
             println!("  consumer secret: {}", woo.consumer_secret());
         }
-        if let Some(paytraq) = &paytraq {
-            let company = paytraq.create_company(PAYTRAQ_KEY, PAYTRAQ_TOKEN);
-            println!("PayTraq sandbox: {}", paytraq.base_url());
-            println!("  APIKey: {PAYTRAQ_KEY}  APIToken: {PAYTRAQ_TOKEN}");
-            if let Some(woo) = &woo {
-                let mirror = mirror(woo, &company).await?;
-                println!(
-                    "  warehouse {}, price group {}, {} products, tax keys {:?}, money accounts {:?}",
-                    mirror.warehouse_id,
-                    mirror.price_group_id,
-                    mirror.items.len(),
-                    mirror.tax_map,
-                    mirror.payment_map
-                );
-            }
-        }
+        let paytraq = match seed {
+            Some(seed) => Some(start_paytraq(paytraq_args, &seed).await?),
+            None => None,
+        };
         Ok(Self { woo, paytraq })
     }
 
@@ -224,8 +247,81 @@ impl Sandboxes {
     }
 }
 
-async fn sandbox() -> anyhow::Result<()> {
-    let sandboxes = Sandboxes::start(&[SandboxKind::Woocommerce, SandboxKind::Paytraq]).await?;
+/// The seed of `--paytraq-seed`, else the example (the demo shop's company).
+fn read_seed(args: &PaytraqSandboxArgs) -> anyhow::Result<paytraq_sandbox::Seed> {
+    use paytraq_sandbox::Seed;
+    Ok(match &args.paytraq_seed {
+        Some(path) => Seed::from_file(path)?,
+        None => Seed::example()?,
+    })
+}
+
+/// Starts the PayTraq sandbox (on its kept state, if any), seeds a new
+/// company and prints where it is, its credentials and what it holds.
+async fn start_paytraq(
+    args: &PaytraqSandboxArgs,
+    seed: &paytraq_sandbox::Seed,
+) -> anyhow::Result<paytraq_sandbox::PaytraqSandbox> {
+    use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
+    use testkit::world::{PAYTRAQ_KEY, PAYTRAQ_TOKEN};
+    let paytraq = match &args.state_dir {
+        Some(dir) => PaytraqSandbox::start_with_state(PaytraqSandboxConfig::default(), dir).await?,
+        None => PaytraqSandbox::start(PaytraqSandboxConfig::default()).await?,
+    };
+    println!("PayTraq sandbox: {}", paytraq.base_url());
+    println!("  APIKey: {PAYTRAQ_KEY}  APIToken: {PAYTRAQ_TOKEN}");
+    if let Some(file) = paytraq.state_file() {
+        println!("  state kept in {}", file.display());
+    }
+    if paytraq.restored() {
+        match paytraq.company(PAYTRAQ_KEY) {
+            Some(company) => println!(
+                "  restored: {} documents, {} clients (the seed is not applied again)",
+                company.documents().len(),
+                company.clients().len()
+            ),
+            None => println!("  restored, but it holds no company with APIKey {PAYTRAQ_KEY}"),
+        }
+        return Ok(paytraq);
+    }
+    let seeded = seed.apply(&paytraq.create_company(PAYTRAQ_KEY, PAYTRAQ_TOKEN));
+    let origin = args
+        .paytraq_seed
+        .as_ref()
+        .map_or("the example seed".to_string(), |p| p.display().to_string());
+    println!("  seeded from {origin}: {}", seed.summary());
+    let warehouses = seed.warehouses.iter().map(|w| w.name.clone());
+    println!("  warehouses: {}", listed(warehouses, &seeded.warehouses));
+    let groups = seed.price_groups.iter().map(|g| g.name.clone());
+    println!("  price groups: {}", listed(groups, &seeded.price_groups));
+    let keys = seed
+        .tax_keys
+        .iter()
+        .map(|t| format!("{} ({}%)", t.name, t.rate));
+    println!("  tax keys: {}", listed(keys, &seeded.tax_keys));
+    let accounts = seed.money_accounts.iter().map(|a| a.name.clone());
+    println!(
+        "  money accounts: {}",
+        listed(accounts, &seeded.money_accounts)
+    );
+    Ok(paytraq)
+}
+
+/// `id name, id name, …` of seeded entries.
+fn listed(names: impl Iterator<Item = String>, ids: &[u64]) -> String {
+    names
+        .zip(ids)
+        .map(|(name, id)| format!("{id} {name}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn sandbox(paytraq_args: &PaytraqSandboxArgs) -> anyhow::Result<()> {
+    let sandboxes = Sandboxes::start(
+        &[SandboxKind::Woocommerce, SandboxKind::Paytraq],
+        paytraq_args,
+    )
+    .await?;
     println!("Ctrl-C stops both.");
     tokio::signal::ctrl_c().await?;
     sandboxes.stop().await;
@@ -323,6 +419,44 @@ mod tests {
                 Err(clap::error::ErrorKind::ValueValidation),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn sandbox_and_serve_take_a_paytraq_seed_and_a_state_dir() {
+        let sandbox = Cli::try_parse_from([
+            "local",
+            "sandbox",
+            "--paytraq-seed",
+            "company.json",
+            "--state-dir",
+            ".paytraq",
+        ]);
+        match sandbox.map(|c| c.command) {
+            Ok(super::Command::Sandbox { paytraq_sandbox }) => {
+                assert_eq!(paytraq_sandbox.paytraq_seed, Some("company.json".into()));
+                assert_eq!(paytraq_sandbox.state_dir, Some(".paytraq".into()));
+            }
+            _ => panic!("sandbox with --paytraq-seed and --state-dir did not parse"),
+        }
+        let serve = Cli::try_parse_from([
+            "local",
+            "serve",
+            "--sandbox",
+            "paytraq",
+            "--paytraq-seed",
+            "company.json",
+            "--state-dir",
+            ".paytraq",
+        ]);
+        match serve.map(|c| c.command) {
+            Ok(super::Command::Serve {
+                paytraq_sandbox, ..
+            }) => {
+                assert_eq!(paytraq_sandbox.paytraq_seed, Some("company.json".into()));
+                assert_eq!(paytraq_sandbox.state_dir, Some(".paytraq".into()));
+            }
+            _ => panic!("serve with --paytraq-seed and --state-dir did not parse"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! What happens around every sandbox API request, in this order: crash
 //! switch, latency, fault injection, authentication (`APIKey`/`APIToken`
 //! headers or query parameters, else 401), the company's rate limit (else
-//! 429 with `Retry-After`), the handler, and the request log. Also the
+//! 429 with `Retry-After`), the handler, the request log, and (for a write,
+//! when the state is kept in a folder) saving the state. Also the
 //! control and inspection endpoints under `/__sandbox/` (a path the real
 //! API cannot have), which bypass all of that.
 
@@ -90,12 +91,20 @@ pub async fn api_layer(State(sb): State<Arc<Shared>>, req: Request, next: Next) 
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| req.uri().path().to_owned());
     let route = format!("{} {}", req.method(), path);
+    let writes = req.method() != axum::http::Method::GET;
     let (response, company_id) = handle(&sb, &route, req, next).await;
     sb.log(RequestLogEntry {
         route,
         status: response.status().as_u16(),
         company_id,
     });
+    if writes && company_id.is_some() {
+        // Saved before the caller hears back, so what it was told survives a restart.
+        let saving = sb.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || saving.persist()).await {
+            tracing::error!(error = %e, "paytraq sandbox state not saved");
+        }
+    }
     response
 }
 

@@ -21,6 +21,8 @@
 //! - payments on invoices (reduce `AmountDue`), payments on sales orders
 //!   recorded as the client's prepayments (the order's `AmountDue` stays);
 //! - e-mails recorded, not sent;
+//! - a company can be seeded from a JSON file (see [`seed`]), and the whole
+//!   state can be kept in a folder across restarts (see [`persist`]);
 //! - `429` + `Retry-After` when a company exceeds its rate (default 1/s,
 //!   burst 5), configurable latency, fault injection and a crash switch
 //!   (see [`control`]); inspection under `/__sandbox/`.
@@ -33,12 +35,15 @@
 pub mod api;
 pub mod control;
 pub mod input;
+pub mod persist;
+pub mod seed;
 pub mod state;
 pub mod totals;
 pub mod xml_out;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -48,6 +53,8 @@ use tokio::task::JoinHandle;
 
 use control::Settings;
 pub use control::{Fault, FaultKind, RequestLogEntry};
+pub use persist::StateError;
+pub use seed::{Seed, SeedError, Seeded};
 pub use state::{ClientRec, EmailRec, PaymentRec, SaleRec};
 use state::{Company, MoneyAccountRec, PriceGroupRec, ProductRec, TaxKeyRec, World};
 
@@ -77,6 +84,10 @@ pub struct Shared {
     settings: Mutex<Settings>,
     log: Mutex<Vec<RequestLogEntry>>,
     crashed: AtomicBool,
+    /// Where the state is saved after each change, when it is kept.
+    state_file: Option<persist::StateFile>,
+    /// One save at a time, each of the state as it is when it starts.
+    saving: Mutex<()>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,6 +120,21 @@ impl Shared {
     pub fn set_crashed(&self) {
         self.crashed.store(true, Ordering::SeqCst);
     }
+
+    /// Saves the state when it is kept in a folder. A failure is logged:
+    /// the change it follows has happened, and the next save retries.
+    pub fn persist(&self) {
+        let Some(file) = &self.state_file else {
+            return;
+        };
+        let _one_at_a_time = lock(&self.saving);
+        let saved = file
+            .encode(&self.world())
+            .and_then(|bytes| file.write(&bytes));
+        if let Err(e) = saved {
+            tracing::error!(error = %e, "paytraq sandbox state not saved");
+        }
+    }
 }
 
 /// The running sandbox.
@@ -116,13 +142,41 @@ pub struct PaytraqSandbox {
     shared: Arc<Shared>,
     addr: SocketAddr,
     server: JoinHandle<()>,
+    restored: bool,
 }
 
 impl PaytraqSandbox {
     /// Binds 127.0.0.1 on a free port and serves until [`Self::shutdown`].
+    /// Starts empty and keeps its state in memory only.
     pub async fn start(cfg: PaytraqSandboxConfig) -> anyhow::Result<Self> {
+        Self::serve(cfg, World::default(), None).await
+    }
+
+    /// Like [`Self::start`], with the state kept in `state_dir` (see
+    /// [`persist`]): the saved state when there is one ([`Self::restored`]),
+    /// else an empty sandbox whose first change creates the file. A state
+    /// file that cannot be read is an error, never replaced.
+    pub async fn start_with_state(
+        cfg: PaytraqSandboxConfig,
+        state_dir: &Path,
+    ) -> anyhow::Result<Self> {
+        let file = persist::StateFile::in_dir(state_dir)?;
+        let (world, restored) = match file.load()? {
+            Some(world) => (world, true),
+            None => (World::default(), false),
+        };
+        let mut sandbox = Self::serve(cfg, world, Some(file)).await?;
+        sandbox.restored = restored;
+        Ok(sandbox)
+    }
+
+    async fn serve(
+        cfg: PaytraqSandboxConfig,
+        world: World,
+        state_file: Option<persist::StateFile>,
+    ) -> anyhow::Result<Self> {
         let shared = Arc::new(Shared {
-            world: Mutex::new(World::default()),
+            world: Mutex::new(world),
             settings: Mutex::new(Settings {
                 rate_per_second: cfg.rate_per_second,
                 burst: cfg.burst,
@@ -132,6 +186,8 @@ impl PaytraqSandbox {
             }),
             log: Mutex::new(Vec::new()),
             crashed: AtomicBool::new(false),
+            state_file,
+            saving: Mutex::new(()),
         });
         let app = api::router()
             .route_layer(axum::middleware::from_fn_with_state(
@@ -152,7 +208,22 @@ impl PaytraqSandbox {
             shared,
             addr,
             server,
+            restored: false,
         })
+    }
+
+    /// True when [`Self::start_with_state`] found a saved state (a seed is
+    /// then not applied again).
+    pub fn restored(&self) -> bool {
+        self.restored
+    }
+
+    /// The state file, when the state is kept.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.shared
+            .state_file
+            .as_ref()
+            .map(persist::StateFile::path)
     }
 
     /// `http://127.0.0.1:PORT` (the API is under `/api/`).
@@ -162,17 +233,32 @@ impl PaytraqSandbox {
 
     /// Creates a company reachable with this key pair.
     pub fn create_company(&self, api_key: &str, api_token: &str) -> SandboxCompany {
-        let mut world = self.shared.world();
-        world.companies_created += 1;
-        let id = world.companies_created;
-        world
-            .companies
-            .insert(api_key.to_owned(), Company::new(id, api_token.to_owned()));
+        let id = {
+            let mut world = self.shared.world();
+            world.companies_created += 1;
+            let id = world.companies_created;
+            world
+                .companies
+                .insert(api_key.to_owned(), Company::new(id, api_token.to_owned()));
+            id
+        };
+        self.shared.persist();
         SandboxCompany {
             shared: self.shared.clone(),
             key: api_key.to_owned(),
             id,
         }
+    }
+
+    /// The company of this API key, if there is one (e.g. after a restart
+    /// on a kept state).
+    pub fn company(&self, api_key: &str) -> Option<SandboxCompany> {
+        let id = self.shared.world().companies.get(api_key)?.id;
+        Some(SandboxCompany {
+            shared: self.shared.clone(),
+            key: api_key.to_owned(),
+            id,
+        })
     }
 
     pub fn set_rate_limit(&self, rate_per_second: f64, burst: u32) {
@@ -241,8 +327,15 @@ impl SandboxCompany {
         }
     }
 
+    /// [`Self::with`] for a change: the state is saved afterwards.
+    fn change<T>(&self, f: impl FnOnce(&mut Company) -> T) -> T {
+        let out = self.with(f);
+        self.shared.persist();
+        out
+    }
+
     pub fn add_client(&self, name: &str, email: Option<&str>) -> u64 {
-        self.with(|c| {
+        self.change(|c| {
             let id = c.fresh_id();
             c.clients.insert(
                 id,
@@ -264,7 +357,7 @@ impl SandboxCompany {
     }
 
     pub fn add_warehouse(&self, name: &str) -> u64 {
-        self.with(|c| {
+        self.change(|c| {
             let id = c.fresh_id();
             c.warehouses.insert(id, name.to_owned());
             id
@@ -272,7 +365,7 @@ impl SandboxCompany {
     }
 
     pub fn add_product(&self, code: &str, name: &str) -> u64 {
-        self.with(|c| {
+        self.change(|c| {
             let id = c.fresh_id();
             c.products.insert(
                 id,
@@ -291,7 +384,7 @@ impl SandboxCompany {
     /// Sets a product's default sale price (tax-inclusive) and VAT %, shown
     /// as `Product/Price/GrossAmount` and `TaxRate`. False if no such product.
     pub fn set_product_price(&self, item_id: u64, gross: Decimal, tax_rate: Decimal) -> bool {
-        self.with(|c| match c.products.get_mut(&item_id) {
+        self.change(|c| match c.products.get_mut(&item_id) {
             Some(p) => {
                 p.gross_price = Some(gross);
                 p.tax_rate = Some(tax_rate);
@@ -303,16 +396,16 @@ impl SandboxCompany {
 
     /// How this company rounds tax (see [`state::TaxRounding`]).
     pub fn set_tax_rounding(&self, rounding: state::TaxRounding) {
-        self.with(|c| c.tax_rounding = rounding);
+        self.change(|c| c.tax_rounding = rounding);
     }
 
     /// Sets the on-hand quantity of an item in a warehouse.
     pub fn set_stock(&self, warehouse_id: u64, item_id: u64, qty: Decimal) {
-        self.with(|c| c.stock.insert((warehouse_id, item_id), qty));
+        self.change(|c| c.stock.insert((warehouse_id, item_id), qty));
     }
 
     pub fn add_tax_key(&self, name: &str, rate: Decimal) -> u64 {
-        self.with(|c| {
+        self.change(|c| {
             let id = c.fresh_id();
             c.tax_keys.insert(
                 id,
@@ -327,7 +420,7 @@ impl SandboxCompany {
     }
 
     pub fn add_price_group(&self, name: &str, currency: &str) -> u64 {
-        self.with(|c| {
+        self.change(|c| {
             let id = c.fresh_id();
             c.price_groups.insert(
                 id,
@@ -351,7 +444,7 @@ impl SandboxCompany {
         incl_tax: Decimal,
         excl_tax: Decimal,
     ) -> bool {
-        self.with(|c| match c.price_groups.get_mut(&group_id) {
+        self.change(|c| match c.price_groups.get_mut(&group_id) {
             Some(g) => {
                 g.prices.insert(item_id, (incl_tax, excl_tax));
                 true
@@ -361,7 +454,7 @@ impl SandboxCompany {
     }
 
     pub fn add_money_account(&self, name: &str, currency: &str) -> u64 {
-        self.with(|c| {
+        self.change(|c| {
             let id = c.fresh_id();
             c.money_accounts.insert(
                 id,

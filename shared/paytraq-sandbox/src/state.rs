@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::totals::TaxRow;
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ClientRec {
     pub id: u64,
     pub name: String,
@@ -26,7 +26,7 @@ pub struct ClientRec {
     pub country: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProductRec {
     pub id: u64,
     pub code: String,
@@ -36,7 +36,7 @@ pub struct ProductRec {
     pub tax_rate: Option<Decimal>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PriceGroupRec {
     pub id: u64,
     pub name: String,
@@ -45,14 +45,14 @@ pub struct PriceGroupRec {
     pub prices: BTreeMap<u64, (Decimal, Decimal)>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TaxKeyRec {
     pub id: u64,
     pub name: String,
     pub rate: Decimal,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MoneyAccountRec {
     pub id: u64,
     pub name: String,
@@ -60,7 +60,7 @@ pub struct MoneyAccountRec {
 }
 
 /// `SaleType` values the sandbox accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SaleKind {
     SalesInvoice,
@@ -83,7 +83,7 @@ impl SaleKind {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SaleLineRec {
     pub item_id: Option<u64>,
     pub item_code: Option<String>,
@@ -97,7 +97,7 @@ pub struct SaleLineRec {
 }
 
 /// A sales document as the sandbox keeps it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SaleRec {
     pub id: u64,
     pub number: String,
@@ -119,7 +119,7 @@ pub struct SaleRec {
     pub warehouse_id: Option<u64>,
     pub lines: Vec<SaleLineRec>,
     pub shipping: Option<(Decimal, u64)>,
-    #[serde(skip)]
+    /// Tax per tax key on the document.
     pub taxes: Vec<TaxRow>,
     pub net: Decimal,
     pub tax: Decimal,
@@ -148,7 +148,7 @@ impl SaleRec {
 }
 
 /// A payment on an invoice or a prepayment (client overpayment) for an order.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct PaymentRec {
     pub id: u64,
     pub document_id: u64,
@@ -161,23 +161,26 @@ pub struct PaymentRec {
 }
 
 /// An e-mail the sandbox "sent" (recorded only).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EmailRec {
     pub document_id: u64,
     pub to: String,
 }
 
-/// One company: everything reachable with one API key pair.
-#[derive(Debug)]
+/// One company: everything reachable with one API key pair. Serialized
+/// whole (but for the rate limiter's clock) as the saved state.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Company {
     pub id: u64,
     pub api_token: String,
     /// Rate limiter: theoretical arrival time of the next request.
+    #[serde(skip)]
     pub next_slot: Option<Instant>,
     pub clients: BTreeMap<u64, ClientRec>,
     pub products: BTreeMap<u64, ProductRec>,
     pub warehouses: BTreeMap<u64, String>,
     /// (warehouse, item) → on hand.
+    #[serde(with = "stock_entries")]
     pub stock: BTreeMap<(u64, u64), Decimal>,
     pub price_groups: BTreeMap<u64, PriceGroupRec>,
     pub tax_keys: BTreeMap<u64, TaxKeyRec>,
@@ -196,7 +199,8 @@ pub struct Company {
 /// key's sum on the document; `PerLine` stands for a company whose figures
 /// the channel did not foresee (rounding every line's tax, then summing), so
 /// that mismatches and the rounding policy can be exercised.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TaxRounding {
     #[default]
     PerKey,
@@ -255,10 +259,35 @@ impl Company {
     }
 }
 
-/// Every company of the sandbox.
-#[derive(Debug, Default)]
+/// Every company of the sandbox (the saved state, see [`crate::persist`]).
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct World {
     /// API key → company.
     pub companies: BTreeMap<String, Company>,
     pub companies_created: u64,
+}
+
+/// The stock map as a list of `[warehouse, item, qty]` (JSON object keys
+/// must be strings, and a pair is not one).
+mod stock_entries {
+    use std::collections::BTreeMap;
+
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        stock: &BTreeMap<(u64, u64), Decimal>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let entries: Vec<(u64, u64, Decimal)> =
+            stock.iter().map(|((w, i), q)| (*w, *i, *q)).collect();
+        entries.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<(u64, u64), Decimal>, D::Error> {
+        let entries = Vec::<(u64, u64, Decimal)>::deserialize(d)?;
+        Ok(entries.into_iter().map(|(w, i, q)| ((w, i), q)).collect())
+    }
 }

@@ -33,7 +33,7 @@ pub struct LineInput {
 }
 
 /// Tax of one tax key on the whole document.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TaxRow {
     pub tax_key_id: u64,
     pub net: Decimal,

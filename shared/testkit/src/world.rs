@@ -23,6 +23,9 @@ use channel::queue::memory::MemoryQueue;
 use channel::secrets::{embedded::EmbeddedSecrets, ChannelSecrets, Secret, SecretStore};
 use channel::store::{embedded::EmbeddedStore, RecordStore};
 use channel::{App, Options};
+use paytraq_sandbox::seed::{
+    MoneyAccountSeed, PriceGroupSeed, ProductSeed, Seed, TaxKeySeed, WarehouseSeed,
+};
 use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig, SandboxCompany};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -144,8 +147,8 @@ impl Mirror {
     /// A warehouse and a price group, nothing mirrored yet.
     fn empty(company: &SandboxCompany) -> Self {
         Self {
-            warehouse_id: company.add_warehouse("Galvenā noliktava"),
-            price_group_id: company.add_price_group("Interneta veikals", "EUR"),
+            warehouse_id: company.add_warehouse(WAREHOUSE),
+            price_group_id: company.add_price_group(PRICE_GROUP, "EUR"),
             ..Self::default()
         }
     }
@@ -377,10 +380,64 @@ async fn start_host(
 }
 
 /// Reads the shop's catalogue over its REST API and creates the same things
-/// in the PayTraq company: a tax key per rate (and a 0% key), a money
-/// account per enabled gateway, a product per SKU with stock a little off
-/// the shop's, and the fee product `WC-FEE`.
+/// in the PayTraq company (through [`shop_seed`], applied as any seed is):
+/// a tax key per rate (and a 0% key), a money account per enabled gateway,
+/// a product per SKU with stock a little off the shop's, and the fee
+/// product `WC-FEE`.
 pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Result<Mirror> {
+    let shop = shop_seed(woo).await?;
+    let seeded = shop.seed.apply(company);
+    let first = |ids: &[u64], what: &str| {
+        ids.first()
+            .copied()
+            .with_context(|| format!("the shop's seed has no {what}"))
+    };
+    let mut mirror = Mirror {
+        warehouse_id: first(&seeded.warehouses, "warehouse")?,
+        price_group_id: first(&seeded.price_groups, "price group")?,
+        ..Mirror::default()
+    };
+    for (rate, key) in shop.tax_rates.iter().zip(&seeded.tax_keys) {
+        if let Some(rate) = rate {
+            mirror
+                .tax_map
+                .insert(TaxRateId::try_from(*rate)?, TaxKeyId::try_from(*key)?);
+        }
+    }
+    for (gateway, account) in shop.gateways.iter().zip(&seeded.money_accounts) {
+        mirror
+            .payment_map
+            .insert(gateway.parse()?, MoneyAccountId::try_from(*account)?);
+    }
+    for (product, item) in shop.seed.products.iter().zip(&seeded.products) {
+        if product.code != FEE_CODE {
+            mirror.items.insert(product.code.clone(), *item);
+        }
+    }
+    Ok(mirror)
+}
+
+/// The fee product every mirrored company has.
+const FEE_CODE: &str = "WC-FEE";
+/// The mirrored company's warehouse and price group.
+const WAREHOUSE: &str = "Galvenā noliktava";
+const PRICE_GROUP: &str = "Interneta veikals";
+
+/// A shop's catalogue as a PayTraq seed, with what its tax keys and money
+/// accounts stand for in the shop.
+#[derive(Clone, Debug)]
+pub struct ShopSeed {
+    pub seed: Seed,
+    /// Per tax key of the seed, in order: the WooCommerce tax rate id (0 for
+    /// the untaxed lines' key; none for a rate without an id).
+    pub tax_rates: Vec<Option<u64>>,
+    /// Per money account of the seed, in order: the gateway id.
+    pub gateways: Vec<String>,
+}
+
+/// What [`mirror`] creates for the shop, as a seed. For the demo shop this
+/// is `shared/paytraq-sandbox/seed.example.json`.
+pub async fn shop_seed(woo: &WooSandbox) -> anyhow::Result<ShopSeed> {
     let http = reqwest::Client::new();
     let get = |path: &str| {
         let url = format!("{}/wp-json/wc/v3/{path}", woo.base_url());
@@ -397,7 +454,21 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
             )
         }
     };
-    let mut mirror = Mirror::empty(company);
+    let mut shop = ShopSeed {
+        seed: Seed {
+            warehouses: vec![WarehouseSeed {
+                name: WAREHOUSE.into(),
+            }],
+            price_groups: vec![PriceGroupSeed {
+                name: PRICE_GROUP.into(),
+                currency: "EUR".into(),
+                prices: BTreeMap::new(),
+            }],
+            ..Seed::default()
+        },
+        tax_rates: Vec::new(),
+        gateways: Vec::new(),
+    };
     for rate in get("taxes?per_page=100")
         .await?
         .as_array()
@@ -409,17 +480,17 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
             .unwrap_or("0")
             .parse()
             .unwrap_or_default();
-        let key = company.add_tax_key(rate["name"].as_str().unwrap_or("tax"), percent);
-        if let Some(id) = rate["id"].as_u64() {
-            mirror
-                .tax_map
-                .insert(TaxRateId::try_from(id)?, TaxKeyId::try_from(key)?);
-        }
+        shop.seed.tax_keys.push(TaxKeySeed {
+            name: rate["name"].as_str().unwrap_or("tax").to_string(),
+            rate: percent,
+        });
+        shop.tax_rates.push(rate["id"].as_u64());
     }
-    mirror.tax_map.insert(
-        TaxRateId::try_from(0)?,
-        TaxKeyId::try_from(company.add_tax_key("Neapliekams 0%", Decimal::ZERO))?,
-    );
+    shop.seed.tax_keys.push(TaxKeySeed {
+        name: "Neapliekams 0%".into(),
+        rate: Decimal::ZERO,
+    });
+    shop.tax_rates.push(Some(0));
     for gateway in get("payment_gateways")
         .await?
         .as_array()
@@ -428,10 +499,11 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
     {
         if gateway["enabled"].as_bool() == Some(true) {
             let id = gateway["id"].as_str().unwrap_or_default();
-            let account = company.add_money_account(&format!("Merchant account: {id}"), "EUR");
-            mirror
-                .payment_map
-                .insert(id.parse()?, MoneyAccountId::try_from(account)?);
+            shop.seed.money_accounts.push(MoneyAccountSeed {
+                name: format!("Merchant account: {id}"),
+                currency: "EUR".into(),
+            });
+            shop.gateways.push(id.to_string());
         }
     }
     let mut products = get("products?per_page=100")
@@ -456,12 +528,20 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
         if sku.is_empty() {
             continue;
         }
-        let item = company.add_product(sku, p["name"].as_str().unwrap_or(sku));
         // Stock in PayTraq differs a little from the shop's, so a sync has work to do.
         let stock = p["stock_quantity"].as_i64().unwrap_or(0) + (n as i64 % 3);
-        company.set_stock(mirror.warehouse_id, item, Decimal::from(stock));
-        mirror.items.insert(sku.to_string(), item);
+        shop.seed.products.push(ProductSeed {
+            code: sku.to_string(),
+            name: p["name"].as_str().unwrap_or(sku).to_string(),
+            price: None,
+            stock: BTreeMap::from([(WAREHOUSE.to_string(), Decimal::from(stock))]),
+        });
     }
-    company.add_product("WC-FEE", "Maksa (WooCommerce fee)");
-    Ok(mirror)
+    shop.seed.products.push(ProductSeed {
+        code: FEE_CODE.into(),
+        name: "Maksa (WooCommerce fee)".into(),
+        price: None,
+        stock: BTreeMap::new(),
+    });
+    Ok(shop)
 }
