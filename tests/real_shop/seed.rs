@@ -290,7 +290,7 @@ async fn paytraq_documents_survive_a_sandbox_restart_on_the_same_state_dir() {
         .expect("read after restart");
     assert_eq!(after, before);
     let listed = client
-        .find_sale_by_reference("wc-order-1001")
+        .find_sale_by_reference("wc-order-1001", None)
         .await
         .expect("search")
         .expect("the document in the list after the restart");
