@@ -2,3 +2,6 @@
 //!
 //! Each module holds the tests of one finding; each drives the channel
 //! through the WooCommerce sandbox, which behaves as the real shop did.
+
+#[path = "real_shop/callback.rs"]
+mod callback;
