@@ -400,9 +400,10 @@ async fn loopback_development_setups_pass_only_with_allow_loopback_shops() {
     channel.host.stop().await;
     shop.shutdown().await;
 
-    // Without it, the same loopback public URL is what a real shop refuses: both reasons, nothing made.
+    // Without it, the same loopback public URL is what a real shop refuses: both reasons, nothing
+    // made (the shop, at a public address, is never called).
     let strict = Channel::start(Setup::default()).await;
-    let (status, answer) = strict.create("https://shop.example.com", None).await;
+    let (status, answer) = strict.create("https://93.184.216.34", None).await;
     assert_eq!(status, 400, "{answer}");
     let reason = public_url_reason(&answer);
     assert!(

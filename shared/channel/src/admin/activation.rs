@@ -202,11 +202,11 @@ pub async fn create_channel(
     base: &str,
     new: NewChannel,
 ) -> Result<ActivationLink, ApiError> {
-    let id = crate::model::ChannelId::generate().to_string();
-    check_key_flow_urls(ctx, &callback_url(base, &id), &webhook_url(base, &id))?;
     let shop = check_shop_url(&new.shop_url, ctx.app.options.shop_policy())
         .await
         .map_err(|e| shop_field_error(&e))?;
+    let id = crate::model::ChannelId::generate().to_string();
+    check_key_flow_urls(ctx, &callback_url(base, &id), &webhook_url(base, &id))?;
     let mut channel = Channel {
         settings: new.settings,
         webhook_url: Some(webhook_url(base, &id)),
