@@ -143,6 +143,8 @@ impl Harness {
 async fn sandbox(version: &str) -> WooSandbox {
     WooSandbox::start(WooSandboxConfig {
         wc_version: version.to_string(),
+        // The channel under test listens on 127.0.0.1 over HTTP.
+        allow_insecure_loopback_callbacks: true,
         ..WooSandboxConfig::default()
     })
     .await

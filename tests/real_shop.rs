@@ -3,6 +3,8 @@
 //! Each module holds the tests of one finding; each drives the channel
 //! through the WooCommerce sandbox, which behaves as the real shop did.
 
+#[path = "real_shop/callback.rs"]
+mod callback;
 #[path = "real_shop/prices.rs"]
 mod prices;
 #[path = "real_shop/reconcile.rs"]

@@ -71,9 +71,13 @@ fn fake() -> Target {
 }
 
 async fn sandbox() -> Target {
-    let sandbox = WooSandbox::start(WooSandboxConfig::default())
-        .await
-        .unwrap();
+    // The contract's webhooks point at 127.0.0.1 over HTTP: a development shop.
+    let sandbox = WooSandbox::start(WooSandboxConfig {
+        allow_insecure_loopback_callbacks: true,
+        ..WooSandboxConfig::default()
+    })
+    .await
+    .unwrap();
     let client = WooClient::new(
         &sandbox.base_url(),
         WooCredentials {

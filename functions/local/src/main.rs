@@ -38,7 +38,8 @@ enum Command {
         /// File holding the admin token (a trailing newline is ignored).
         #[arg(long, value_name = "PATH", conflicts_with = "admin_token")]
         admin_token_file: Option<PathBuf>,
-        /// Accept shops on loopback addresses over plain HTTP (a shop on this machine).
+        /// Accept shops on loopback addresses over plain HTTP (a shop on this machine), and a
+        /// loopback public URL over plain HTTP on any port; an https shop must still be HTTPS.
         #[arg(long)]
         allow_loopback_shops: bool,
         /// Extra trusted CA certificate (PEM) for a shop with a private CA; repeatable.

@@ -31,9 +31,11 @@ pub struct Options {
     pub sweep_after: Duration,
     /// Largest webhook body accepted (bigger ones get 413 before parsing).
     pub max_body_bytes: usize,
-    /// Allow shops on loopback addresses, over plain HTTP too (`local` and
-    /// tests, whose shop sandbox runs on 127.0.0.1; never on AWS). Private
-    /// and link-local addresses stay refused either way.
+    /// Allow shops on loopback addresses, over plain HTTP too, and a public
+    /// URL on a loopback host over plain HTTP on any port (`local` and tests,
+    /// whose shop sandbox runs on 127.0.0.1; never on AWS). It relaxes only
+    /// that: an https:// shop, loopback or not, must still report a secure
+    /// connection, and private and link-local addresses stay refused.
     pub allow_loopback_shops: bool,
 }
 

@@ -77,6 +77,8 @@ impl Default for WorldConfig {
             shop: Shop::Demo,
             woo: WooSandboxConfig {
                 webhook_delay: Duration::from_millis(50),
+                // The channel listens on 127.0.0.1 over HTTP.
+                allow_insecure_loopback_callbacks: true,
                 ..WooSandboxConfig::default()
             },
             paytraq: PaytraqSandboxConfig::default(),
@@ -95,6 +97,7 @@ impl WorldConfig {
             shop: Shop::Empty,
             woo: WooSandboxConfig {
                 latency,
+                allow_insecure_loopback_callbacks: true,
                 ..WooSandboxConfig::default()
             },
             paytraq: PaytraqSandboxConfig {

@@ -27,9 +27,11 @@ pub struct WooSandboxConfig {
     pub delivery_timeout: Duration,
     /// Timeout of the creation ping and the wc-auth callback (WordPress default: 5 s).
     pub ping_timeout: Duration,
-    /// Refuse a non-`https://` wc-auth `callback_url` like WooCommerce does (off by default so tests
-    /// can use plain loopback receivers).
-    pub wc_auth_require_https: bool,
+    /// A development shop: wc-auth accepts an `http://` callback, and webhooks, pings and the callback
+    /// reach any port, for loopback receivers only (see [`crate::outbound`]). Off by default, as on a
+    /// real shop (https callbacks only, ports 80, 443 and 8080 only); `local demo`, `local serve
+    /// --sandbox woocommerce` and the test kit, whose channel listens on 127.0.0.1, turn it on.
+    pub allow_insecure_loopback_callbacks: bool,
     /// Faults active from the start.
     pub faults: Faults,
 }
@@ -48,7 +50,7 @@ impl Default for WooSandboxConfig {
             webhook_delay: Duration::from_millis(150),
             delivery_timeout: Duration::from_secs(60),
             ping_timeout: Duration::from_secs(5),
-            wc_auth_require_https: false,
+            allow_insecure_loopback_callbacks: false,
             faults: Faults::default(),
         }
     }

@@ -23,8 +23,9 @@
 //! Known simplifications: one shop user (the API keys all act as an administrator); editing the items
 //! of a paid order does not adjust stock; `coupon_lines` in a `PUT` replace the coupons; refunds,
 //! customers and coupons have no REST routes; webhook topics other than `order.created` /
-//! `order.updated` are accepted but never fire; delivery URLs on loopback are allowed (WordPress'
-//! `wp_safe_remote_post` would refuse them).
+//! `order.updated` are accepted but never fire; delivery URLs on loopback hosts are allowed (WordPress'
+//! `wp_safe_remote_post` refuses them unless the site is on the same host), while their ports and the
+//! wc-auth callback's scheme are checked as WordPress does (see [`outbound`]).
 
 mod auth;
 mod catalog;
@@ -35,6 +36,7 @@ pub mod money;
 mod order_build;
 pub mod order_model;
 mod orders;
+pub mod outbound;
 pub mod phpjson;
 pub mod rest;
 pub mod seed;
@@ -89,6 +91,7 @@ impl Shared {
         st.webhooks.clear();
         st.deliveries.clear();
         st.auth_callbacks.clear();
+        st.requests.clear();
         st.faults = Faults::default();
     }
     fn create_order(self: &Arc<Self>, body: &Value) -> Result<order_model::OrderDoc, ApiError> {
@@ -175,9 +178,15 @@ impl WooSandbox {
         })
     }
 
-    /// Starts a sandbox with the default configuration and the built-in demo catalogue.
+    /// Starts a sandbox with the default configuration and the built-in demo catalogue, as a
+    /// development shop that calls a channel on this machine over plain HTTP on any port
+    /// ([`WooSandboxConfig::allow_insecure_loopback_callbacks`]).
     pub async fn start_demo() -> anyhow::Result<WooSandbox> {
-        let sb = Self::start(WooSandboxConfig::default()).await?;
+        let sb = Self::start(WooSandboxConfig {
+            allow_insecure_loopback_callbacks: true,
+            ..WooSandboxConfig::default()
+        })
+        .await?;
         sb.seed_demo();
         Ok(sb)
     }
@@ -352,6 +361,10 @@ impl WooSandbox {
             .map(|c| (c.callback_url.clone(), c.response_status))
             .collect()
     }
+    /// Every request the shop received outside `/__sandbox/`, in order: `"METHOD /path"` (no query).
+    pub fn requests(&self) -> Vec<String> {
+        self.shared.lock().requests.clone()
+    }
     /// Current stock quantity of a product or variation.
     pub fn stock(&self, id: u64) -> Option<Value> {
         self.shared
@@ -383,6 +396,16 @@ impl Drop for WooSandbox {
             let _ = tx.send(());
         }
     }
+}
+
+/// Middleware: logs every request outside `/__sandbox/` (see [`WooSandbox::requests`]).
+async fn log_request(AxState(s): AxState<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !path.starts_with("/__sandbox") {
+        let line = format!("{} {path}", req.method());
+        s.lock().requests.push(line);
+    }
+    next.run(req).await
 }
 
 async fn require_auth(AxState(s): AxState<Arc<Shared>>, req: Request, next: Next) -> Response {
@@ -512,6 +535,10 @@ fn router(shared: Arc<Shared>) -> Router {
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             faults::apply,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            log_request,
         ))
         .with_state(shared)
 }

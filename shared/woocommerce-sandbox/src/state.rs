@@ -155,6 +155,8 @@ pub struct State {
     /// Queued, not yet started deliveries: `(webhook id, order id)`.
     pub queued: std::collections::BTreeSet<(u64, u64)>,
     pub auth_callbacks: Vec<AuthCallback>,
+    /// Every request the shop received outside `/__sandbox/`: `"METHOD /path"`.
+    pub requests: Vec<String>,
     pub faults: Faults,
 }
 
@@ -183,6 +185,7 @@ impl State {
             deliveries: Vec::new(),
             queued: std::collections::BTreeSet::new(),
             auth_callbacks: Vec::new(),
+            requests: Vec::new(),
             faults: cfg.faults.clone(),
         }
     }

@@ -2,7 +2,10 @@
 //! POSTing it to `callback_url` (which must answer exactly 200, else the key is deleted and the
 //! merchant sees an error without redirect), then a 302 to `return_url` with `success=1&user_id=...`.
 //! Denial redirects with `success=0`. The merchant is taken to be logged in as an administrator.
+//! A `callback_url` that is not `https://` is refused, and one on a port WordPress does not call fails
+//! like a transport error (see [`crate::outbound`]).
 
+use super::outbound;
 use super::state::{AuthCallback, KeyPermissions};
 use super::Shared;
 use axum::body::Bytes;
@@ -39,7 +42,10 @@ fn error_page(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
-fn parse(params: &HashMap<String, String>, require_https: bool) -> Result<AuthRequest, String> {
+fn parse(
+    params: &HashMap<String, String>,
+    allow_insecure_loopback: bool,
+) -> Result<AuthRequest, String> {
     let get = |k: &str| {
         params
             .get(k)
@@ -70,8 +76,8 @@ fn parse(params: &HashMap<String, String>, require_https: bool) -> Result<AuthRe
     if url::Url::parse(&callback_url).is_err() {
         return Err("The callback_url is not a valid URL.".into());
     }
-    if require_https && !callback_url.starts_with("https://") {
-        return Err("The callback_url needs to be over SSL".into());
+    if !outbound::callback_scheme_allowed(&callback_url, allow_insecure_loopback) {
+        return Err(outbound::CALLBACK_NOT_SSL.into());
     }
     Ok(AuthRequest {
         app_name,
@@ -95,7 +101,7 @@ pub async fn authorize(
     AxState(s): AxState<Arc<Shared>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let req = match parse(&q, s.cfg.wc_auth_require_https) {
+    let req = match parse(&q, s.cfg.allow_insecure_loopback_callbacks) {
         Ok(r) => r,
         Err(msg) => return error_page(StatusCode::BAD_REQUEST, "WordPress › Error", &msg),
     };
@@ -143,7 +149,7 @@ pub async fn access_granted(
     for (k, v) in url::form_urlencoded::parse(&body) {
         params.insert(k.into_owned(), v.into_owned());
     }
-    let req = match parse(&params, s.cfg.wc_auth_require_https) {
+    let req = match parse(&params, s.cfg.allow_insecure_loopback_callbacks) {
         Ok(r) => r,
         Err(msg) => return error_page(StatusCode::BAD_REQUEST, "WordPress › Error", &msg),
     };
@@ -164,24 +170,32 @@ pub async fn access_granted(
         "key_permissions": key.permissions.as_str(),
     });
     let body = payload.to_string();
-    let result = s
-        .http
-        .post(&req.callback_url)
-        .timeout(std::time::Duration::from_secs(60))
-        .header(header::CONTENT_TYPE, "application/json;charset=UTF-8")
-        .body(body.clone())
-        .send()
-        .await;
-    let (status, error) = match &result {
-        Ok(r) => (Some(r.status().as_u16()), None),
-        Err(e) => (
-            None,
-            Some(if e.is_timeout() {
-                "timeout".to_string()
-            } else {
-                "connection failed".to_string()
-            }),
-        ),
+    let (status, error) = if outbound::safe_request_allowed(
+        &req.callback_url,
+        s.cfg.allow_insecure_loopback_callbacks,
+    ) {
+        let result = s
+            .http
+            .post(&req.callback_url)
+            .timeout(std::time::Duration::from_secs(60))
+            .header(header::CONTENT_TYPE, "application/json;charset=UTF-8")
+            .body(body.clone())
+            .send()
+            .await;
+        match &result {
+            Ok(r) => (Some(r.status().as_u16()), None),
+            Err(e) => (
+                None,
+                Some(if e.is_timeout() {
+                    "timeout".to_string()
+                } else {
+                    "connection failed".to_string()
+                }),
+            ),
+        }
+    } else {
+        // `wp_safe_remote_post()` refuses the port before connecting.
+        (None, Some(outbound::NOT_ALLOWED.to_string()))
     };
     let ok = status == Some(200);
     {
@@ -190,18 +204,19 @@ pub async fn access_granted(
             callback_url: req.callback_url.clone(),
             body,
             response_status: status,
-            error,
+            error: error.clone(),
         });
         if !ok {
             st.keys.retain(|k| k.key_id != key.key_id);
         }
     }
     if !ok {
-        return error_page(
-            StatusCode::UNAUTHORIZED,
-            "Access denied",
-            "An error occurred in the request and at the time were unable to send the consumer data",
-        );
+        // WooCommerce shows WordPress' own text for a refused URL, its generic one otherwise.
+        let message = match error.as_deref() {
+            Some(outbound::NOT_ALLOWED) => outbound::NOT_ALLOWED,
+            _ => "An error occurred in the request and at the time were unable to send the consumer data",
+        };
+        return error_page(StatusCode::UNAUTHORIZED, "Access denied", message);
     }
     let location = with_params(
         &req.return_url,
@@ -215,7 +230,7 @@ pub async fn access_denied(
     AxState(s): AxState<Arc<Shared>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    match parse(&q, s.cfg.wc_auth_require_https) {
+    match parse(&q, s.cfg.allow_insecure_loopback_callbacks) {
         Ok(req) => {
             let location = with_params(
                 &req.return_url,

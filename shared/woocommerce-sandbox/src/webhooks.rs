@@ -2,7 +2,10 @@
 //! (`webhook_id=N`, needs exactly 200), deliveries after a short delay with the payload built when the
 //! job runs, signed with base64(HMAC-SHA256(body, secret)), PHP-encoded bodies, no retries, and
 //! auto-disable on the 7th consecutive failure (`failure_count > 5`). Every request is logged.
+//! A delivery URL WordPress will not call (a port other than 80, 443 and 8080) is refused when the
+//! webhook is created or its URL changed, as the real shop answered (see [`crate::outbound`]).
 
+use super::outbound;
 use super::phpjson;
 use super::rest::{self, ApiError, ApiResult};
 use super::state::{now_wc, random_alnum, random_hex, Delivery, State, Webhook};
@@ -102,6 +105,25 @@ fn valid_url(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://")
 }
 
+/// The delivery URL's checks: a valid http(s) URL, then one WordPress delivers to.
+fn check_delivery_url(s: &Shared, url: &str) -> Result<(), ApiError> {
+    if !valid_url(url) {
+        return Err(ApiError::new(
+            400,
+            "woocommerce_rest_shop_webhook_invalid_delivery_url",
+            "Webhook delivery URL must be a valid URL starting with http:// or https://.",
+        ));
+    }
+    if !outbound::safe_request_allowed(url, s.cfg.allow_insecure_loopback_callbacks) {
+        return Err(ApiError::new(
+            400,
+            "http_request_failed",
+            outbound::NOT_ALLOWED,
+        ));
+    }
+    Ok(())
+}
+
 /// base64(HMAC-SHA256(body, secret)), WooCommerce's `X-WC-Webhook-Signature`.
 pub fn sign(body: &[u8], secret: &str) -> String {
     match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
@@ -125,13 +147,7 @@ pub async fn create(AxState(s): AxState<Arc<Shared>>, body: Bytes) -> ApiResult 
         ));
     }
     let url = text("delivery_url").unwrap_or_default();
-    if !valid_url(&url) {
-        return Err(ApiError::new(
-            400,
-            "woocommerce_rest_shop_webhook_invalid_delivery_url",
-            "Webhook delivery URL must be a valid URL starting with http:// or https://.",
-        ));
-    }
+    check_delivery_url(&s, &url)?;
     let (id, base) = {
         let mut st = s.lock();
         let id = st.next_webhook_id();
@@ -212,13 +228,7 @@ pub async fn update(
         }
         let mut url_changed = false;
         if let Some(u) = text("delivery_url") {
-            if !valid_url(&u) {
-                return Err(ApiError::new(
-                    400,
-                    "woocommerce_rest_shop_webhook_invalid_delivery_url",
-                    "Webhook delivery URL must be a valid URL starting with http:// or https://.",
-                ));
-            }
+            check_delivery_url(&s, &u)?;
             url_changed = u != w.delivery_url;
             w.delivery_url = u;
         }

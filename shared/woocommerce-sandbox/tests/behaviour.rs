@@ -14,6 +14,8 @@ use woocommerce_sandbox::{CrashMode, Faults, KeyPermissions, WooSandbox, WooSand
 async fn demo_sandbox() -> WooSandbox {
     let cfg = WooSandboxConfig {
         webhook_delay: Duration::from_millis(10),
+        // The receivers below listen on 127.0.0.1 over HTTP.
+        allow_insecure_loopback_callbacks: true,
         ..WooSandboxConfig::default()
     };
     let sb = WooSandbox::start(cfg).await.unwrap();

@@ -2,9 +2,15 @@
 //! URL), the key-flow callback, manual keys, the requirement checks, webhook
 //! creation, and deactivation.
 //!
+//! Before anything is sent to the shop, the channel's public URL is checked
+//! as the shop will judge it (see [`crate::woocommerce::public_url`]): the
+//! key flow's callback must be HTTPS, webhooks go to ports 80, 443 and 8080
+//! only; a URL the shop would refuse is a 400 with the reason.
+//!
 //! Completion is all-or-nothing: the shop URL is checked again (HTTPS, no
 //! internal address), the key must read `system_status`, WooCommerce must
-//! be 3.5 or newer; only then are the keys and a fresh webhook secret
+//! be 3.5 or newer, and an https:// shop must report a secure connection
+//! (loopback shops included); only then are the keys and a fresh webhook secret
 //! stored, the channel marked active and both webhooks created. When any
 //! step fails, created webhooks are deleted, the secrets restored, the
 //! channel stays pending with the reason on its timeline, and the caller
@@ -23,6 +29,7 @@ use super::Ctx;
 use crate::intake::reconcile::{webhook_name, TOPICS};
 use crate::model::{Channel, ChannelState, Settings, TimelineEvent, WebhookRef};
 use crate::secrets::{ChannelSecrets, Secret};
+use crate::woocommerce::public_url::{check_callback_url, check_delivery_url, PublicUrlError};
 use crate::woocommerce::shop_url::{check_shop_url, parse_shop_url, ShopUrlError};
 use crate::woocommerce::{WooClient, WooCredentials, WooError, WooOptions};
 
@@ -122,6 +129,48 @@ pub fn webhook_url(base: &str, channel_id: &str) -> String {
     )
 }
 
+/// `{base}/activation/{id}/callback`: where the shop posts the keys of the key flow.
+pub fn callback_url(base: &str, channel_id: &str) -> String {
+    format!(
+        "{}/activation/{channel_id}/callback",
+        base.trim_end_matches('/')
+    )
+}
+
+/// Where the channel's webhooks deliver: the configured public URL, else the
+/// one the channel was created with, else `base`.
+fn delivery_url(ctx: &Ctx, channel: &Channel, base: &str) -> String {
+    match &ctx.app.options.public_base_url {
+        Some(public) => webhook_url(public, &channel.id),
+        None => channel
+            .webhook_url
+            .clone()
+            .unwrap_or_else(|| webhook_url(base, &channel.id)),
+    }
+}
+
+/// The key flow's URLs, as the shop will judge them: the callback (HTTPS)
+/// and the webhook delivery URL (its port). Refused with every reason.
+fn check_key_flow_urls(ctx: &Ctx, callback: &str, delivery: &str) -> Result<(), ApiError> {
+    let allow = ctx.app.options.allow_loopback_shops;
+    let problems: Vec<String> = [
+        check_callback_url(callback, allow),
+        check_delivery_url(delivery, allow),
+    ]
+    .into_iter()
+    .filter_map(Result::err)
+    .map(|e| e.to_string())
+    .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Invalid(FieldErrors::one(
+            "public_url",
+            problems.join("; "),
+        )))
+    }
+}
+
 /// The shop's `wc-auth/v1/authorize` URL for this channel and token.
 pub fn authorize_url(
     shop_url: &str,
@@ -139,10 +188,7 @@ pub fn authorize_url(
             "return_url",
             &format!("{base}/activation/{channel_id}/return"),
         )
-        .append_pair(
-            "callback_url",
-            &format!("{base}/activation/{channel_id}/callback"),
-        )
+        .append_pair("callback_url", &callback_url(base, channel_id))
         .finish();
     format!(
         "{}/wc-auth/v1/authorize?{query}",
@@ -160,6 +206,7 @@ pub async fn create_channel(
         .await
         .map_err(|e| shop_field_error(&e))?;
     let id = crate::model::ChannelId::generate().to_string();
+    check_key_flow_urls(ctx, &callback_url(base, &id), &webhook_url(base, &id))?;
     let mut channel = Channel {
         settings: new.settings,
         webhook_url: Some(webhook_url(base, &id)),
@@ -197,6 +244,11 @@ pub async fn activation_link(
             channel.id
         )));
     }
+    check_key_flow_urls(
+        ctx,
+        &callback_url(base, &channel.id),
+        &delivery_url(ctx, channel, base),
+    )?;
     let token = token::mint(&ctx.app, &channel.id, ctx.cfg.token_ttl).await?;
     Ok(ActivationLink {
         channel_id: channel.id.clone(),
@@ -287,6 +339,8 @@ pub async fn callback(
 }
 
 /// Checks the requirements with `credentials` and activates the channel (see the module docs).
+/// Both routes come here (the key flow's callback and keys given by hand): a
+/// webhook delivery URL WordPress would refuse is answered before the shop is called.
 pub async fn complete(
     ctx: &Ctx,
     channel_id: &str,
@@ -301,7 +355,10 @@ pub async fn complete(
             "channel {channel_id} is already active"
         )));
     }
-    match try_complete(ctx, channel, credentials, base).await {
+    let delivery_url = delivery_url(ctx, &channel, base);
+    check_delivery_url(&delivery_url, ctx.app.options.allow_loopback_shops)
+        .map_err(|e| public_url_error(&e))?;
+    match try_complete(ctx, channel, credentials, &delivery_url).await {
         Ok(channel) => Ok(channel),
         Err(e) => {
             if let ApiError::Requirement { code, message } = &e {
@@ -328,7 +385,7 @@ async fn try_complete(
     ctx: &Ctx,
     channel: Channel,
     credentials: WooCredentials,
-    base: &str,
+    delivery_url: &str,
 ) -> Result<Channel, ApiError> {
     let app = &ctx.app;
     let shop = check_shop_url(&channel.shop_url, ctx.app.options.shop_policy())
@@ -357,20 +414,22 @@ async fn try_complete(
             message: format!("the shop runs WooCommerce {version}; the channel needs WooCommerce {major}.{minor} or newer"),
         });
     }
-    if !status.secure_connection && !ctx.app.options.allow_loopback_shops {
+    // Only a plain-HTTP loopback shop, which `--allow-loopback-shops` lets
+    // through `check_shop_url`, may say it is not secure: an https:// shop
+    // that does not know it is served over HTTPS (a proxy that does not tell
+    // WordPress) signs and checks requests for http:// and is refused, on
+    // loopback too.
+    if !status.secure_connection && shop.scheme() == "https" {
         return Err(ApiError::Requirement {
             code: "shop_not_https",
-            message: "WooCommerce reports that the shop is not served over HTTPS (SSL); the channel needs HTTPS".into(),
+            message: format!(
+                "WooCommerce reports that the shop is not served over HTTPS (SSL) (system status: \
+                 secure_connection false) although {shop} is an https:// URL; the channel needs HTTPS \
+                 that WordPress knows of (behind a proxy, WordPress must be told the request came over \
+                 HTTPS, e.g. by X-Forwarded-Proto)"
+            ),
         });
     }
-
-    let delivery_url = match &app.options.public_base_url {
-        Some(public) => webhook_url(public, &channel.id),
-        None => channel
-            .webhook_url
-            .clone()
-            .unwrap_or_else(|| webhook_url(base, &channel.id)),
-    };
     let previous = app.secrets.get(&channel.id).await?.unwrap_or_default();
     let webhook_secret = token::random_value();
     let secrets = ChannelSecrets {
@@ -386,7 +445,7 @@ async fn try_complete(
     let mut active = channel;
     active.state = ChannelState::Active;
     active.wc_version = Some(status.wc_version.clone());
-    active.webhook_url = Some(delivery_url.clone());
+    active.webhook_url = Some(delivery_url.to_string());
     active.health.last_error = None;
     // New webhooks with a new secret: what was refused under the old ones is past.
     active.health.refused_deliveries = None;
@@ -400,7 +459,7 @@ async fn try_complete(
     let mut created: Vec<WebhookRef> = Vec::new();
     for topic in TOPICS {
         match woo
-            .create_webhook(&webhook_name(topic), topic, &delivery_url, &webhook_secret)
+            .create_webhook(&webhook_name(topic), topic, delivery_url, &webhook_secret)
             .await
         {
             Ok(hook) => created.push(WebhookRef {
@@ -619,6 +678,10 @@ fn requirement(e: &ShopUrlError) -> ApiError {
         code: e.code(),
         message: e.to_string(),
     }
+}
+
+fn public_url_error(e: &PublicUrlError) -> ApiError {
+    ApiError::Invalid(FieldErrors::one("public_url", e.to_string()))
 }
 
 fn shop_field_error(e: &ShopUrlError) -> ApiError {

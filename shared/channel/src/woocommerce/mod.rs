@@ -9,6 +9,7 @@
 //! | [`catalog`]   | products, variations, taxes, gateways, settings, status, webhooks     |
 //! | [`webhook`]   | signature check of deliveries, the unsigned ping                      |
 //! | [`shop_url`]  | shop URL policy (HTTPS, no internal address) and its DNS resolver     |
+//! | [`public_url`] | whether the shop will call our public URL (HTTPS callback, ports) |
 //! | [`unique_keys`] | refuses JSON bodies that give one key twice in an object          |
 //! | [`error`]     | [`WooError`], the `{code, message, data.status}` error body           |
 //!
@@ -22,6 +23,7 @@ pub mod client;
 mod de;
 pub mod error;
 pub mod order;
+pub mod public_url;
 pub mod shop_url;
 pub mod unique_keys;
 pub mod webhook;

@@ -86,9 +86,7 @@ pub fn parse_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, ShopUrlEr
         Host::Ipv6(ip) => Some(IpAddr::V6(ip)),
         Host::Domain(_) => None,
     };
-    let loopback_name = matches!(host, Host::Domain(d) if d.eq_ignore_ascii_case("localhost"));
-    let loopback = loopback_name
-        || literal.is_some_and(|ip| special_use(ip).is_some_and(|found| found.loopback));
+    let loopback = is_loopback_host(&host);
     match url.scheme() {
         "https" => {}
         "http" if policy.allow_loopback && loopback => {}
@@ -101,6 +99,16 @@ pub fn parse_shop_url(raw: &str, policy: ShopUrlPolicy) -> Result<Url, ShopUrlEr
     let path = normalised.path().trim_end_matches('/').to_string();
     normalised.set_path(&path);
     Ok(normalised)
+}
+
+/// Whether a URL's host names this machine's loopback as written: `localhost`,
+/// or a literal loopback address (127/8, `::1`, 127/8 written IPv4-mapped).
+pub fn is_loopback_host<S: AsRef<str>>(host: &Host<S>) -> bool {
+    match host {
+        Host::Domain(d) => d.as_ref().eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => special_use(IpAddr::V4(*ip)).is_some_and(|found| found.loopback),
+        Host::Ipv6(ip) => special_use(IpAddr::V6(*ip)).is_some_and(|found| found.loopback),
+    }
 }
 
 /// [`parse_shop_url`] plus DNS: every address the host resolves to must be allowed.

@@ -30,6 +30,8 @@ pub fn read_json(path: &std::path::Path) -> Value {
 pub async fn fixture_sandbox() -> WooSandbox {
     let cfg = WooSandboxConfig {
         webhook_delay: Duration::from_millis(20),
+        // The receivers listen on 127.0.0.1 over HTTP.
+        allow_insecure_loopback_callbacks: true,
         ..WooSandboxConfig::default()
     };
     let sb = WooSandbox::start(cfg).await.unwrap();
