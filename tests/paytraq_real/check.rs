@@ -294,6 +294,10 @@ async fn paytraq_check_write_test_confirms_every_effect_by_reading_it_back() {
         assert!(void.contains(d.number.as_deref().unwrap()), "{void}");
     }
     assert!(void.contains("Void them in PayTraq"));
+    // The table says what the write test used.
+    let table = report.to_string();
+    assert!(table.contains("write test used: item CHK-1"), "{table}");
+    assert!(table.contains("tax key PVN 21%"), "{table}");
     assert_no_secret(&report);
 }
 

@@ -104,3 +104,54 @@ pub async fn main(args: CheckArgs) -> anyhow::Result<i32> {
     }
     Ok(report.exit_code())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: CheckArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<CheckArgs, clap::error::ErrorKind> {
+        let base = ["paytraq-check", "--api-key", "k-1", "--api-token", "t-1"];
+        Cli::try_parse_from(base.iter().chain(args))
+            .map(|c| c.args)
+            .map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn paytraq_check_defaults_to_the_real_api_and_validates_its_base_url() {
+        let args = parse(&[]).map_err(|e| e.to_string()).unwrap();
+        assert_eq!(args.base_url, PAYTRAQ_API);
+        assert!(!args.write_test && !args.yes_write_to_this_company && !args.fast);
+        let sandbox = parse(&["--base-url", "http://127.0.0.1:9911/"]);
+        assert_eq!(
+            sandbox.map(|a| a.base_url),
+            Ok("http://127.0.0.1:9911".into())
+        );
+        for bad in ["ftp://go.paytraq.com", "https://u:p@go.paytraq.com"] {
+            let err = parse(&["--base-url", bad]).err();
+            assert_eq!(err, Some(clap::error::ErrorKind::ValueValidation), "{bad}");
+        }
+        let write = parse(&[
+            "--write-test",
+            "--client-email",
+            "me@example.com",
+            "--yes-write-to-this-company",
+        ])
+        .map(CheckOptions::from)
+        .map_err(|e| e.to_string())
+        .unwrap();
+        assert!(write.write_test && write.write_confirmed);
+        assert_eq!(write.api_key.expose(), "k-1");
+        assert!(
+            !format!("{write:?}").contains("k-1"),
+            "the key is never shown"
+        );
+    }
+}

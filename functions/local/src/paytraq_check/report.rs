@@ -100,6 +100,7 @@ pub struct Created {
     /// `sales invoice`, `sales order`, `client`.
     pub kind: &'static str,
     pub id: u64,
+    /// The document number; for a client, its e-mail.
     pub number: Option<String>,
 }
 
@@ -267,6 +268,20 @@ impl fmt::Display for CheckReport {
                 r.result.label(),
                 r.evidence
             )?;
+        }
+        let chosen = [
+            ("item", &self.chosen.item),
+            ("tax key", &self.chosen.tax_key),
+            ("money account", &self.chosen.money_account),
+            ("warehouse", &self.chosen.warehouse),
+            ("client", &self.chosen.client),
+        ];
+        let chosen: Vec<String> = chosen
+            .iter()
+            .filter_map(|(what, value)| value.as_ref().map(|v| format!("{what} {v}")))
+            .collect();
+        if !chosen.is_empty() {
+            writeln!(f, "write test used: {}", chosen.join("; "))?;
         }
         let counts: Vec<String> = self
             .counts

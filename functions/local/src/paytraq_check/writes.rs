@@ -164,7 +164,7 @@ async fn client(
             report.created.push(Created {
                 kind: "client",
                 id,
-                number: None,
+                number: Some(email.to_owned()),
             });
             report.row(
                 "create_client",
