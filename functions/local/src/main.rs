@@ -51,7 +51,7 @@ enum Command {
         sandbox: Vec<SandboxKind>,
         /// PayTraq's API base URL: the real API (default, https://go.paytraq.com) or a
         /// PayTraq sandbox started on its own (`local sandbox`).
-        #[arg(long, env = "PAYTRAQ_BASE_URL", value_name = "URL", value_parser = paytraq_url)]
+        #[arg(long, env = "PAYTRAQ_BASE_URL", value_name = "URL", value_parser = local::paytraq_url)]
         paytraq_url: Option<String>,
         #[command(flatten)]
         paytraq_sandbox: Box<PaytraqSandboxArgs>,
@@ -71,6 +71,9 @@ enum Command {
         #[command(flatten)]
         paytraq_sandbox: PaytraqSandboxArgs,
     },
+    /// Whether this product works with a PayTraq company, with its own API key and token:
+    /// every call it makes, as a table (and JSON). Read-only unless --write-test.
+    PaytraqCheck(local::paytraq_check::cli::CheckArgs),
     /// Run benchmarks and print their figures.
     Bench {
         #[arg(value_enum, default_value = "all")]
@@ -99,19 +102,6 @@ impl PaytraqSandboxArgs {
     }
 }
 
-/// A PayTraq base URL: http or https, a host, nothing after the path
-/// (written without its trailing slash, as the client joins paths to it).
-fn paytraq_url(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text.trim()).map_err(|e| format!("not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err("must be an http(s) URL with a host, e.g. https://go.paytraq.com".into());
-    }
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err("must not carry a query, a fragment or credentials".into());
-    }
-    Ok(url.as_str().trim_end_matches('/').to_string())
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum SandboxKind {
     Woocommerce,
@@ -129,8 +119,10 @@ enum Which {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let quiet = matches!(cli.command, Command::Demo { .. } | Command::Sandbox { .. })
-        && std::env::var_os("RUST_LOG").is_none();
+    let quiet = matches!(
+        cli.command,
+        Command::Demo { .. } | Command::Sandbox { .. } | Command::PaytraqCheck(_)
+    ) && std::env::var_os("RUST_LOG").is_none();
     if quiet {
         // The demo's own lines are the output; only warnings and errors
         // of the channel join them (RUST_LOG=info shows everything).
@@ -198,6 +190,9 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Sandbox { paytraq_sandbox } => sandbox(&paytraq_sandbox).await,
         Command::Bench { which } => bench(which).await,
+        Command::PaytraqCheck(args) => {
+            std::process::exit(local::paytraq_check::cli::main(args).await?)
+        }
     }
 }
 

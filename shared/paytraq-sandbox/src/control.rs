@@ -44,6 +44,10 @@ pub enum FaultKind {
     AfterHandling(u16),
     /// Never answer (the caller times out); the request does not run.
     Timeout,
+    /// Run the request, then answer with its reply reshaped: every element
+    /// named `…ID` renamed `…Id` (`TaxKeyID` → `TaxKeyId`), as a PayTraq
+    /// that renamed its elements would answer. A reply the client cannot read.
+    Reshape,
 }
 
 /// One API request as the sandbox saw it.
@@ -139,13 +143,27 @@ async fn handle(sb: &Shared, route: &str, mut req: Request, next: Next) -> (Resp
     };
     req.extensions_mut().insert(CompanyKey(key.0));
     let response = next.run(req).await;
-    if let Some(FaultKind::AfterHandling(code)) = fault {
-        return (
+    match fault {
+        Some(FaultKind::AfterHandling(code)) => (
             injected(code, "injected fault after the request ran"),
             Some(company_id),
-        );
+        ),
+        Some(FaultKind::Reshape) => (reshaped(response).await, Some(company_id)),
+        _ => (response, Some(company_id)),
     }
-    (response, Some(company_id))
+}
+
+/// `response` with its elements `…ID` renamed `…Id` (see [`FaultKind::Reshape`]).
+async fn reshaped(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return injected(500, "injected reshape could not read the reply");
+    };
+    let text = String::from_utf8_lossy(&bytes)
+        .replace("ID>", "Id>")
+        .replace("ID/>", "Id/>");
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(text))
 }
 
 /// `(api key, api token)` from headers, else from the query string.

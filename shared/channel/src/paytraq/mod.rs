@@ -9,6 +9,7 @@
 //! | [`routes`]   | every call's path and evidence (assumed calls live only here)|
 //! | [`model`]    | the records read and written                                |
 //! | [`pacing`]   | per-company token bucket shared by the process              |
+//! | [`probe`]    | one page of a search, for `local paytraq-check`             |
 //!
 //! Which calls are confirmed and which are assumed: `CALLS.md` next to this file.
 
@@ -17,6 +18,7 @@ pub mod catalog;
 pub mod client;
 pub mod model;
 pub mod pacing;
+pub mod probe;
 pub mod routes;
 pub mod sale_xml;
 pub mod sales;

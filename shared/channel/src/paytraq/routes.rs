@@ -53,6 +53,61 @@ impl Call {
     pub fn page(self, page: u32) -> Self {
         self.with("page", page)
     }
+
+    /// `"GET /api/sales?ClientID={ClientID}"`: the method and path with
+    /// [`TEMPLATE_ID`] shown as `{id}` and every query value as `{name}`.
+    fn template(&self) -> String {
+        let path = self.path.replace(&TEMPLATE_ID.to_string(), "{id}");
+        let query: Vec<String> = self
+            .query
+            .iter()
+            .map(|(key, _)| format!("{key}={{{key}}}"))
+            .collect();
+        match query.is_empty() {
+            true => format!("{} /api/{path}", self.method),
+            false => format!("{} /api/{path}?{}", self.method, query.join("&")),
+        }
+    }
+}
+
+/// The id the call templates are built with (no real document has it).
+const TEMPLATE_ID: u64 = u64::MAX;
+
+/// Every call of this file, built with placeholder arguments.
+fn every_call() -> Vec<Call> {
+    let date = chrono::NaiveDate::MIN;
+    vec![
+        search_clients("-"),
+        get_client(TEMPLATE_ID),
+        create_client(),
+        list_products(),
+        search_products("-"),
+        price_list(TEMPLATE_ID),
+        create_sale(),
+        get_sale(TEMPLATE_ID),
+        sales_of_client(TEMPLATE_ID, date),
+        search_sales("-"),
+        update_sale(TEMPLATE_ID),
+        products_of_warehouse(TEMPLATE_ID),
+        tax_keys(),
+        warehouses(),
+        money_accounts(),
+        approve_sale(TEMPLATE_ID),
+        add_payment(TEMPLATE_ID),
+        add_prepayment(TEMPLATE_ID),
+        send_sale(TEMPLATE_ID),
+    ]
+}
+
+/// The method and path of the call named `name` (`"get_sale"` →
+/// `"GET /api/sale/{id}"`), with ids and query values as placeholders.
+/// For reports that name the calls (`local paytraq-check`): the calls
+/// stay defined only in this file.
+pub fn method_and_path(name: &str) -> Option<String> {
+    every_call()
+        .into_iter()
+        .find(|call| call.name == name)
+        .map(|call| call.template())
 }
 
 // ------------------------------------------------------------ confirmed [REAL]
@@ -194,4 +249,35 @@ pub(crate) fn add_prepayment(sales_order_id: u64) -> Call {
 /// ASSUMED: `POST /api/sale/{id}/send` with `<Send><Email/></Send>` [MCP].
 pub(crate) fn send_sale(id: u64) -> Call {
     Call::post("send_sale", format!("sale/{id}/send"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_call_has_its_method_and_path_by_name() {
+        let calls = every_call();
+        for call in &calls {
+            let same = calls.iter().filter(|c| c.name == call.name).count();
+            assert_eq!(same, 1, "{} is defined once", call.name);
+        }
+        assert_eq!(
+            method_and_path("get_sale").as_deref(),
+            Some("GET /api/sale/{id}")
+        );
+        assert_eq!(
+            method_and_path("sales_of_client").as_deref(),
+            Some("GET /api/sales?ClientID={ClientID}&date_from={date_from}")
+        );
+        assert_eq!(
+            method_and_path("add_prepayment").as_deref(),
+            Some("POST /api/sale/{id}/payment")
+        );
+        assert_eq!(
+            method_and_path("tax_keys").as_deref(),
+            Some("GET /api/taxKeys")
+        );
+        assert_eq!(method_and_path("no_such_call"), None);
+    }
 }
