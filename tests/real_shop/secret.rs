@@ -23,6 +23,8 @@ async fn rig() -> World {
     let w = World::start(WorldConfig {
         woo: WooSandboxConfig {
             webhook_delay: Duration::from_millis(10),
+            // The channel listens on 127.0.0.1 (a development shop's setting).
+            allow_insecure_loopback_callbacks: true,
             ..Default::default()
         },
         paytraq: PaytraqSandboxConfig {
