@@ -20,7 +20,7 @@
 //! - `GET` list (newest first) and one (a refund of another order: HTTP 500 with `"data":404`),
 //!   `DELETE ?force=true`: the refund is gone, the order keeps its status, nothing fires.
 
-use super::money::{fmt_dp, json_number, parse_value};
+use super::money::{fmt_dp, parse_value};
 use super::order_model::{FeeLine, Href, ItemTax, LineItem, Links, Meta, ShippingLine, TaxLine};
 use super::rest::{self, ApiError, ApiResult};
 use super::state::{now_wc, State};
@@ -28,6 +28,7 @@ use super::{order_build, webhooks, Shared};
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::{header, HeaderValue, StatusCode};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -443,11 +444,12 @@ pub fn render(r: &RefundRecord, base: &str, dp: u32) -> Value {
     let taxes = |item: &RefundedItem, with_subtotal: bool| -> Vec<ItemTax> {
         item.taxes
             .iter()
+            // Stored as `wc_format_refund_total` wrote them: not re-rendered with `dp`.
             .map(|(rate, t)| ItemTax {
                 id: *rate,
-                total: neg(*t),
+                total: (-*t).normalize().to_string(),
                 subtotal: if with_subtotal {
-                    neg(*t)
+                    (-*t).normalize().to_string()
                 } else {
                     String::new()
                 },
@@ -501,10 +503,11 @@ pub fn render(r: &RefundRecord, base: &str, dp: u32) -> Value {
                 line.total_tax = neg(tax_sum(item));
                 line.taxes = taxes(item, true);
                 line.meta_data = refunded_meta(item);
-                line.price = if item.quantity == 0 {
-                    Value::from(0)
-                } else {
-                    json_number(item.total / Decimal::from(item.quantity))
+                // `get_total() / get_quantity()` in PHP floats (13.05 / 3 = 4.3500000000000005).
+                line.price = match (item.total.to_f64(), item.quantity) {
+                    (Some(total), q) if q != 0 => serde_json::Number::from_f64(total / q as f64)
+                        .map_or(Value::from(0), Value::Number),
+                    _ => Value::from(0),
                 };
                 view.line_items.push(line);
             }
