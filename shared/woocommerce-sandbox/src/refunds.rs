@@ -259,17 +259,17 @@ fn asked_items(body: &Value) -> Result<Vec<(u64, Asked)>, ApiError> {
     {
         let id = item
             .get("id")
-            .and_then(|v| parse_value(v))
+            .and_then(parse_value)
             .and_then(|d| u64::try_from(d).ok())
             .ok_or_else(|| invalid("line_items[].id is not of type integer."))?;
         let quantity = item
             .get("quantity")
-            .and_then(|v| parse_value(v))
+            .and_then(parse_value)
             .and_then(|d| i64::try_from(d).ok())
             .unwrap_or(0);
         let total = item
             .get("refund_total")
-            .and_then(|v| parse_value(v))
+            .and_then(parse_value)
             .unwrap_or_default();
         let taxes = item
             .get("refund_tax")
@@ -277,8 +277,8 @@ fn asked_items(body: &Value) -> Result<Vec<(u64, Asked)>, ApiError> {
             .into_iter()
             .flatten()
             .filter_map(|t| {
-                let rate = t.get("id").and_then(|v| parse_value(v))?;
-                let amount = t.get("refund_total").and_then(|v| parse_value(v))?;
+                let rate = t.get("id").and_then(parse_value)?;
+                let amount = t.get("refund_total").and_then(parse_value)?;
                 Some((u64::try_from(rate).ok()?, amount))
             })
             .filter(|(_, amount)| !amount.is_zero())
