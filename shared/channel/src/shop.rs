@@ -3,6 +3,9 @@
 //! (orders changed since, webhooks) and the stock sync (catalogue reads,
 //! batched writes) make today, plus reading one order.
 //!
+//! Refunds are read per order (`list_refunds`, `get_refund`): WooCommerce
+//! has no refund webhook, the parent's `order.updated` names them.
+//!
 //! - Adapter: [`crate::woocommerce::WooClient`] (REST v3 over HTTP), by
 //!   delegation in `woocommerce/adapter.rs`.
 //! - Fake: `FakeShop` in the test kit (`tests/support/fakes/shop.rs`), which
@@ -23,6 +26,7 @@ use crate::woocommerce::catalog::{
     Webhook, WebhookChange,
 };
 use crate::woocommerce::order::Order;
+use crate::woocommerce::refund::Refund;
 use crate::woocommerce::{OrderQuery, WooError};
 
 /// One shop, as the channel uses it.
@@ -46,6 +50,14 @@ pub trait Shop: Send + Sync {
         note: &str,
         customer_note: bool,
     ) -> Result<u64, WooError>;
+
+    /// Every refund of an order, with its line detail (the order carries
+    /// only `refunds[]` summaries), by id as the shop lists them.
+    async fn list_refunds(&self, order_id: u64) -> Result<Vec<Refund>, WooError>;
+
+    /// One refund of an order; a refund id of another order is
+    /// [`WooError::NotFound`].
+    async fn get_refund(&self, order_id: u64, refund_id: u64) -> Result<Refund, WooError>;
 
     // ---- webhooks ------------------------------------------------------------
 

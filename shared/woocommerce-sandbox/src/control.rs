@@ -25,6 +25,10 @@ pub fn routes() -> Router<Arc<Shared>> {
         .route("/__sandbox/orders/raw", post(store_raw))
         .route("/__sandbox/orders/{id}", post(update_order))
         .route("/__sandbox/orders/{id}/paid", post(mark_paid))
+        .route(
+            "/__sandbox/orders/{id}/restore",
+            post(super::lifecycle::restore_route),
+        )
         .route("/__sandbox/deliveries", get(deliveries))
         .route("/__sandbox/notes/{id}", get(notes))
         .route("/__sandbox/webhooks", get(list_webhooks))

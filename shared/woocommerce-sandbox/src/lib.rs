@@ -8,8 +8,9 @@
 //!
 //! Routes (all under `/wp-json/wc/v3`, Basic auth or `?consumer_key=&consumer_secret=`):
 //! `orders` (GET list: `page`, `per_page` ≤ 100, `status`, `after`, `before`, `modified_after`,
-//! `modified_before`, `orderby` date|id|modified, `order`; POST create), `orders/{id}` (GET, PUT),
-//! `orders/{id}/notes` (GET, POST), `products` (GET: `sku` incl. comma lists and variation SKUs, `type`,
+//! `modified_before`, `orderby` date|id|modified, `order`; POST create), `orders/{id}` (GET, PUT,
+//! DELETE: trash, or gone with `?force=true`), `orders/{id}/refunds` (GET, POST),
+//! `orders/{id}/refunds/{rid}` (GET, DELETE `?force=true`), `orders/{id}/notes` (GET, POST), `products` (GET: `sku` incl. comma lists and variation SKUs, `type`,
 //! `status`), `products/{id}` (GET, PUT), `products/batch`, `products/{id}/variations` (GET),
 //! `products/{id}/variations/{vid}` (GET), `products/{id}/variations/batch`, `taxes`, `taxes/classes`,
 //! `payment_gateways[/{id}]`, `settings/{general|tax}[/{id}]`, `system_status`, `webhooks[/{id}]`
@@ -18,26 +19,31 @@
 //! Outside the API: `GET /wc-auth/v1/authorize`, `POST|GET /wc-auth/v1/access_granted`,
 //! `GET /wc-auth/v1/access_denied`; control under `/__sandbox/` (see `control.rs`): `reset`, `seed`,
 //! `seed/demo`, `settings`, `orders` (create / list), `orders/raw` (store as given), `orders/{id}` (update),
-//! `orders/{id}/paid`, `deliveries`, `notes/{id}`, `webhooks`, `auth-callbacks`, `faults` (GET/PUT/DELETE).
+//! `orders/{id}/paid`, `orders/{id}/restore` (out of the trash), `deliveries`, `notes/{id}`, `webhooks`, `auth-callbacks`, `faults` (GET/PUT/DELETE).
 //!
 //! Known simplifications: one shop user (the API keys all act as an administrator); editing the items
-//! of a paid order does not adjust stock; `coupon_lines` in a `PUT` replace the coupons; refunds,
-//! customers and coupons have no REST routes; webhook topics other than `order.created` /
-//! `order.updated` are accepted but never fire; delivery URLs on loopback hosts are allowed (WordPress'
-//! `wp_safe_remote_post` refuses them unless the site is on the same host), while their ports and the
-//! wc-auth callback's scheme are checked as WordPress does (see [`outbound`]).
+//! of a paid order does not adjust stock; `coupon_lines` in a `PUT` replace the coupons;
+//! customers and coupons have no REST routes; `product.*`, `coupon.*` and `customer.*` topics are
+//! accepted but never fire (`order.*` and the `action.*` topics of refunds and deletion do); a
+//! refund with `api_refund: true` is refused (no sandbox gateway refunds money); status changes
+//! write no "Order status changed" note except for a full refund and a restore; delivery URLs on
+//! loopback hosts are allowed (WordPress' `wp_safe_remote_post` refuses them unless the site is on
+//! the same host), while their ports and the wc-auth callback's scheme are checked as WordPress
+//! does (see [`outbound`]).
 
 mod auth;
 mod catalog;
 pub mod config;
 mod control;
 mod faults;
+mod lifecycle;
 pub mod money;
 mod order_build;
 pub mod order_model;
 mod orders;
 pub mod outbound;
 pub mod phpjson;
+pub mod refunds;
 pub mod rest;
 pub mod seed;
 pub mod state;
@@ -87,6 +93,7 @@ impl Shared {
     fn reset(&self) {
         let mut st = self.lock();
         st.orders.clear();
+        st.refunds.clear();
         st.notes.clear();
         st.webhooks.clear();
         st.deliveries.clear();
@@ -279,6 +286,18 @@ impl WooSandbox {
     /// Applies a `PUT /orders/{id}` body, firing `order.updated`.
     pub fn update_order(&self, id: u64, body: &Value) -> Result<Value, ApiError> {
         let doc = self.shared.update_order(id, body)?;
+        Ok(serde_json::to_value(doc).unwrap_or(Value::Null))
+    }
+    /// Creates a refund from a REST body (as `POST /orders/{id}/refunds`), firing its webhooks;
+    /// returns the refund as `GET` renders it.
+    pub fn create_refund(&self, order_id: u64, body: &Value) -> Result<Value, ApiError> {
+        let created = refunds::create_refund(&mut self.shared.lock(), order_id, body)?;
+        refunds::fire(&self.shared, &created);
+        Ok(created.refund)
+    }
+    /// Restores a trashed order (wp-admin's "Restore"), firing only `order.restored`.
+    pub fn restore_order(&self, id: u64) -> Result<Value, ApiError> {
+        let doc = lifecycle::restore(&self.shared, id)?;
         Ok(serde_json::to_value(doc).unwrap_or(Value::Null))
     }
     /// The order as `GET /orders/{id}` renders it.
@@ -491,7 +510,16 @@ fn api_routes(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
             "/orders/{id}",
             get(orders::get_order)
                 .put(orders::update_order)
-                .patch(orders::update_order),
+                .patch(orders::update_order)
+                .delete(lifecycle::delete_order),
+        )
+        .route(
+            "/orders/{id}/refunds",
+            get(refunds::list).post(refunds::create),
+        )
+        .route(
+            "/orders/{id}/refunds/{rid}",
+            get(refunds::get).delete(refunds::delete),
         )
         .route(
             "/orders/{id}/notes",

@@ -790,7 +790,11 @@ pub fn set_status(st: &mut State, doc: &mut OrderDoc, status: &str) -> Result<()
     if !STATUSES.contains(&status) {
         return Err(super::rest::invalid_param("status", "status is not one of pending, processing, on-hold, completed, cancelled, refunded, failed, and checkout-draft."));
     }
+    let cancelled = status == "cancelled" && doc.status != "cancelled";
     doc.status = status.to_string();
+    if cancelled {
+        super::lifecycle::increase_stock(st, doc);
+    }
     let now = now_wc();
     if doc.date_paid.is_none() && status == payment_complete_status(doc) {
         doc.date_paid = Some(now.clone());

@@ -62,6 +62,9 @@ pub struct OrderDoc {
     /// Hidden `_order_stock_reduced` flag (never rendered).
     #[serde(skip)]
     pub stock_reduced: bool,
+    /// The status before the order went to the trash (`_wp_trash_meta_status`, never rendered).
+    #[serde(skip)]
+    pub pre_trash_status: Option<String>,
 }
 
 /// `taxes[]` entry of a line, shipping or fee item (unrounded amounts as strings).

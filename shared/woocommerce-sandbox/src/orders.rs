@@ -55,7 +55,16 @@ pub async fn list_orders(AxState(s): AxState<Arc<Shared>>, Query(q): Q) -> ApiRe
         .orders
         .values()
         .map(|r| &r.doc)
-        .filter(|d| statuses.is_empty() || statuses.iter().any(|s| s == "any" || *s == d.status))
+        // `any` and no filter leave out the trash, as WooCommerce does.
+        .filter(|d| {
+            if statuses.is_empty() {
+                d.status != "trash"
+            } else {
+                statuses
+                    .iter()
+                    .any(|s| (s == "any" && d.status != "trash") || *s == d.status)
+            }
+        })
         .filter(|d| {
             after
                 .as_ref()

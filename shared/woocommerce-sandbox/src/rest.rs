@@ -18,6 +18,9 @@ pub struct ApiError {
     pub message: String,
     /// Extra members of `data` besides `status`.
     pub data: Map<String, Value>,
+    /// `data` as a bare number: a `WP_Error` made with a plain code instead of
+    /// `array('status' => N)` (WordPress then answers HTTP 500 whatever the number).
+    pub bare_data: Option<u16>,
 }
 
 impl ApiError {
@@ -27,6 +30,15 @@ impl ApiError {
             code: code.to_string(),
             message: message.to_string(),
             data: Map::new(),
+            bare_data: None,
+        }
+    }
+    /// A `WP_Error` whose data is a bare number (`"data":404`): HTTP 500, as
+    /// WordPress answers it (`woocommerce_rest_invalid_order_refund_id`, ...).
+    pub fn bare(code: &str, message: &str, data: u16) -> Self {
+        Self {
+            bare_data: Some(data),
+            ..Self::new(500, code, message)
         }
     }
     pub fn with_data(mut self, key: &str, value: Value) -> Self {
@@ -34,6 +46,9 @@ impl ApiError {
         self
     }
     pub fn body(&self) -> Value {
+        if let Some(n) = self.bare_data {
+            return serde_json::json!({"code": self.code, "message": self.message, "data": n});
+        }
         let mut data = Map::new();
         data.insert("status".into(), Value::from(self.status));
         for (k, v) in &self.data {
@@ -71,9 +86,27 @@ struct ErrorData<'a> {
     extra: &'a Map<String, Value>,
 }
 
+/// The error body of a `WP_Error` whose data is a bare number.
+#[derive(Serialize)]
+struct BareErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    data: u16,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(n) = self.bare_data {
+            return json_response(
+                status,
+                &BareErrorBody {
+                    code: &self.code,
+                    message: &self.message,
+                    data: n,
+                },
+            );
+        }
         let body = ErrorBody {
             code: &self.code,
             message: &self.message,

@@ -3,6 +3,7 @@
 
 use super::config::{Faults, WooSandboxConfig};
 use super::order_model::OrderDoc;
+use super::refunds::RefundRecord;
 use super::totals::OrderInput;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::Serialize;
@@ -148,6 +149,8 @@ pub struct State {
     pub gateways: Vec<Value>,
     pub coupons: Vec<Value>,
     pub orders: BTreeMap<u64, OrderRecord>,
+    /// Refunds by refund id (each names its order).
+    pub refunds: BTreeMap<u64, RefundRecord>,
     pub notes: BTreeMap<u64, Vec<Value>>,
     pub webhooks: BTreeMap<u64, Webhook>,
     pub keys: Vec<ApiKey>,
@@ -179,6 +182,7 @@ impl State {
             gateways: Vec::new(),
             coupons: Vec::new(),
             orders: BTreeMap::new(),
+            refunds: BTreeMap::new(),
             notes: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             keys: Vec::new(),
@@ -196,6 +200,7 @@ impl State {
             self.products.keys().next_back(),
             self.variations.keys().next_back(),
             self.orders.keys().next_back(),
+            self.refunds.keys().next_back(),
         ]
         .into_iter()
         .flatten()

@@ -4,6 +4,7 @@
 //! auto-disable on the 7th consecutive failure (`failure_count > 5`). Every request is logged.
 //! A delivery URL WordPress will not call (a port other than 80, 443 and 8080) is refused when the
 //! webhook is created or its URL changed, as the real shop answered (see [`crate::outbound`]).
+//! `order.deleted` delivers `{"id":N}`; `action.<hook>` topics deliver `{"action":hook,"arg":N}`.
 
 use super::outbound;
 use super::phpjson;
@@ -445,9 +446,17 @@ async fn deliver(s: &Arc<Shared>, id: u64, topic: &str, order_id: u64) {
         let Some(w) = st.webhooks.get(&id).filter(|w| w.status == "active") else {
             return;
         };
-        let payload = match st.orders.get(&order_id) {
-            Some(r) => phpjson::encode(&r.doc),
-            None => phpjson::encode(
+        let payload = match (topic.strip_prefix("action."), st.orders.get(&order_id)) {
+            // `action.*` topics: `{"action": hook, "arg": first hook argument}`.
+            (Some(hook), _) => {
+                phpjson::encode(&serde_json::json!({"action": hook, "arg": order_id}))
+            }
+            // A trashed order is delivered as its id only.
+            (None, _) if topic == "order.deleted" => {
+                phpjson::encode(&serde_json::json!({"id": order_id}))
+            }
+            (None, Some(r)) => phpjson::encode(&r.doc),
+            (None, None) => phpjson::encode(
                 &ApiError::invalid_id("woocommerce_rest_shop_order_invalid_id").body(),
             ),
         };
@@ -496,4 +505,41 @@ async fn deliver(s: &Arc<Shared>, id: u64, topic: &str, order_id: u64) {
         outcome,
         success,
     );
+}
+
+/// Queues several events of one request in the order WooCommerce fires them: `(topic, arg)`, where
+/// `arg` is the order id for `order.*` topics and the hook's first argument for `action.*` topics
+/// (a refund id for `action.woocommerce_refund_created`). Each goes to the active webhooks of its
+/// topic, with the same uniqueness rule as [`order_event`]; they are delivered in the given order.
+pub fn events(s: &Arc<Shared>, events: &[(&str, u64)]) {
+    let jobs: Vec<(String, u64, u64)> = {
+        let mut st = s.lock();
+        let mut jobs = Vec::new();
+        for (topic, arg) in events {
+            let ids: Vec<u64> = st
+                .webhooks
+                .values()
+                .filter(|w| w.topic == *topic && w.status == "active")
+                .map(|w| w.id)
+                .collect();
+            for id in ids {
+                if st.queued.insert((id, *arg)) {
+                    jobs.push(((*topic).to_string(), id, *arg));
+                }
+            }
+        }
+        jobs
+    };
+    if jobs.is_empty() {
+        return;
+    }
+    let shared = Arc::clone(s);
+    let delay = s.cfg.webhook_delay;
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        for (topic, id, arg) in jobs {
+            shared.lock().queued.remove(&(id, arg));
+            deliver(&shared, id, &topic, arg).await;
+        }
+    });
 }

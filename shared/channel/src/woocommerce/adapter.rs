@@ -11,6 +11,7 @@ use super::catalog::{
     Webhook, WebhookChange,
 };
 use super::order::Order;
+use super::refund::Refund;
 use super::{OrderQuery, WooClient, WooError};
 use crate::secrets::Secret;
 use crate::shop::Shop;
@@ -36,6 +37,14 @@ impl Shop for WooClient {
         customer_note: bool,
     ) -> Result<u64, WooError> {
         WooClient::create_order_note(self, order_id, note, customer_note).await
+    }
+
+    async fn list_refunds(&self, order_id: u64) -> Result<Vec<Refund>, WooError> {
+        WooClient::list_refunds(self, order_id).await
+    }
+
+    async fn get_refund(&self, order_id: u64, refund_id: u64) -> Result<Refund, WooError> {
+        WooClient::get_refund(self, order_id, refund_id).await
     }
 
     async fn list_webhooks(&self) -> Result<Vec<Webhook>, WooError> {

@@ -6,6 +6,7 @@
 //! | [`client`]    | [`WooClient`]: auth, paging, batches of ≤ 100, typed errors, timeouts |
 //! | [`adapter`]   | the client as the [`crate::Shop`] port                                |
 //! | [`order`]     | [`order::Order`]: the order as REST v3 and webhooks render it         |
+//! | [`refund`]    | [`refund::Refund`]: a refund with its line detail (`/orders/{id}/refunds`) |
 //! | [`catalog`]   | products, variations, taxes, gateways, settings, status, webhooks     |
 //! | [`webhook`]   | signature check of deliveries, the unsigned ping                      |
 //! | [`shop_url`]  | shop URL policy (HTTPS, no internal address) and its DNS resolver     |
@@ -24,6 +25,7 @@ mod de;
 pub mod error;
 pub mod order;
 pub mod public_url;
+pub mod refund;
 pub mod shop_url;
 pub mod unique_keys;
 pub mod webhook;
@@ -31,4 +33,5 @@ pub mod webhook;
 pub use client::{Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, WooOptions};
 pub use error::{ApiErrorBody, WooError};
 pub use order::{parse_order, Order, OrderRefused};
+pub use refund::{parse_refund, parse_refunds, Refund};
 pub use webhook::Delivery;

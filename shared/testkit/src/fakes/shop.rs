@@ -5,6 +5,9 @@
 //!
 //! - orders as the shop renders them (JSON, read with the channel's own
 //!   order model), listed by id with the date and status filters;
+//! - refunds per order as the shop renders them (seeding one also adds its
+//!   `{id, reason, total}` summary to the order's `refunds[]`, newest
+//!   first); a refund asked for under another order is not found;
 //! - private and customer notes per order (an order must exist);
 //! - webhooks (topic and delivery URL checked, created `active`);
 //! - products and variations; batch updates apply stock only to objects
@@ -28,13 +31,14 @@ use channel::woocommerce::catalog::{
     Webhook, WebhookChange, WebhookStatus,
 };
 use channel::woocommerce::order::{order_from_value, Order};
+use channel::woocommerce::refund::{refund_from_value, Refund};
 use channel::woocommerce::{OrderQuery, WooError};
 use channel::Shop;
 use serde_json::Value;
 
 use store::{
-    matches_query, narrow, narrow_product, not_found, now, refused, valid_topic,
-    variation_as_product, Store,
+    matches_query, narrow, narrow_product, not_found, now, refund_of_other_order, refund_owner,
+    refused, valid_topic, variation_as_product, Store,
 };
 
 use super::{lock, woo_pages, Call, Fault, Recorder, Wire};
@@ -81,6 +85,72 @@ impl FakeShop {
         let id = order.get("id").and_then(Value::as_u64).unwrap_or_default();
         self.with(|s| s.orders.insert(id, order));
         id
+    }
+
+    /// Adds a refund (JSON as `GET /orders/{id}/refunds/{rid}` renders it:
+    /// positive `amount`, negative line copies) to a stored order, and its
+    /// summary `{id, reason, total: -amount}` in front of the order's
+    /// `refunds[]`, as WooCommerce lists them. A refund with the same id is
+    /// replaced. False when there is no such order.
+    pub fn store_refund(&self, order_id: u64, refund: Value) -> bool {
+        self.with(|s| {
+            let Some(order) = s.orders.get_mut(&order_id) else {
+                return false;
+            };
+            let id = refund.get("id").and_then(Value::as_u64).unwrap_or_default();
+            let amount = refund
+                .get("amount")
+                .and_then(Value::as_str)
+                .unwrap_or("0.00");
+            let total = match amount.strip_prefix('-') {
+                Some(positive) => positive.to_owned(),
+                None => format!("-{amount}"),
+            };
+            let summary = serde_json::json!({
+                "id": id,
+                "reason": refund.get("reason").cloned().unwrap_or(Value::from("")),
+                "total": total,
+            });
+            if let Some(obj) = order.as_object_mut() {
+                let list = obj
+                    .entry("refunds")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(list) = list.as_array_mut() {
+                    list.retain(|r| r.get("id").and_then(Value::as_u64) != Some(id));
+                    list.insert(0, summary);
+                }
+            }
+            let list = s.refunds.entry(order_id).or_default();
+            list.retain(|r| r.get("id").and_then(Value::as_u64) != Some(id));
+            list.push(refund);
+            true
+        })
+    }
+
+    /// Removes a refund as `DELETE /orders/{id}/refunds/{rid}?force=true`
+    /// does: the refund is gone, the order's `refunds[]` loses its entry and
+    /// the order's status stays what it was. False when there was none.
+    pub fn delete_refund(&self, order_id: u64, refund_id: u64) -> bool {
+        self.with(|s| {
+            let same = |r: &Value| r.get("id").and_then(Value::as_u64) == Some(refund_id);
+            let Some(list) = s.refunds.get_mut(&order_id) else {
+                return false;
+            };
+            let before = list.len();
+            list.retain(|r| !same(r));
+            if list.len() == before {
+                return false;
+            }
+            if let Some(refunds) = s
+                .orders
+                .get_mut(&order_id)
+                .and_then(|o| o.get_mut("refunds"))
+                .and_then(Value::as_array_mut)
+            {
+                refunds.retain(|r| !same(r));
+            }
+            true
+        })
     }
 
     /// Adds or replaces products (REST JSON with `id`).
@@ -245,6 +315,43 @@ impl Shop for FakeShop {
             });
             s.sent("order_notes", 1);
             Ok(id)
+        })
+    }
+
+    async fn list_refunds(&self, order_id: u64) -> Result<Vec<Refund>, WooError> {
+        self.call("list_refunds", "order_refunds", order_id, |s| {
+            if !s.orders.contains_key(&order_id) {
+                return Err(not_found("woocommerce_rest_invalid_order_id"));
+            }
+            let list = s.refunds.get(&order_id).cloned().unwrap_or_default();
+            s.sent("order_refunds", woo_pages(list.len()));
+            list.into_iter().map(refund_from_value).collect()
+        })
+    }
+
+    async fn get_refund(&self, order_id: u64, refund_id: u64) -> Result<Refund, WooError> {
+        let key = format!("{order_id}/{refund_id}");
+        self.call("get_refund", "order_refunds", key, |s| {
+            if !s.orders.contains_key(&order_id) {
+                return Err(not_found("woocommerce_rest_invalid_order_id"));
+            }
+            s.sent("order_refunds", 1);
+            match refund_owner(&s.refunds, refund_id) {
+                Some(owner) if owner == order_id => s
+                    .refunds
+                    .get(&order_id)
+                    .and_then(|list| {
+                        list.iter()
+                            .find(|r| r.get("id").and_then(Value::as_u64) == Some(refund_id))
+                    })
+                    .cloned()
+                    .map(refund_from_value)
+                    .unwrap_or_else(|| {
+                        Err(not_found("woocommerce_rest_shop_order_refund_invalid_id"))
+                    }),
+                Some(_) => Err(refund_of_other_order()),
+                None => Err(not_found("woocommerce_rest_shop_order_refund_invalid_id")),
+            }
         })
     }
 

@@ -24,6 +24,7 @@ use crate::woocommerce::error::WooError;
 pub enum Endpoint {
     Orders,
     OrderNotes,
+    OrderRefunds,
     Products,
     Variations,
     Taxes,
@@ -39,6 +40,7 @@ impl Endpoint {
         match self {
             Endpoint::Orders => "orders",
             Endpoint::OrderNotes => "order_notes",
+            Endpoint::OrderRefunds => "order_refunds",
             Endpoint::Products => "products",
             Endpoint::Variations => "variations",
             Endpoint::Taxes => "taxes",

@@ -35,6 +35,7 @@ use super::catalog::{
 };
 use super::error::WooError;
 use super::order::{order_from_value, parse_order, Order};
+use super::refund::{refund_from_value, refund_lookup_error, Refund};
 use crate::http::{CallCounters, CallStats, Scrubber};
 use crate::secrets::Secret;
 pub use http::Endpoint;
@@ -218,6 +219,28 @@ impl WooClient {
         let path = format!("orders/{order_id}/notes");
         self.send_json(Endpoint::OrderNotes, Method::GET, &path, &[], None)
             .await
+    }
+
+    // ---- refunds ----------------------------------------------------------
+
+    /// `GET /orders/{id}/refunds`, all pages: every refund of the order with
+    /// its line detail (the order itself carries only `refunds[]` summaries).
+    pub async fn list_refunds(&self, order_id: u64) -> Result<Vec<Refund>, WooError> {
+        let path = format!("orders/{order_id}/refunds");
+        let values: Vec<Value> = self.get_all(Endpoint::OrderRefunds, &path, &[]).await?;
+        values.into_iter().map(refund_from_value).collect()
+    }
+
+    /// `GET /orders/{id}/refunds/{rid}`. A refund id that belongs to another
+    /// order (WooCommerce: HTTP 500 `woocommerce_rest_invalid_order_refund_id`)
+    /// is [`WooError::NotFound`], like a refund that does not exist.
+    pub async fn get_refund(&self, order_id: u64, refund_id: u64) -> Result<Refund, WooError> {
+        let path = format!("orders/{order_id}/refunds/{refund_id}");
+        let value: Value = self
+            .send_json(Endpoint::OrderRefunds, Method::GET, &path, &[], None)
+            .await
+            .map_err(refund_lookup_error)?;
+        refund_from_value(value)
     }
 
     // ---- products -------------------------------------------------------

@@ -1,7 +1,8 @@
 //! The data of a [`super::FakeShop`] and WooCommerce's rules on it: how a
 //! batch update treats stock and prices, how a variation shows as a
 //! product, what `_fields` and the order filters keep, which webhook
-//! topics exist, and WooCommerce's error answers.
+//! topics exist, which order a refund belongs to, and WooCommerce's error
+//! answers.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,8 @@ use crate::fakes::Wire;
 #[derive(Debug)]
 pub(super) struct Store {
     pub(super) orders: BTreeMap<u64, Value>,
+    /// Refunds per order id, as the shop renders them, oldest first.
+    pub(super) refunds: BTreeMap<u64, Vec<Value>>,
     pub(super) notes: BTreeMap<u64, Vec<OrderNote>>,
     pub(super) webhooks: BTreeMap<u64, Webhook>,
     pub(super) products: BTreeMap<u64, Product>,
@@ -40,6 +43,7 @@ impl Default for Store {
     fn default() -> Self {
         Self {
             orders: BTreeMap::new(),
+            refunds: BTreeMap::new(),
             notes: BTreeMap::new(),
             webhooks: BTreeMap::new(),
             products: BTreeMap::new(),
@@ -345,6 +349,24 @@ pub(super) fn valid_topic(topic: &str) -> bool {
         ["coupon", "customer", "order", "product"].contains(&r)
             && ["created", "updated", "deleted", "restored"].contains(&e)
     })
+}
+
+/// The order a refund id belongs to, if any.
+pub(super) fn refund_owner(refunds: &BTreeMap<u64, Vec<Value>>, refund_id: u64) -> Option<u64> {
+    refunds.iter().find_map(|(order, list)| {
+        list.iter()
+            .any(|r| r.get("id").and_then(Value::as_u64) == Some(refund_id))
+            .then_some(*order)
+    })
+}
+
+/// WooCommerce's answer to a refund id asked for under another order:
+/// HTTP 500 with `"data": 404`, which the client reads as not found.
+pub(super) fn refund_of_other_order() -> WooError {
+    WooError::NotFound {
+        code: channel::woocommerce::refund::REFUND_OF_OTHER_ORDER_CODE.to_owned(),
+        message: "Invalid order refund ID.".into(),
+    }
 }
 
 pub(super) fn now() -> DateTime<Utc> {
