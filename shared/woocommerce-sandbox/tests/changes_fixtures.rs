@@ -267,6 +267,8 @@ async fn fixture_changes_cases_replay_like_woocommerce() {
         // One shop per case: the stock and the ids start where the capture's did.
         let sb = woocommerce_sandbox::WooSandbox::start(woocommerce_sandbox::WooSandboxConfig {
             webhook_delay: std::time::Duration::from_millis(20),
+            // The receiver listens on 127.0.0.1 (the capture's shop delivered to 127.0.0.1:9310).
+            allow_insecure_loopback_callbacks: true,
             ..Default::default()
         })
         .await
