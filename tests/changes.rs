@@ -1,4 +1,6 @@
 //! Orders that change after their document: refunds, cancellations, edits (issue 14).
 
+#[path = "changes/after_document.rs"]
+mod after_document;
 #[path = "changes/sandbox.rs"]
 mod sandbox;

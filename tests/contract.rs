@@ -61,6 +61,8 @@ fn order(channel: &str, id: u64, modified_minute: u32) -> InboxOrder {
             billing_email: Some("buyer@example.lv".into()),
             date_created_gmt: Some(modified),
             date_paid_gmt: None,
+            refunded: dec!(0),
+            items: vec![("A".into(), dec!(1))],
         }),
         status: OrderStatus::Received,
         reason: None,

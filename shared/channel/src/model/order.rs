@@ -80,6 +80,13 @@ pub struct OrderSummary {
     pub billing_email: Option<String>,
     pub date_created_gmt: Option<DateTime<Utc>>,
     pub date_paid_gmt: Option<DateTime<Utc>>,
+    /// Refunded in the shop so far (Σ of the order's refunds, positive).
+    #[serde(default)]
+    pub refunded: Decimal,
+    /// Product lines and their quantities, to tell an edit made within the
+    /// second the payload's timestamp already shows.
+    #[serde(default)]
+    pub items: Vec<(String, Decimal)>,
 }
 
 /// Everything PayTraq handed back, recorded before the next step runs.
@@ -99,6 +106,30 @@ pub struct PaytraqIds {
     /// the document is updated, so a retry explains it too.
     #[serde(default)]
     pub rounding_adjustment: Option<Decimal>,
+    /// The order as the document was made from it, to tell what changed in
+    /// the shop afterwards. `None` for documents made before it was kept.
+    #[serde(default)]
+    pub basis: Option<DocumentBasis>,
+    /// Shop refunds already reported (their ids), so each is reported once.
+    #[serde(default)]
+    pub refunds_seen: Vec<u64>,
+}
+
+/// What a document was made from: the order's lines, shipping and total.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct DocumentBasis {
+    pub total: Decimal,
+    pub shipping_total: Decimal,
+    pub lines: Vec<BasisLine>,
+}
+
+/// One product line of a [`DocumentBasis`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct BasisLine {
+    pub name: String,
+    pub quantity: Decimal,
+    /// After coupons, before tax.
+    pub total: Decimal,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

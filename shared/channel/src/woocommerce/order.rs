@@ -415,6 +415,12 @@ impl Order {
             billing_email: self.billing.email.clone(),
             date_created_gmt: self.date_created_gmt,
             date_paid_gmt: self.date_paid_gmt,
+            refunded: -self.refunds.iter().map(|r| r.total).sum::<Decimal>(),
+            items: self
+                .line_items
+                .iter()
+                .map(|l| (l.name.clone(), l.quantity))
+                .collect(),
         }
     }
 

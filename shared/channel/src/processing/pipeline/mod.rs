@@ -181,6 +181,8 @@ impl<'a> OrderRun<'a> {
         self.notes_in_doubt(wc).await?;
         if self.order.paytraq.document_id.is_none() {
             self.create_document(wc).await?;
+        } else if self.changed_after_document(wc).await? {
+            return Ok(());
         }
         let unchecked = self.order.paytraq.document_total.is_none()
             || self.order.status == OrderStatus::NeedsReview;

@@ -41,8 +41,9 @@ impl OrderRun<'_> {
         self.document_created(wc).await
     }
 
-    async fn document_created(&mut self, _wc: &Order) -> Result<(), StepError> {
+    async fn document_created(&mut self, wc: &Order) -> Result<(), StepError> {
         self.order.effect_in_doubt = None;
+        self.order.paytraq.basis = Some(super::changed::basis_of(wc));
         self.order.status = OrderStatus::DocumentCreated;
         let label = self.document_label();
         self.order.record(TimelineEvent::now(

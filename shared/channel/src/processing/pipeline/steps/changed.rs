@@ -1,0 +1,238 @@
+//! Before the steps: what changed in the shop after the document was made.
+//!
+//! A refund, a cancellation, or an edit of lines, shipping or the total
+//! (WooCommerce recalculates an edited order, fact 10 of the captures) is
+//! never applied to the document: a person may be working on the draft, and
+//! EU practice never edits an issued invoice. The order goes to
+//! `needs_review` with a note in the shop and an event in the inbox naming
+//! what changed and what to do in PayTraq; nothing is changed in PayTraq.
+//! Each change is reported once: refunds by id, the cancellation once, an
+//! edit against the order as last reported.
+
+use crate::model::{BasisLine, DocumentBasis, OrderStatus, TimelineEvent};
+use crate::woocommerce::order::Order;
+
+use super::super::{OrderRun, StepError};
+
+/// The order as a document is made from it.
+pub(in crate::processing::pipeline) fn basis_of(wc: &Order) -> DocumentBasis {
+    DocumentBasis {
+        total: wc.total,
+        shipping_total: wc.shipping_lines.iter().map(|l| l.total).sum(),
+        lines: wc
+            .line_items
+            .iter()
+            .map(|l| BasisLine {
+                name: l.name.clone(),
+                quantity: l.quantity,
+                total: l.total,
+            })
+            .collect(),
+    }
+}
+
+/// What differs between the order a document was made from and the order
+/// now, in words (lines by position and name, shipping, total).
+fn basis_differences(was: &DocumentBasis, now: &DocumentBasis) -> Vec<String> {
+    let mut out = Vec::new();
+    let lines = was.lines.len().max(now.lines.len());
+    for i in 0..lines {
+        match (was.lines.get(i), now.lines.get(i)) {
+            (Some(a), Some(b)) if a.name == b.name => {
+                if a.quantity != b.quantity {
+                    out.push(format!(
+                        "line \"{}\": quantity {} → {}",
+                        a.name,
+                        a.quantity.normalize(),
+                        b.quantity.normalize()
+                    ));
+                }
+                if a.total != b.total {
+                    out.push(format!("line \"{}\": {} → {}", a.name, a.total, b.total));
+                }
+            }
+            (Some(a), Some(b)) => out.push(format!(
+                "line \"{}\" ({} × {}) is now \"{}\" ({} × {})",
+                a.name,
+                a.quantity.normalize(),
+                a.total,
+                b.name,
+                b.quantity.normalize(),
+                b.total
+            )),
+            (Some(a), None) => out.push(format!("line \"{}\" removed", a.name)),
+            (None, Some(b)) => out.push(format!(
+                "line \"{}\" added ({} for {})",
+                b.name,
+                b.quantity.normalize(),
+                b.total
+            )),
+            (None, None) => {}
+        }
+    }
+    if was.shipping_total != now.shipping_total {
+        out.push(format!(
+            "shipping {} → {}",
+            was.shipping_total, now.shipping_total
+        ));
+    }
+    if was.total != now.total {
+        out.push(format!("total {} → {}", was.total, now.total));
+    }
+    out
+}
+
+impl OrderRun<'_> {
+    /// Reports what changed in the shop since the document was made; true
+    /// when anything did (the order then needs review and no step runs).
+    pub(in crate::processing::pipeline) async fn changed_after_document(
+        &mut self,
+        wc: &Order,
+    ) -> Result<bool, StepError> {
+        let (Some(_), Some(basis)) = (
+            self.order.paytraq.document_id,
+            self.order.paytraq.basis.clone(),
+        ) else {
+            return Ok(false);
+        };
+        let label = self.document_label();
+        // (note key, timeline kind, what happened and what to do)
+        let mut changes: Vec<(String, &str, String)> = Vec::new();
+        for refund in wc
+            .refunds
+            .iter()
+            .filter(|r| !self.order.paytraq.refunds_seen.contains(&r.id))
+        {
+            let reason = match refund.reason.trim() {
+                "" => String::new(),
+                reason => format!(" (\"{reason}\")"),
+            };
+            changes.push((
+                format!("refund:{}", refund.id),
+                "refunded_in_shop",
+                format!(
+                    "refund #{} of {} {} made in the shop{reason}; {label} is unchanged: issue a credit note for it in PayTraq",
+                    refund.id,
+                    -refund.total,
+                    wc.currency
+                ),
+            ));
+        }
+        let cancelled_before = self
+            .order
+            .timeline
+            .iter()
+            .any(|e| e.kind == "cancelled_in_shop");
+        if wc.status == "cancelled" && !cancelled_before {
+            changes.push((
+                "cancelled".into(),
+                "cancelled_in_shop",
+                format!(
+                    "order cancelled in the shop after {label} was made; nothing was changed in PayTraq: void {label} or issue a credit note there"
+                ),
+            ));
+        }
+        let now = basis_of(wc);
+        let edits = basis_differences(&basis, &now);
+        if !edits.is_empty() {
+            let version = wc
+                .date_modified_gmt
+                .map_or_else(|| now.total.to_string(), |d| d.timestamp().to_string());
+            changes.push((
+                format!("edited:{version}"),
+                "edited_in_shop",
+                format!(
+                    "order edited in the shop after {label} was made: {}; {label} is unchanged: issue a credit note and a new document in PayTraq",
+                    edits.join(", ")
+                ),
+            ));
+        }
+        if changes.is_empty() {
+            return Ok(false);
+        }
+        self.order
+            .paytraq
+            .refunds_seen
+            .extend(wc.refunds.iter().map(|r| r.id));
+        self.order.paytraq.refunds_seen.sort_unstable();
+        self.order.paytraq.refunds_seen.dedup();
+        // Later changes are compared with the order as reported now.
+        self.order.paytraq.basis = Some(now);
+        self.order.status = OrderStatus::NeedsReview;
+        self.order.reason = Some(
+            changes
+                .iter()
+                .map(|(_, _, text)| text.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
+        for (_, kind, text) in &changes {
+            self.order.record(TimelineEvent::now(*kind, text.clone()));
+        }
+        self.save().await?;
+        for (key, _, text) in &changes {
+            self.note(key, &format!("PayTraq: {text}.")).await?;
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use rust_decimal_macros::dec;
+
+    fn line(name: &str, quantity: Decimal, total: Decimal) -> BasisLine {
+        BasisLine {
+            name: name.into(),
+            quantity,
+            total,
+        }
+    }
+
+    #[test]
+    fn an_edit_is_named_line_by_line_with_shipping_and_total() {
+        // Capture 107: coffee 1 → 3 (total kept), a honey line added, 19.38 → 31.47.
+        let was = DocumentBasis {
+            total: dec!(19.38),
+            shipping_total: dec!(3.50),
+            lines: vec![
+                line("Kafija", dec!(1), dec!(8.49)),
+                line("Grāmata", dec!(1), dec!(5.00)),
+            ],
+        };
+        let now = DocumentBasis {
+            total: dec!(31.47),
+            shipping_total: dec!(3.50),
+            lines: vec![
+                line("Kafija", dec!(3), dec!(8.49)),
+                line("Grāmata", dec!(1), dec!(5.00)),
+                line("Medus", dec!(1), dec!(9.99)),
+            ],
+        };
+        assert_eq!(
+            basis_differences(&was, &now),
+            [
+                "line \"Kafija\": quantity 1 → 3",
+                "line \"Medus\" added (1 for 9.99)",
+                "total 19.38 → 31.47"
+            ]
+        );
+        assert!(basis_differences(&now, &now).is_empty());
+        let fewer = DocumentBasis {
+            lines: vec![line("Kafija", dec!(3), dec!(25.47))],
+            shipping_total: dec!(4.00),
+            ..now.clone()
+        };
+        assert_eq!(
+            basis_differences(&now, &fewer),
+            [
+                "line \"Kafija\": 8.49 → 25.47",
+                "line \"Grāmata\" removed",
+                "line \"Medus\" removed",
+                "shipping 3.50 → 4.00"
+            ]
+        );
+    }
+}

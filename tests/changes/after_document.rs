@@ -1,0 +1,181 @@
+//! Changes made in the shop after an order's document, through both
+//! sandboxes: on the real shop, an edited order (36.04 → 51.04) and a
+//! cancelled one stayed `done` with nothing flagged, and refunds were
+//! ignored. Each change now puts the order in `needs_review` with a note
+//! naming it, once; nothing is changed in PayTraq.
+
+use channel::intake::{accept_order, Source};
+use channel::model::{InboxOrder, OrderStatus};
+use channel::processing::{process, Trigger};
+use channel::woocommerce::order::parse_order;
+use paytraq_sandbox::PaytraqSandboxConfig;
+use serde_json::{json, Value};
+use testkit::world::{World, WorldConfig};
+
+const CHANNEL: &str = "after-doc";
+
+async fn world() -> World {
+    let w = World::start(WorldConfig {
+        paytraq: PaytraqSandboxConfig {
+            rate_per_second: 10_000.0,
+            burst: 10_000,
+            ..PaytraqSandboxConfig::default()
+        },
+        ..WorldConfig::default()
+    })
+    .await
+    .unwrap();
+    w.channel(CHANNEL, |s| {
+        s.approve = true;
+        s.add_payment = true;
+        s.fee_item_code = Some("WC-FEE".into());
+    })
+    .await
+    .unwrap();
+    w
+}
+
+/// Delivers the shop's current order as a webhook would, then processes it.
+async fn deliver_and_process(w: &World, id: u64) -> InboxOrder {
+    let body = w.woo.order_body(id).unwrap();
+    let parsed = parse_order(body.as_bytes()).unwrap();
+    accept_order(&w.app, CHANNEL, &parsed, body, Source::Webhook)
+        .await
+        .unwrap();
+    process(&w.app, CHANNEL, &id.to_string(), Trigger::Queue)
+        .await
+        .unwrap();
+    w.app
+        .repo
+        .get_order(CHANNEL, &id.to_string())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// A paid order of two lines with shipping, made into an approved, paid invoice.
+async fn done_order(w: &World) -> u64 {
+    let placed = w
+        .woo
+        .create_order(&json!({
+            "payment_method": "bacs", "payment_method_title": "Bankas pārskaitījums",
+            "set_paid": true,
+            "billing": {"first_name": "Ilze", "last_name": "Ozola", "email": "ilze@example.lv", "country": "LV"},
+            "line_items": [{"product_id": 22, "quantity": 1}, {"product_id": 26, "quantity": 2}],
+            "shipping_lines": [{"method_id": "flat_rate", "method_title": "Kurjers", "total": "3.50"}]
+        }))
+        .unwrap();
+    let id = placed["id"].as_u64().unwrap();
+    let stored = deliver_and_process(w, id).await;
+    assert_eq!(stored.status, OrderStatus::Done, "{:?}", stored.reason);
+    id
+}
+
+fn notes_with(w: &World, id: u64, text: &str) -> Vec<String> {
+    w.woo
+        .notes(id)
+        .iter()
+        .filter_map(|n| n["note"].as_str().map(str::to_string))
+        .filter(|n| n.contains(text))
+        .collect()
+}
+
+fn documents(w: &World) -> usize {
+    w.company.documents().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_after_the_invoice_is_flagged_once_and_nothing_changes_in_paytraq() {
+    let w = world().await;
+    let id = done_order(&w).await;
+    let before = documents(&w);
+    let refund = w
+        .woo
+        .create_refund(
+            id,
+            &json!({"amount": "2.00", "reason": "Bojāts iepakojums", "api_refund": false}),
+        )
+        .unwrap();
+    let refund_id = refund["id"].as_u64().unwrap();
+    let stored = deliver_and_process(&w, id).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview);
+    let reason = stored.reason.clone().unwrap();
+    assert!(
+        reason.contains(&format!("refund #{refund_id} of 2.00 EUR"))
+            && reason.contains("credit note"),
+        "{reason}"
+    );
+    assert!(stored.timeline.iter().any(|e| e.kind == "refunded_in_shop"));
+    assert_eq!(notes_with(&w, id, &format!("refund #{refund_id}")).len(), 1);
+    assert_eq!(documents(&w), before, "nothing made in PayTraq");
+    // Redelivered, and processed again by an operator: reported once.
+    deliver_and_process(&w, id).await;
+    process(&w.app, CHANNEL, &id.to_string(), Trigger::Operator)
+        .await
+        .unwrap();
+    assert_eq!(notes_with(&w, id, &format!("refund #{refund_id}")).len(), 1);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancellation_after_the_invoice_is_flagged_for_review_with_a_note() {
+    let w = world().await;
+    let id = done_order(&w).await;
+    w.woo
+        .update_order(id, &json!({"status": "cancelled"}))
+        .unwrap();
+    let stored = deliver_and_process(&w, id).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview);
+    assert!(stored
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("cancelled in the shop"));
+    assert_eq!(notes_with(&w, id, "cancelled in the shop").len(), 1);
+    let doc = w
+        .company
+        .document(stored.paytraq.document_id.unwrap())
+        .unwrap();
+    assert_eq!(doc.status, "paid", "the invoice is left as it is");
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_after_the_invoice_names_what_differs() {
+    let w = world().await;
+    let id = done_order(&w).await;
+    let order: Value = w.woo.order(id).unwrap();
+    let first = order["line_items"][0]["id"].as_u64().unwrap();
+    let old_total = order["total"].as_str().unwrap().to_string();
+    // As on the real shop: a line added (and a quantity changed) over REST.
+    let edited = w
+        .woo
+        .update_order(
+            id,
+            &json!({"line_items": [{"id": first, "quantity": 3, "subtotal": "2.97", "total": "2.97"},
+                                   {"product_id": 29, "quantity": 1}]}),
+        )
+        .unwrap();
+    let new_total = edited["total"].as_str().unwrap().to_string();
+    assert_ne!(old_total, new_total);
+    let stored = deliver_and_process(&w, id).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview);
+    let reason = stored.reason.clone().unwrap();
+    for part in [
+        "quantity 1 → 3".to_string(),
+        "added".to_string(),
+        format!("total {old_total} → {new_total}"),
+    ] {
+        assert!(reason.contains(&part), "{part} missing: {reason}");
+    }
+    assert_eq!(notes_with(&w, id, "edited in the shop").len(), 1);
+    // A status-only update (completed) is no edit: the order stays done, no note.
+    let other = done_order(&w).await;
+    w.woo
+        .update_order(other, &json!({"status": "completed"}))
+        .unwrap();
+    let stored = deliver_and_process(&w, other).await;
+    assert_eq!(stored.status, OrderStatus::Done, "{:?}", stored.reason);
+    assert!(notes_with(&w, other, "in the shop").is_empty());
+    w.stop().await;
+}
