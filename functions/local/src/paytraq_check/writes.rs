@@ -336,6 +336,26 @@ fn status(sale: &Sale) -> &str {
     sale.status.as_deref().unwrap_or("(no status)")
 }
 
+/// Reads a document back after its approval: works when it reads approved
+/// (PayTraq shows `in_process` / `wait_payment`, never `approved`).
+async fn read_approval(
+    pt: &PaytraqClient,
+    id: u64,
+    purpose: &str,
+    report: &mut CheckReport,
+) -> Option<Sale> {
+    read_back(pt, id, purpose, report, |d| {
+        let approved = d.is_approved();
+        let read = if approved {
+            "read as approved"
+        } else {
+            "not read as approved"
+        };
+        (approved, format!("status {}: {read}", status(d)))
+    })
+    .await
+}
+
 /// Invoice: create, read, update (rounding line), read, approve, read,
 /// pay, read `Payments`/`AmountDue`, e-mail, read `MessageLog`.
 async fn invoice(pt: &PaytraqClient, s: &Setup, report: &mut CheckReport) -> Option<()> {
@@ -388,21 +408,7 @@ async fn invoice(pt: &PaytraqClient, s: &Setup, report: &mut CheckReport) -> Opt
         pt.approve_sale(id).await,
         "accepted",
     )?;
-    let approved = read_back(pt, id, "the invoice's status", report, |d| {
-        (
-            d.is_approved(),
-            format!(
-                "status {}: {}",
-                status(d),
-                if d.is_approved() {
-                    "read as approved"
-                } else {
-                    "not read as approved"
-                }
-            ),
-        )
-    })
-    .await?;
+    let approved = read_approval(pt, id, "the invoice's status", report).await?;
     let Some(account) = s.money_account_id else {
         report.row(
             "add_payment",
@@ -511,21 +517,7 @@ async fn sales_order(pt: &PaytraqClient, s: &Setup, report: &mut CheckReport) ->
         pt.approve_sale(id).await,
         "accepted",
     )?;
-    let approved = read_back(pt, id, "the sales order's status", report, |d| {
-        (
-            d.is_approved(),
-            format!(
-                "status {}: {}",
-                status(d),
-                if d.is_approved() {
-                    "read as approved"
-                } else {
-                    "not read as approved"
-                }
-            ),
-        )
-    })
-    .await?;
+    let approved = read_approval(pt, id, "the sales order's status", report).await?;
     let Some(account) = s.money_account_id else {
         report.row(
             "add_prepayment",

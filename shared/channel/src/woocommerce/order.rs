@@ -480,16 +480,22 @@ impl Order {
     /// Tax per rate id as WooCommerce rendered it in `tax_lines`
     /// (`tax_total + shipping_tax_total`), in `tax_lines` order.
     pub fn tax_by_rate_id(&self) -> Vec<(u64, Decimal)> {
-        let mut out: Vec<(u64, Decimal)> = Vec::new();
-        for t in &self.tax_lines {
-            let amount = t.tax_total + t.shipping_tax_total;
-            match out.iter_mut().find(|(id, _)| *id == t.rate_id) {
-                Some((_, sum)) => *sum += amount,
-                None => out.push((t.rate_id, amount)),
-            }
-        }
-        out
+        tax_by_rate_id(&self.tax_lines)
     }
+}
+
+/// `tax_total + shipping_tax_total` summed per rate id, in `tax_lines`
+/// order (an order's, or a refund's with negative amounts).
+pub fn tax_by_rate_id(tax_lines: &[TaxLine]) -> Vec<(u64, Decimal)> {
+    let mut out: Vec<(u64, Decimal)> = Vec::new();
+    for t in tax_lines {
+        let amount = t.tax_total + t.shipping_tax_total;
+        match out.iter_mut().find(|(id, _)| *id == t.rate_id) {
+            Some((_, sum)) => *sum += amount,
+            None => out.push((t.rate_id, amount)),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -100,15 +100,7 @@ impl Refund {
     /// Tax refunded per rate id (`tax_total + shipping_tax_total`, negative),
     /// in `tax_lines` order.
     pub fn tax_by_rate_id(&self) -> Vec<(u64, Decimal)> {
-        let mut out: Vec<(u64, Decimal)> = Vec::new();
-        for t in &self.tax_lines {
-            let amount = t.tax_total + t.shipping_tax_total;
-            match out.iter_mut().find(|(id, _)| *id == t.rate_id) {
-                Some((_, sum)) => *sum += amount,
-                None => out.push((t.rate_id, amount)),
-            }
-        }
-        out
+        super::order::tax_by_rate_id(&self.tax_lines)
     }
 }
 
