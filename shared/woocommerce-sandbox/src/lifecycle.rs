@@ -20,7 +20,6 @@ use super::state::State;
 use super::{webhooks, Shared};
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::StatusCode;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -157,25 +156,9 @@ pub fn increase_stock(st: &mut State, doc: &mut OrderDoc) {
         } else {
             line.product_id
         };
-        let product = if st.products.contains_key(&target) {
-            st.products.get_mut(&target)
-        } else {
-            st.variations.get_mut(&target)
-        };
-        let Some(obj) = product.and_then(Value::as_object_mut) else {
+        let Some((sku, old, new)) = st.add_stock(target, reduced) else {
             continue;
         };
-        let old = obj
-            .get("stock_quantity")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        let new = old + reduced;
-        obj.insert("stock_quantity".into(), Value::from(new));
-        obj.insert(
-            "stock_status".into(),
-            Value::from(if new > 0 { "instock" } else { "outofstock" }),
-        );
-        let sku = obj.get("sku").and_then(Value::as_str).unwrap_or_default();
         changes.push(format!("{} ({sku}) {old}&rarr;{new}", line.name));
     }
     doc.stock_reduced = false;

@@ -324,24 +324,9 @@ fn restock(st: &mut State, doc: &mut super::order_model::OrderDoc, refund: &Refu
         if !managed {
             continue;
         }
-        let product = if st.products.contains_key(&target) {
-            st.products.get_mut(&target)
-        } else {
-            st.variations.get_mut(&target)
-        };
-        let Some(obj) = product.and_then(Value::as_object_mut) else {
+        let Some((_, old, new)) = st.add_stock(target, item.quantity) else {
             continue;
         };
-        let old = obj
-            .get("stock_quantity")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        let new = old + item.quantity;
-        obj.insert("stock_quantity".into(), Value::from(new));
-        obj.insert(
-            "stock_status".into(),
-            Value::from(if new > 0 { "instock" } else { "outofstock" }),
-        );
         if let Some(line) = doc
             .line_items
             .iter_mut()

@@ -251,6 +251,30 @@ impl State {
     pub fn any_product(&self, id: u64) -> Option<&Value> {
         self.products.get(&id).or_else(|| self.variations.get(&id))
     }
+
+    /// Adds `delta` to a product's or variation's `stock_quantity` (and sets
+    /// its `stock_status`); returns `(sku, old, new)`, `None` when there is
+    /// no such item.
+    pub fn add_stock(&mut self, id: u64, delta: i64) -> Option<(String, i64, i64)> {
+        let item = if self.products.contains_key(&id) {
+            self.products.get_mut(&id)
+        } else {
+            self.variations.get_mut(&id)
+        };
+        let obj = item.and_then(Value::as_object_mut)?;
+        let old = obj
+            .get("stock_quantity")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let new = old + delta;
+        obj.insert("stock_quantity".into(), Value::from(new));
+        obj.insert(
+            "stock_status".into(),
+            Value::from(if new > 0 { "instock" } else { "outofstock" }),
+        );
+        let sku = obj.get("sku").and_then(Value::as_str).unwrap_or_default();
+        Some((sku.to_string(), old, new))
+    }
 }
 
 /// The core tax classes of a fresh shop.
