@@ -9,13 +9,13 @@
 //!    `charge` adds, a `discount` takes off; `amount` rows carry their
 //!    money, `pct` rows round2(S × pct / 100) of the key's sum S of lines
 //!    and shipping.
-//! 2. **Per tax key** with a rate above 0, at document level, on the sum S of that key's line
-//!    amounts (never per line):
+//! 2. **Per tax key** with a rate above 0, at document level, on the sum S
+//!    of that key's line amounts (never per line); a key at 0 % (supply to
+//!    the EU, "not subject to VAT") has no tax row, its amounts are
+//!    `untaxed`:
 //!    - tax exclusive: net = S, tax = round2(S × rate / 100), gross = net + tax;
 //!    - tax inclusive: gross = S, tax = round2(S × rate / (100 + rate)),
 //!      net = gross − tax.
-//!    A key at 0 % (supply to the EU, "not subject to VAT") has no tax
-//!    row: its amounts are `untaxed`.
 //! 3. **Document**: net total = Σ net of the tax rows, tax total = Σ tax,
 //!    total = Σ gross + untaxed (so `Totals/NetAmount` leaves untaxed
 //!    amounts out, 0.00 with no tax row, as real replies show).
