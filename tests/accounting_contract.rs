@@ -54,6 +54,10 @@ contract!(
     an_email_is_sent_to_the_address_given,
     what_paytraq_refuses,
     requests_are_counted_by_call,
+    a_credit_note_reads_with_paytraqs_signs,
+    a_credit_note_is_approved_and_its_money_returned,
+    voiding_releases_what_the_document_held,
+    a_paid_invoice_cannot_be_voided,
 );
 
 // ---- the two targets ----------------------------------------------------------
@@ -895,4 +899,241 @@ async fn requests_are_counted_by_call(t: Target) {
     assert_eq!(n("search_clients"), 1, "{counts:?}");
     // Read, found by reference, and the failed read of an unknown id.
     assert_eq!(n("get_sale"), 3, "{counts:?}");
+}
+
+// ---- credit notes and void (issue 14, PayTraq side) -------------------------------
+
+/// As real credit notes (fixtures README §7): lines, tax rows and
+/// `Totals/NetAmount` positive; `Total`, `AmountDue` and
+/// `Totals/GrossAmount` negative.
+async fn a_credit_note_reads_with_paytraqs_signs(t: Target) {
+    let s = seed(&*t.company);
+    let mut note = sale(
+        &s,
+        SaleType::CreditNote,
+        "lv/30-r1",
+        vec![
+            line(s.item_a, dec!(2), dec!(10), dec!(0), s.vat21),
+            line(s.item_b, dec!(1), dec!(4.99), dec!(0), s.vat12),
+        ],
+    );
+    note.shipping_charge = Some(ShippingCharge {
+        amount: dec!(2.19),
+        tax_key: TaxKeyRef {
+            tax_key_id: s.vat21,
+        },
+    });
+    let created = t.port.create_sale(&note).await.unwrap();
+    let doc = t.port.get_sale(created.document_id).await.unwrap();
+    assert_eq!(doc.sale_type.as_deref(), Some("credit_note"));
+    assert_eq!(doc.status.as_deref(), Some("draft"));
+    // key 21: 20.00 + 2.19 = 22.19, tax 4.66; key 12: 4.99, tax 0.60.
+    assert_eq!(
+        doc.lines.iter().map(|l| l.line_total).collect::<Vec<_>>(),
+        vec![dec!(20.00), dec!(4.99)]
+    );
+    assert!(doc
+        .lines
+        .iter()
+        .all(|l| l.quantity > Decimal::ZERO && l.price > Decimal::ZERO));
+    let taxes: Vec<(Decimal, Decimal, Decimal)> = doc
+        .taxes
+        .iter()
+        .map(|t| (t.net_amount, t.tax_amount, t.gross_amount))
+        .collect();
+    assert_eq!(
+        taxes,
+        vec![
+            (dec!(22.19), dec!(4.66), dec!(26.85)),
+            (dec!(4.99), dec!(0.60), dec!(5.59))
+        ]
+    );
+    assert_eq!(doc.total, dec!(-32.44));
+    assert_eq!(doc.amount_due, dec!(-32.44));
+    assert_eq!(doc.gross_total, dec!(-32.44));
+    assert_eq!(doc.net_total, dec!(27.18));
+    assert!(doc
+        .comment
+        .as_deref()
+        .is_some_and(|c| c.contains("[ref:lv/30-r1]")));
+    // Found again by our reference, like an invoice.
+    let found = t
+        .port
+        .find_sale_by_reference("lv/30-r1", Some(SaleNear::of(&note)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.document_id, created.document_id);
+}
+
+/// Approved, a credit note waits for the money to be returned
+/// (`wait_payment`) and takes its goods back into the warehouse; the money
+/// returned reads back as a negative payment, the note `paid`, nothing due.
+async fn a_credit_note_is_approved_and_its_money_returned(t: Target) {
+    let s = seed(&*t.company);
+    t.company.set_stock(s.warehouse, s.item_a, dec!(5));
+    let created = t
+        .port
+        .create_sale(&simple_sale(&s, SaleType::CreditNote, "lv/31-r1"))
+        .await
+        .unwrap();
+    let id = created.document_id;
+    t.port.approve_sale(id).await.unwrap();
+    let doc = t.port.get_sale(id).await.unwrap();
+    assert_eq!(doc.status.as_deref(), Some("wait_payment"));
+    assert!(doc.is_approved());
+    assert_eq!((doc.total, doc.amount_due), (dec!(-24.20), dec!(-24.20)));
+    let stock = t.port.products_of_warehouse(s.warehouse).await.unwrap();
+    let item = stock.iter().find(|p| p.item_id == s.item_a).unwrap();
+    assert_eq!(
+        item.inventory.as_ref().unwrap().qty,
+        dec!(7),
+        "goods taken back"
+    );
+    // A positive amount on a credit note is refused without effect.
+    let wrong = t
+        .port
+        .add_payment(&payment(id, s.bank, dec!(24.20), "EUR"))
+        .await
+        .unwrap_err();
+    assert!(is_refusal(&wrong), "{wrong:?}");
+    let returned = t
+        .port
+        .add_credit_note_payment(&payment(id, s.bank, dec!(24.20), "EUR"))
+        .await
+        .unwrap();
+    assert!(returned.payment_id.is_some());
+    let doc = t.port.get_sale(id).await.unwrap();
+    assert_eq!(doc.status.as_deref(), Some("paid"));
+    assert_eq!(doc.amount_due, Decimal::ZERO);
+    assert_eq!(doc.total, dec!(-24.20));
+    assert_eq!(doc.payments.len(), 1, "{:?}", doc.payments);
+    assert_eq!(doc.payments[0].amount, dec!(-24.20));
+    assert_eq!(doc.paid_amount(), doc.total - doc.amount_due);
+    // Money returned on an invoice is not a thing: refused.
+    let invoice = t
+        .port
+        .create_sale(&simple_sale(&s, SaleType::SalesInvoice, "lv/31"))
+        .await
+        .unwrap();
+    t.port.approve_sale(invoice.document_id).await.unwrap();
+    let wrong = t
+        .port
+        .add_credit_note_payment(&payment(invoice.document_id, s.bank, dec!(1), "EUR"))
+        .await
+        .unwrap_err();
+    assert!(is_refusal(&wrong), "{wrong:?}");
+    assert!(matches!(
+        t.port
+            .add_credit_note_payment(&payment(id, s.bank, Decimal::ZERO, "EUR"))
+            .await,
+        Err(PaytraqError::Invalid(_))
+    ));
+}
+
+/// Void of a draft, an approved invoice and a sales order `in_process`:
+/// each reads `voided` with nothing due and its `Total` kept; the invoice's
+/// goods go back to the warehouse, the order's reservation is released;
+/// nothing more can be done to a voided document.
+async fn voiding_releases_what_the_document_held(t: Target) {
+    let s = seed(&*t.company);
+    t.company.set_stock(s.warehouse, s.item_a, dec!(10));
+    let stock = |products: Vec<channel::paytraq::model::Product>| {
+        let inv = products
+            .into_iter()
+            .find(|p| p.item_id == s.item_a)
+            .unwrap()
+            .inventory
+            .unwrap();
+        (inv.qty, inv.interim_available)
+    };
+    let draft = t
+        .port
+        .create_sale(&simple_sale(&s, SaleType::SalesInvoice, "lv/40"))
+        .await
+        .unwrap()
+        .document_id;
+    t.port.void_sale(draft).await.unwrap();
+    let doc = t.port.get_sale(draft).await.unwrap();
+    assert!(doc.is_voided() && !doc.is_approved(), "{:?}", doc.status);
+    assert_eq!((doc.total, doc.amount_due), (dec!(24.20), Decimal::ZERO));
+
+    let invoice = t
+        .port
+        .create_sale(&simple_sale(&s, SaleType::SalesInvoice, "lv/41"))
+        .await
+        .unwrap()
+        .document_id;
+    t.port.approve_sale(invoice).await.unwrap();
+    let listed = t.port.products_of_warehouse(s.warehouse).await.unwrap();
+    assert_eq!(stock(listed), (dec!(8), Some(dec!(8))));
+    t.port.void_sale(invoice).await.unwrap();
+    let doc = t.port.get_sale(invoice).await.unwrap();
+    assert_eq!(doc.status.as_deref(), Some("voided"));
+    assert_eq!((doc.total, doc.amount_due), (dec!(24.20), Decimal::ZERO));
+    let listed = t.port.products_of_warehouse(s.warehouse).await.unwrap();
+    assert_eq!(stock(listed), (dec!(10), Some(dec!(10))), "goods back");
+
+    let order = t
+        .port
+        .create_sale(&simple_sale(&s, SaleType::SalesOrder, "lv/42"))
+        .await
+        .unwrap()
+        .document_id;
+    t.port.approve_sale(order).await.unwrap();
+    assert_eq!(
+        t.port.get_sale(order).await.unwrap().status.as_deref(),
+        Some("in_process")
+    );
+    let listed = t.port.products_of_warehouse(s.warehouse).await.unwrap();
+    assert_eq!(stock(listed), (dec!(10), Some(dec!(8))), "reserved");
+    t.port.void_sale(order).await.unwrap();
+    let doc = t.port.get_sale(order).await.unwrap();
+    assert_eq!(
+        (doc.status.as_deref(), doc.amount_due),
+        (Some("voided"), Decimal::ZERO)
+    );
+    let listed = t.port.products_of_warehouse(s.warehouse).await.unwrap();
+    assert_eq!(
+        stock(listed),
+        (dec!(10), Some(dec!(10))),
+        "reservation released"
+    );
+
+    // A voided document is final.
+    for refused in [
+        t.port.void_sale(order).await.unwrap_err(),
+        t.port.approve_sale(draft).await.unwrap_err(),
+        t.port
+            .add_payment(&payment(invoice, s.bank, dec!(1), "EUR"))
+            .await
+            .unwrap_err(),
+    ] {
+        assert!(is_refusal(&refused), "{refused:?}");
+    }
+    assert!(matches!(
+        t.port.void_sale(order + 1000).await,
+        Err(PaytraqError::NotFound)
+    ));
+}
+
+/// A paid invoice is credited, never voided: refused without effect.
+async fn a_paid_invoice_cannot_be_voided(t: Target) {
+    let s = seed(&*t.company);
+    let id = t
+        .port
+        .create_sale(&simple_sale(&s, SaleType::SalesInvoice, "lv/43"))
+        .await
+        .unwrap()
+        .document_id;
+    t.port.approve_sale(id).await.unwrap();
+    t.port
+        .add_payment(&payment(id, s.bank, dec!(24.20), "EUR"))
+        .await
+        .unwrap();
+    let refused = t.port.void_sale(id).await.unwrap_err();
+    assert!(is_refusal(&refused), "{refused:?}");
+    let doc = t.port.get_sale(id).await.unwrap();
+    assert_eq!(doc.status.as_deref(), Some("paid"));
+    assert_eq!((doc.total, doc.amount_due), (dec!(24.20), Decimal::ZERO));
 }

@@ -4,3 +4,5 @@
 
 #[path = "paytraq_real/check.rs"]
 mod check;
+#[path = "paytraq_real/shape.rs"]
+mod shape;

@@ -201,8 +201,14 @@ fn paid_later(mut order: Value) -> Value {
 fn approved_status(doc: &paytraq_sandbox::state::SaleRec) -> &'static str {
     match doc.kind {
         paytraq_sandbox::state::SaleKind::SalesOrder => "in_process",
-        paytraq_sandbox::state::SaleKind::SalesInvoice if doc.amount_due().is_zero() => "paid",
-        paytraq_sandbox::state::SaleKind::SalesInvoice => "wait_payment",
+        paytraq_sandbox::state::SaleKind::SalesInvoice
+        | paytraq_sandbox::state::SaleKind::CreditNote
+            if doc.amount_due().is_zero() =>
+        {
+            "paid"
+        }
+        paytraq_sandbox::state::SaleKind::SalesInvoice
+        | paytraq_sandbox::state::SaleKind::CreditNote => "wait_payment",
     }
 }
 

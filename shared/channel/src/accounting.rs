@@ -48,7 +48,8 @@ pub trait Accounting: Send + Sync {
 
     // ---- sales documents ----------------------------------------------------
 
-    /// Creates a sales invoice or order as a draft, carrying our reference.
+    /// Creates a sales invoice, sales order or credit note as a draft,
+    /// carrying our reference.
     async fn create_sale(&self, sale: &NewSale) -> Result<SaleRef, PaytraqError>;
 
     /// A document with its status, lines and totals.
@@ -77,6 +78,19 @@ pub trait Accounting: Send + Sync {
         client_id: u64,
         prepayment: &NewPrepayment,
     ) -> Result<PaymentRef, PaytraqError>;
+
+    /// Records the money returned on a credit note (`payment.amount` is
+    /// what was returned, positive; PayTraq shows it negative). The credit
+    /// note then reads `paid`, `AmountDue` 0.00. Not idempotent.
+    async fn add_credit_note_payment(
+        &self,
+        payment: &NewPayment,
+    ) -> Result<PaymentRef, PaytraqError>;
+
+    /// Voids a draft or an approved document without payments: it reads
+    /// `voided`, `AmountDue` 0.00; stock it moved or reserved is released.
+    /// Refused for a paid document.
+    async fn void_sale(&self, document_id: u64) -> Result<(), PaytraqError>;
 
     /// E-mails the document to `to`. Not idempotent.
     async fn send_sale_by_email(&self, document_id: u64, to: &str) -> Result<(), PaytraqError>;

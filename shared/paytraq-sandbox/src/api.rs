@@ -11,13 +11,16 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
 use super::input::{self, decimal, id, parse_body, text, ListQuery};
-use super::state::{ClientRec, Company, EmailRec, PaymentRec, SaleKind, SaleLineRec, SaleRec};
-use super::totals::{self, LineInput};
-use super::xml_out::{error_body, Xml};
+use super::state::{
+    AdjustmentRec, ClientRec, Company, DocLink, EmailRec, JournalRec, PaymentRec, SaleKind,
+    SaleLineRec, SaleRec,
+};
+use super::totals::{self, AdjustmentInput, LineInput};
+use super::xml_out::{error_body, fixed2, Xml};
 use super::Shared;
 
 /// Records per page, as PayTraq.
@@ -86,6 +89,7 @@ pub fn router() -> Router<Arc<Shared>> {
         .route("/api/sale/{id}/approve", post(approve_sale))
         .route("/api/sale/{id}/payment", post(add_payment))
         .route("/api/sale/{id}/send", post(send_sale))
+        .route("/api/sale/{id}/void", post(void_sale))
 }
 
 /// Runs `f` on the request's company with the world locked.
@@ -358,149 +362,322 @@ async fn money_accounts(
 
 // ------------------------------------------------------------ sales
 
+/// The sandbox's chart of accounts, named in sale replies as real ones
+/// name theirs (`Account/(AccountID, AccountCode, AccountName)`).
+mod accounts {
+    pub const RECEIVABLE: u64 = 9_002_310;
+    pub const SALES: (u64, &str, &str) = (9_006_110, "6110", "Ieņēmumi no pamatdarbības");
+    pub const SHIPPING: (u64, &str, &str) = (9_006_111, "6111", "Ieņēmumi piegādes");
+    pub const DISCOUNTS: (u64, &str, &str) = (9_006_410, "6410", "Piešķirtās atlaides");
+    pub const OTHER_INCOME: (u64, &str, &str) = (9_008_150, "8150", "Citi ieņēmumi");
+    pub const VAT: (u64, &str) = (9_005_721, "5721 - Aprēķinātais PVN");
+    pub const UNIT: (u64, &str) = (9_000_001, "gab.");
+    /// Journal types of an approved invoice, credit note, and the other half.
+    pub const SALES_JOURNAL: (u64, &str) = (141_182, "Pārdošanas nodokļa rēķins");
+    pub const CREDIT_JOURNAL: (u64, &str) = (141_184, "Pārdošanas kredītrēķins");
+    pub const OTHER_JOURNAL: (u64, &str) = (141_193, "Cits");
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn stamp(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+fn account(x: &mut Xml, (id, code, name): (u64, &str, &str)) {
+    x.open("Account")
+        .field("AccountID", id.to_string())
+        .field("AccountCode", code)
+        .field("AccountName", name)
+        .close("Account");
+}
+
+fn tax_key(x: &mut Xml, co: &Company, key: u64) {
+    let name = co.tax_keys.get(&key).map(|t| t.name.as_str());
+    x.open("TaxKey")
+        .field("TaxKeyID", key.to_string())
+        .field("TaxKeyName", name.unwrap_or_default())
+        .close("TaxKey");
+}
+
+/// `InvoiceReference` and the like: empty, or one `DocumentLink`.
+fn reference(x: &mut Xml, name: &str, link: Option<&DocLink>) {
+    x.open(name);
+    if let Some(l) = link {
+        x.open("DocumentLink")
+            .field("DocumentID", l.id.to_string())
+            .field("DocumentRef", &l.reference)
+            .close("DocumentLink");
+    }
+    x.close(name);
+}
+
+/// A sale as `GET /api/sale/{id}` answers it (`full`), or as a list item
+/// of `GET /api/sales` (the header). Element order, presence and value
+/// formats follow the real replies (fixtures README §4, §10): every element
+/// is present, empty ones written `<X></X>`; money with two decimals,
+/// quantities and prices with at least two.
 fn sale_xml(x: &mut Xml, s: &SaleRec, co: &Company, full: bool) {
     let warehouse_name = s
         .warehouse_id
         .and_then(|w| co.warehouses.get(&w))
         .map(String::as_str);
+    let (pay_term_type, pay_term_days) = s.pay_term.unwrap_or((1, 0));
     x.open("Sale")
         .open("Header")
         .open("Document")
-        .leaf("DocumentID", s.id.to_string())
-        .leaf("DocumentDate", s.date.format("%Y-%m-%d").to_string())
-        .leaf("DocumentRef", &s.number)
-        .leaf("DocumentType", s.kind.as_str())
-        .leaf("DocumentStatus", &s.status)
+        .field("DocumentID", s.id.to_string())
+        .field("DocumentDate", ymd(s.date))
+        .field("DocumentRef", &s.number)
+        .field("DocumentType", "sale")
+        .field("DocumentStatus", &s.status)
         .open("Client")
-        .leaf("ClientID", s.client_id.to_string())
-        .leaf("ClientName", &s.client_name)
+        .field("ClientID", s.client_id.to_string())
+        .field("ClientName", &s.client_name)
         .close("Client")
         .close("Document")
-        .leaf("SaleType", s.kind.as_str())
-        .leaf("Operation", &s.operation)
-        .money("Total", s.total)
+        .field("SaleType", s.kind.as_str())
+        .field("Operation", &s.operation)
+        .money("Total", s.header_total())
         .money("AmountDue", s.amount_due())
-        .leaf("Currency", &s.currency)
-        .leaf("IncludeTax", if s.include_tax { "true" } else { "false" })
-        .leaf(
-            "DateDue",
-            s.date_due
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
+        .field("DueNoticeEnabled", "false")
+        .field("Currency", &s.currency)
+        .field("BalanceCurrency", &s.currency)
+        .field("CurrencyRate", "1.00")
+        .field("TaxBasis", "1")
+        .field("IncludeTax", if s.include_tax { "true" } else { "false" })
+        .field("UseOverpayment", "false")
+        .field("DateDue", ymd(s.date_due.unwrap_or(s.date)))
+        .field("DateApproved", ymd(s.date_approved.unwrap_or(s.date)))
+        .field("IssuedBy", "Sandbox API")
+        .field("Discount", "0.00")
+        // Sales orders carry PayTraq's default 100 % deposit, others none.
+        .field(
+            "Deposit",
+            if s.kind == SaleKind::SalesOrder {
+                "100.00"
+            } else {
+                ""
+            },
         )
-        .leaf(
-            "DateApproved",
-            s.date_approved
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-        )
-        .opt("Comment", s.comment.as_deref());
-    if let Some((pay_term_type, days)) = s.pay_term {
-        x.open("PayTerm")
-            .leaf("PayTermType", pay_term_type.to_string())
-            .leaf("PayTermDays", days.to_string())
-            .close("PayTerm");
+        .field("Comment", s.comment.as_deref().unwrap_or_default())
+        .field("Signature", "1")
+        .open("InvoicePeriod")
+        .field("PeriodType", "0")
+        .empty("PeriodStart")
+        .empty("PeriodEnd")
+        .close("InvoicePeriod")
+        .open("PayTerm")
+        .field("PayTermType", pay_term_type.to_string())
+        .field("PayTermDays", pay_term_days.to_string())
+        .close("PayTerm")
+        .field("PaymentMethod", "1")
+        .field("AccountID", accounts::RECEIVABLE.to_string())
+        .open("ShippingData")
+        .field("ShippingType", "1");
+    match s.warehouse_id {
+        Some(w) => {
+            x.open("Warehouse")
+                .field("WarehouseID", w.to_string())
+                .field("WarehouseName", warehouse_name.unwrap_or_default())
+                .close("Warehouse");
+        }
+        None => {
+            x.empty("Warehouse");
+        }
     }
-    x.open("ShippingData")
-        .leaf("ShippingType", "1")
-        .open("Warehouse")
-        .leaf(
-            "WarehouseID",
-            s.warehouse_id.map(|w| w.to_string()).unwrap_or_default(),
-        )
-        .opt("WarehouseName", warehouse_name)
-        .close("Warehouse")
+    x.empty("LoadingArea")
+        .empty("Shipper")
+        .empty("ShippingAddress")
         .close("ShippingData")
+        .empty("Project")
+        .open("TimeStamps")
+        .field("Created", stamp(s.created))
+        .field("Updated", stamp(s.updated))
+        .close("TimeStamps")
         .close("Header");
     if full {
-        let tax_name = |k: u64| {
-            co.tax_keys
-                .get(&k)
-                .map(|t| t.name.clone())
-                .unwrap_or_default()
-        };
-        x.open("LineItems");
-        for l in &s.lines {
-            x.open("LineItem")
-                .open("Item")
-                .leaf(
-                    "ItemID",
-                    l.item_id.map(|i| i.to_string()).unwrap_or_default(),
-                )
-                .opt("ItemName", l.item_name.as_deref())
-                .opt("ItemCode", l.item_code.as_deref())
-                .close("Item")
-                .opt("Description", l.description.as_deref())
-                .num("Qty", l.qty)
-                .num("Price", l.price)
-                .num("LineDiscount", l.discount_pct)
-                .money("LineTotal", l.line_total)
-                .open("TaxKey")
-                .leaf("TaxKeyID", l.tax_key_id.to_string())
-                .leaf("TaxKeyName", tax_name(l.tax_key_id))
-                .close("TaxKey")
-                .close("LineItem");
-        }
-        x.close("LineItems");
-        if let Some((amount, key)) = s.shipping {
-            x.open("ShippingCharge")
-                .money("Amount", amount)
-                .open("TaxKey")
-                .leaf("TaxKeyID", key.to_string())
-                .close("TaxKey")
-                .close("ShippingCharge");
-        }
-        x.open("Taxes");
-        for t in &s.taxes {
-            x.open("Tax")
-                .open("TaxKey")
-                .leaf("TaxKeyID", t.tax_key_id.to_string())
-                .leaf("TaxKeyName", tax_name(t.tax_key_id))
-                .close("TaxKey")
-                .leaf("TaxName", tax_name(t.tax_key_id))
-                .money("GrossAmount", t.gross)
-                .money("NetAmount", t.net)
-                .money("TaxAmount", t.tax)
-                .close("Tax");
-        }
-        x.close("Taxes")
-            .open("Totals")
-            .money("GrossAmount", s.total)
-            .money("NetAmount", s.net)
-            .num("Qty", s.qty)
-            .close("Totals");
-        // As PayTraq: an invoice's payments show; a sales order's
-        // prepayment does not (it is the client's overpayment).
-        x.open("Payments");
-        for p in co.payments.iter().filter(|p| p.document_id == s.id) {
-            x.open("Payment")
-                .leaf("PaymentDate", p.date.clone().unwrap_or_default())
-                .leaf("PaymentType", "bank")
-                .money("PaymentAmount", p.amount)
-                .open("DocumentLink")
-                .leaf("DocumentID", p.id.to_string())
-                .leaf("DocumentType", "payment")
-                .close("DocumentLink")
-                .close("Payment");
-        }
-        x.close("Payments").open("MessageLog");
-        for e in co.emails.iter().filter(|e| e.document_id == s.id) {
-            x.open("Message")
-                .leaf("DeliveredBy", "email")
-                .leaf("To", &e.to)
-                .leaf("EventType", s.kind.as_str())
-                .leaf("EventStatus", "delivered")
-                .close("Message");
-        }
-        x.close("MessageLog");
+        sale_body_xml(x, s, co);
     }
     x.close("Sale");
 }
 
+/// Everything of a full sale reply after its `Header`.
+fn sale_body_xml(x: &mut Xml, s: &SaleRec, co: &Company) {
+    x.empty("CustomData").open("LineItems");
+    for l in &s.lines {
+        x.open("LineItem");
+        account(x, accounts::SALES);
+        match l.item_id {
+            Some(item) => {
+                x.open("Item")
+                    .field("ItemID", item.to_string())
+                    .field("ItemCode", l.item_code.as_deref().unwrap_or_default())
+                    .field("ItemName", l.item_name.as_deref().unwrap_or_default())
+                    .close("Item");
+            }
+            None => {
+                x.empty("Item");
+            }
+        }
+        x.empty("ItemLot")
+            .field("Description", l.description.as_deref().unwrap_or_default())
+            .empty("ItemDescription")
+            .field("Qty", fixed2(l.qty))
+            .field("Price", fixed2(l.price))
+            .field("LineDiscount", fixed2(l.discount_pct))
+            .money("LineTotal", l.line_total)
+            .open("Unit")
+            .field("UnitID", accounts::UNIT.0.to_string())
+            .field("UnitName", accounts::UNIT.1)
+            .close("Unit");
+        tax_key(x, co, l.tax_key_id);
+        x.close("LineItem");
+    }
+    x.close("LineItems").open("Adjustments");
+    for a in &s.adjustments {
+        let untaxed = co
+            .tax_keys
+            .get(&a.tax_key_id)
+            .is_some_and(|k| k.rate.is_zero());
+        x.open("Adjustment");
+        account(
+            x,
+            if untaxed {
+                accounts::OTHER_INCOME
+            } else {
+                accounts::DISCOUNTS
+            },
+        );
+        x.money("Amount", a.value)
+            .empty("Description")
+            .field("TypeID", &a.type_id)
+            .field("PctOrAmount", &a.pct_or_amount);
+        tax_key(x, co, a.tax_key_id);
+        x.close("Adjustment");
+    }
+    x.close("Adjustments").open("ShippingCharge");
+    match s.shipping {
+        Some((amount, key)) => {
+            account(x, accounts::SHIPPING);
+            x.money("Amount", amount);
+            tax_key(x, co, key);
+        }
+        None => {
+            x.empty("Account")
+                .empty("Amount")
+                .open("TaxKey")
+                .empty("TaxKeyID")
+                .empty("TaxKeyName")
+                .close("TaxKey");
+        }
+    }
+    x.close("ShippingCharge").open("Taxes");
+    for t in &s.taxes {
+        let key_name = co
+            .tax_keys
+            .get(&t.tax_key_id)
+            .map(|k| k.name.as_str())
+            .unwrap_or_default();
+        x.open("Tax");
+        tax_key(x, co, t.tax_key_id);
+        x.field(
+            "TaxName",
+            if key_name.contains("PVN") {
+                "PVN"
+            } else {
+                "VAT"
+            },
+        )
+        .money("GrossAmount", t.gross)
+        .money("NetAmount", t.net)
+        .money("TaxAmount", t.tax)
+        .open("Account")
+        .field("AccountID", accounts::VAT.0.to_string())
+        .field("AccountName", accounts::VAT.1)
+        .close("Account")
+        .close("Tax");
+    }
+    x.close("Taxes")
+        .open("Totals")
+        .money("GrossAmount", s.header_total())
+        .money("NetAmount", s.net)
+        .field("Qty", fixed2(s.qty))
+        .close("Totals");
+    reference(x, "InvoiceReference", s.invoice_ref.as_ref());
+    reference(x, "OrderReference", s.order_ref.as_ref());
+    reference(x, "ProformaReference", None);
+    reference(x, "MovementReference", s.movement.as_ref());
+    // As PayTraq: an invoice's (or credit note's) payments show; a sales
+    // order's prepayment does not (it is the client's overpayment).
+    x.open("Payments");
+    for (n, p) in co
+        .payments
+        .iter()
+        .filter(|p| p.document_id == s.id)
+        .enumerate()
+    {
+        let date = p
+            .date
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or(s.date);
+        x.open("Payment")
+            .field("PaymentDate", ymd(date))
+            .field("PaymentType", "bank")
+            .money("PaymentAmount", p.amount)
+            .field("JournalID", p.id.to_string())
+            .field("JournalRef", format!("{}/{}", date.format("%Y%m%d"), n + 1))
+            .open("DocumentLink")
+            .field("DocumentID", p.id.to_string())
+            .field(
+                "DocumentRef",
+                format!("{}/{:05}", date.format("%m%y"), p.id % 100_000),
+            )
+            .field("DocumentType", "payment")
+            .close("DocumentLink")
+            .close("Payment");
+    }
+    x.close("Payments").open("Journals");
+    for j in &s.journals {
+        x.open("Journal")
+            .field("JournalID", j.id.to_string())
+            .field("JournalRef", &j.reference)
+            .field("JournalDate", ymd(j.date))
+            .field("JournalStatus", &j.status)
+            .open("JournalType")
+            .field("JournalTypeID", j.type_id.to_string())
+            .field("JournalTypeName", &j.type_name)
+            .close("JournalType")
+            .close("Journal");
+    }
+    x.close("Journals").empty("Tags").open("MessageLog");
+    for e in co.emails.iter().filter(|e| e.document_id == s.id) {
+        x.open("Message")
+            .field("Created", stamp(e.created))
+            .field("DeliveredBy", "email")
+            .field("From", "sandbox@paytraq.invalid")
+            .field("To", &e.to)
+            .field("SenderName", "Sandbox API")
+            .field("RecipientName", &s.client_name)
+            .empty("Kind")
+            .field("Subject", format!("Dokuments Nr. {}", s.number))
+            .field("EventType", s.kind.as_str())
+            .field("EventStatus", "delivered")
+            .empty("BounceReason")
+            .close("Message");
+    }
+    x.close("MessageLog").empty("Notes");
+}
+
 fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<SaleRec, ApiErr> {
     let h = sale.header;
-    let kind = SaleKind::parse(h.sale_type.as_deref().unwrap_or(""))
-        .ok_or(ApiErr::bad("SaleType must be sales_invoice or sales_order"))?;
+    let kind = SaleKind::parse(h.sale_type.as_deref().unwrap_or("")).ok_or(ApiErr::bad(
+        "SaleType must be sales_invoice, sales_order or credit_note",
+    ))?;
     let operation = text(&h.operation).unwrap_or_else(|| "sell_goods".into());
     if !matches!(
         operation.as_str(),
@@ -582,7 +759,10 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
             item_id: product.map(|p| p.id),
             item_code: product.map(|p| p.code.clone()),
             item_name: product.map(|p| p.name.clone()),
-            description: text(&l.item_description).or_else(|| text(&l.description)),
+            // Without one, the line is described by its item, as PayTraq does.
+            description: text(&l.item_description)
+                .or_else(|| text(&l.description))
+                .or_else(|| product.map(|p| format!("{} [{}]", p.name, p.code))),
             qty,
             price,
             discount_pct,
@@ -599,6 +779,54 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
                 .ok_or(ApiErr::bad("ShippingCharge/TaxKey is required"))?,
         )),
     };
+    let mut adjustments = Vec::new();
+    for (n, a) in sale.adjustments.items.iter().enumerate() {
+        let type_id = text(&a.type_id).unwrap_or_default();
+        let pct_or_amount = text(&a.pct_or_amount).unwrap_or_else(|| "amount".into());
+        if !matches!(type_id.as_str(), "charge" | "discount") {
+            return Err(ApiErr::bad(&format!(
+                "adjustment {n}: TypeID must be charge or discount"
+            )));
+        }
+        if !matches!(pct_or_amount.as_str(), "pct" | "amount") {
+            return Err(ApiErr::bad(&format!(
+                "adjustment {n}: PctOrAmount must be pct or amount"
+            )));
+        }
+        let value = decimal("Adjustment/Amount", &a.amount)?.unwrap_or_default();
+        if value < Decimal::ZERO {
+            return Err(ApiErr::bad(&format!(
+                "adjustment {n}: Amount must not be negative"
+            )));
+        }
+        let tax_key_id = id("TaxKeyID", &a.tax_key.tax_key_id)?
+            .ok_or(ApiErr::bad(&format!("adjustment {n}: TaxKey is required")))?;
+        adjustments.push(AdjustmentRec {
+            type_id,
+            pct_or_amount,
+            value,
+            tax_key_id,
+        });
+    }
+    let adjustment_inputs: Vec<AdjustmentInput> = adjustments
+        .iter()
+        .map(|a| AdjustmentInput {
+            charge: a.type_id == "charge",
+            pct: a.pct_or_amount == "pct",
+            value: a.value,
+            tax_key_id: a.tax_key_id,
+        })
+        .collect();
+    // Without any, an invoice or credit note shows PayTraq's default row (a
+    // 0.00 % discount); a sales order shows none.
+    if adjustments.is_empty() && kind != SaleKind::SalesOrder {
+        adjustments.push(AdjustmentRec {
+            type_id: "discount".into(),
+            pct_or_amount: "pct".into(),
+            value: Decimal::ZERO,
+            tax_key_id: lines.first().map(|l| l.tax_key_id).unwrap_or_default(),
+        });
+    }
     let rates: BTreeMap<u64, Decimal> = co.tax_keys.values().map(|k| (k.id, k.rate)).collect();
     let inputs: Vec<LineInput> = lines
         .iter()
@@ -609,14 +837,22 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
             tax_key_id: l.tax_key_id,
         })
         .collect();
-    let t = totals::compute(&inputs, shipping, &rates, include_tax, co.tax_rounding)
-        .map_err(|k| ApiErr::bad(&format!("tax key {k} does not exist")))?;
+    let t = totals::compute(
+        &inputs,
+        shipping,
+        &adjustment_inputs,
+        &rates,
+        include_tax,
+        co.tax_rounding,
+    )
+    .map_err(|k| ApiErr::bad(&format!("tax key {k} does not exist")))?;
     for (l, amount) in lines.iter_mut().zip(&t.line_totals) {
         l.line_total = *amount;
     }
     let prefix = match kind {
         SaleKind::SalesInvoice => "INV",
         SaleKind::SalesOrder => "SO",
+        SaleKind::CreditNote => "CN",
     };
     Ok(SaleRec {
         id: document_id,
@@ -644,6 +880,14 @@ fn build_sale(co: &Company, document_id: u64, sale: input::SaleIn) -> Result<Sal
         total: t.total,
         qty: t.qty,
         paid: Decimal::ZERO,
+        adjustments,
+        untaxed: t.untaxed,
+        created: Some(Utc::now()),
+        updated: Some(Utc::now()),
+        movement: None,
+        journals: Vec::new(),
+        invoice_ref: None,
+        order_ref: None,
     })
 }
 
@@ -678,9 +922,11 @@ async fn update_sale(
         if old.status != "draft" || !old.paid.is_zero() {
             return Err(ApiErr::bad("only a draft without payments can be changed"));
         }
-        let number = old.number.clone();
+        let (number, created) = (old.number.clone(), old.created);
         let mut rec = build_sale(co, doc, sale)?;
         rec.number = number;
+        rec.created = created;
+        rec.updated = Some(Utc::now());
         co.sales.insert(doc, rec);
         document_reply(doc)
     })
@@ -694,7 +940,7 @@ async fn get_sale(
     let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
     with_company(&sb, &key, |co| {
         let s = co.sales.get(&doc).ok_or(ApiErr::not_found("document"))?;
-        let mut x = Xml::new();
+        let mut x = Xml::bare();
         sale_xml(&mut x, s, co, true);
         ok(x.finish())
     })
@@ -737,28 +983,111 @@ async fn approve_sale(
 ) -> ApiResult {
     let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
     with_company(&sb, &key, |co| {
+        let status = co
+            .sales
+            .get(&doc)
+            .ok_or(ApiErr::not_found("document"))?
+            .status
+            .clone();
+        if status == "voided" {
+            return Err(ApiErr::bad("document is voided"));
+        }
+        if status != "draft" {
+            return Err(ApiErr::bad("document is already approved"));
+        }
+        let (movement_id, journal_id) = (co.fresh_id(), co.fresh_id());
+        let today = Utc::now().date_naive();
         let s = co
             .sales
             .get_mut(&doc)
             .ok_or(ApiErr::not_found("document"))?;
-        if s.status != "draft" {
-            return Err(ApiErr::bad("document is already approved"));
-        }
         s.status = s.approved_status().into();
-        s.date_approved = Some(Utc::now().date_naive());
-        // An approved goods invoice issues its goods from the warehouse;
-        // an approved sales order only reserves them (see Company::reserved).
-        if s.kind == SaleKind::SalesInvoice && s.operation == "sell_goods" {
-            if let Some(w) = s.warehouse_id {
-                let issued: Vec<(u64, Decimal)> = s
-                    .lines
-                    .iter()
-                    .filter_map(|l| Some((l.item_id?, l.qty)))
-                    .collect();
-                for (item, qty) in issued {
-                    *co.stock.entry((w, item)).or_default() -= qty;
-                }
+        s.date_approved = Some(today);
+        s.updated = Some(Utc::now());
+        // An approved goods invoice issues its goods from the warehouse, a
+        // goods credit note takes them back (a stock receipt); an approved
+        // sales order only reserves them (see Company::reserved). Invoices
+        // and credit notes post journals; sales orders do not.
+        let moved = s.stock_moved();
+        let posting = match s.kind {
+            SaleKind::SalesInvoice => Some(("PIEG", accounts::SALES_JOURNAL)),
+            SaleKind::CreditNote => Some(("IEG", accounts::CREDIT_JOURNAL)),
+            SaleKind::SalesOrder => None,
+        };
+        if let Some((movement_prefix, journal_type)) = posting {
+            if !moved.is_empty() {
+                s.movement = Some(DocLink {
+                    id: movement_id,
+                    reference: format!(
+                        "{movement_prefix}/{}/{:05}",
+                        today.format("%m%y"),
+                        movement_id % 100_000
+                    ),
+                });
             }
+            s.journals = [journal_type, accounts::OTHER_JOURNAL]
+                .into_iter()
+                .enumerate()
+                .map(|(n, (type_id, type_name))| JournalRec {
+                    id: journal_id * 10 + n as u64,
+                    reference: format!("{}/{}", today.format("%Y%m%d"), n + 1),
+                    date: today,
+                    status: "P".into(),
+                    type_id,
+                    type_name: type_name.into(),
+                })
+                .collect();
+        }
+        for (w, item, qty) in moved {
+            *co.stock.entry((w, item)).or_default() += qty;
+        }
+        document_reply(doc)
+    })
+}
+
+/// ASSUMED call (see `CALLS.md`): voids a draft or an approved document
+/// that has no payments. It then reads `voided` with `AmountDue` 0.00 (its
+/// `Total` kept), its journals marked `V`, the stock it moved put back and
+/// a sales order's reservation released. A paid document, an invoiced
+/// sales order and a document with payments are refused.
+async fn void_sale(
+    State(sb): State<Arc<Shared>>,
+    Extension(key): Extension<CompanyKey>,
+    Path(doc): Path<String>,
+) -> ApiResult {
+    let doc = id("DocumentID", &Some(doc))?.unwrap_or_default();
+    with_company(&sb, &key, |co| {
+        let s = co
+            .sales
+            .get_mut(&doc)
+            .ok_or(ApiErr::not_found("document"))?;
+        match s.status.as_str() {
+            "voided" => return Err(ApiErr::bad("document is already voided")),
+            "paid" => {
+                return Err(ApiErr::bad(
+                    "a paid document cannot be voided; issue a credit note",
+                ))
+            }
+            "done" => return Err(ApiErr::bad("an invoiced document cannot be voided")),
+            _ => {}
+        }
+        if !s.paid.is_zero() {
+            return Err(ApiErr::bad("a document with payments cannot be voided"));
+        }
+        let moved = match s.status.as_str() {
+            "draft" => Vec::new(),
+            _ => s.stock_moved(),
+        };
+        s.status = "voided".into();
+        s.updated = Some(Utc::now());
+        // The stock movement is undone with it (a voided invoice shows no
+        // `MovementReference`, sales_invoice-voided-01.xml).
+        s.movement = None;
+        for j in &mut s.journals {
+            j.status = "V".into();
+        }
+        for (w, item, qty) in moved {
+            *co.stock.entry((w, item)).or_default() -= qty;
         }
         document_reply(doc)
     })
@@ -775,9 +1104,6 @@ async fn add_payment(
     let account = id("MoneyAccountID", &p.money_account_id)?
         .ok_or(ApiErr::bad("MoneyAccountID is required"))?;
     let amount = decimal("Amount", &p.amount)?.ok_or(ApiErr::bad("Amount is required"))?;
-    if amount <= Decimal::ZERO {
-        return Err(ApiErr::bad("Amount must be positive"));
-    }
     let client_in_body = id("ClientID", &p.client_id)?;
     with_company(&sb, &key, |co| {
         if !co.money_accounts.contains_key(&account) {
@@ -797,6 +1123,22 @@ async fn add_payment(
         if client_in_body.is_some_and(|c| c != s.client_id) {
             return Err(ApiErr::bad("ClientID is not the document's client"));
         }
+        if s.status == "voided" {
+            return Err(ApiErr::bad("document is voided"));
+        }
+        // ASSUMED (CALLS.md): money returned on a credit note is posted
+        // negative, as its `PaymentAmount` reads back; anything else positive.
+        match s.kind {
+            SaleKind::CreditNote if amount >= Decimal::ZERO => {
+                return Err(ApiErr::bad(
+                    "a credit note's payment is money returned: Amount must be negative",
+                ))
+            }
+            SaleKind::SalesInvoice | SaleKind::SalesOrder if amount <= Decimal::ZERO => {
+                return Err(ApiErr::bad("Amount must be positive"))
+            }
+            _ => {}
+        }
         let rec = PaymentRec {
             id: payment_id,
             document_id: doc,
@@ -809,8 +1151,9 @@ async fn add_payment(
         };
         // A payment on a sales order is the client's overpayment (prepayment).
         match s.kind {
-            SaleKind::SalesInvoice => {
+            SaleKind::SalesInvoice | SaleKind::CreditNote => {
                 s.paid += amount;
+                s.updated = Some(Utc::now());
                 if s.status == "wait_payment" {
                     s.status = s.approved_status().into();
                 }
@@ -849,6 +1192,7 @@ async fn send_sale(
         co.emails.push(EmailRec {
             document_id: doc,
             to,
+            created: Some(Utc::now()),
         });
         document_reply(doc)
     })

@@ -60,6 +60,27 @@ pub struct SaleIn {
     pub lines: LinesIn,
     #[serde(rename = "ShippingCharge")]
     pub shipping: Option<ShippingIn>,
+    #[serde(rename = "Adjustments", default)]
+    pub adjustments: AdjustmentsIn,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AdjustmentsIn {
+    #[serde(rename = "Adjustment", default)]
+    pub items: Vec<AdjustmentIn>,
+}
+
+/// `Adjustment(Amount, TypeID charge|discount, PctOrAmount pct|amount, TaxKey)`.
+#[derive(Debug, Default, Deserialize)]
+pub struct AdjustmentIn {
+    #[serde(rename = "Amount")]
+    pub amount: Option<String>,
+    #[serde(rename = "TypeID")]
+    pub type_id: Option<String>,
+    #[serde(rename = "PctOrAmount")]
+    pub pct_or_amount: Option<String>,
+    #[serde(rename = "TaxKey", default)]
+    pub tax_key: TaxKeyIn,
 }
 
 #[derive(Debug, Default, Deserialize)]

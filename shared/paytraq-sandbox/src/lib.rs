@@ -7,9 +7,21 @@
 //! - companies, one per API key pair; 401 + `<Error>` for bad credentials;
 //! - clients, products with codes, warehouses and stock, price groups with
 //!   prices, tax keys with rates, money accounts;
-//! - sales invoices and orders, created as `draft`, approved to `approved`;
+//! - sales invoices, sales orders and credit notes, created as `draft`;
+//!   approved, they read as PayTraq shows them (an order `in_process`, then
+//!   `done` once invoiced through [`SandboxCompany::invoice_order`]; an
+//!   invoice or credit note `wait_payment`, then `paid`); any unpaid one can
+//!   be voided (the assumed `POST /api/sale/{id}/void`: `voided`, AmountDue
+//!   0.00); a credit note shows its `Total` negative and is paid with a
+//!   negative `Amount` (money returned; assumed);
 //!   a draft without payments can be replaced by `POST /api/sale/{id}`
 //!   (the assumed update call);
+//! - `GET /api/sale/{id}` in the shape of real replies (every element,
+//!   its order and value formats; `tests/paytraq_real/shape.rs` checks it
+//!   against the fixtures): 0 % tax keys make no `Taxes/Tax` row,
+//!   document-level `Adjustments` (a charge or discount on a key without
+//!   VAT stays outside `Taxes`, inside `Total`), `PayTerm` and `DateDue`
+//!   always, `DocumentType` `sale` with the kind in `SaleType`;
 //!   an approved sales order reserves its quantities (products listed with
 //!   `WarehouseID` show that warehouse's `Qty` and `InterimAvailable = Qty −
 //!   quantities in its approved sales orders`, the channel's assumption),
@@ -488,6 +500,44 @@ impl SandboxCompany {
     pub fn emails(&self) -> Vec<EmailRec> {
         self.with(|c| c.emails.clone())
     }
+    /// What PayTraq does when a person invoices an approved sales order:
+    /// a draft invoice of the order's lines (its `OrderReference` → the
+    /// order) is made, and the order reads `done` with `InvoiceReference`
+    /// → the invoice. Returns the invoice's id; `None` unless the order
+    /// exists and is `in_process`.
+    pub fn invoice_order(&self, order_id: u64) -> Option<u64> {
+        self.change(|c| {
+            let order = c.sales.get(&order_id)?.clone();
+            if order.kind != state::SaleKind::SalesOrder || order.status != "in_process" {
+                return None;
+            }
+            let mut invoice = order.clone();
+            let id = c.fresh_id();
+            c.documents_numbered += 1;
+            invoice.id = id;
+            invoice.number = format!("INV-{:05}", c.documents_numbered);
+            invoice.kind = state::SaleKind::SalesInvoice;
+            invoice.status = "draft".into();
+            invoice.date_approved = None;
+            invoice.created = Some(chrono::Utc::now());
+            invoice.updated = None;
+            invoice.order_ref = Some(state::DocLink {
+                id: order_id,
+                reference: order.number.clone(),
+            });
+            let link = state::DocLink {
+                id,
+                reference: invoice.number.clone(),
+            };
+            c.sales.insert(id, invoice);
+            let order = c.sales.get_mut(&order_id)?;
+            order.status = "done".into();
+            order.updated = Some(chrono::Utc::now());
+            order.invoice_ref = Some(link);
+            Some(id)
+        })
+    }
+
     pub fn on_hand(&self, warehouse_id: u64, item_id: u64) -> Decimal {
         self.with(|c| c.on_hand(Some(warehouse_id), item_id))
     }

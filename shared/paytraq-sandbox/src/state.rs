@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
@@ -59,12 +59,15 @@ pub struct MoneyAccountRec {
     pub currency: String,
 }
 
-/// `SaleType` values the sandbox accepts.
+/// `SaleType` values the sandbox accepts. (`sales_estimate` and
+/// `sales_proforma` exist in real replies; the product never makes them.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SaleKind {
     SalesInvoice,
     SalesOrder,
+    /// Money and goods returned: positive lines, a negative `Total`.
+    CreditNote,
 }
 
 impl SaleKind {
@@ -72,6 +75,7 @@ impl SaleKind {
         match s.trim() {
             "sales_invoice" => Some(Self::SalesInvoice),
             "sales_order" => Some(Self::SalesOrder),
+            "credit_note" => Some(Self::CreditNote),
             _ => None,
         }
     }
@@ -79,8 +83,52 @@ impl SaleKind {
         match self {
             Self::SalesInvoice => "sales_invoice",
             Self::SalesOrder => "sales_order",
+            Self::CreditNote => "credit_note",
         }
     }
+    /// The sign of the document's money in PayTraq's replies: a credit note
+    /// shows `Total`, `AmountDue`, `Totals/GrossAmount` and its payments
+    /// negative (fixtures README §7).
+    pub fn sign(self) -> Decimal {
+        match self {
+            Self::CreditNote => Decimal::NEGATIVE_ONE,
+            Self::SalesInvoice | Self::SalesOrder => Decimal::ONE,
+        }
+    }
+}
+
+/// A document-level `Adjustments/Adjustment`: a `charge` adds to its tax
+/// key's amounts, a `discount` takes off; `pct` rows are a percent of the
+/// key's sum. On a key without VAT (rate 0) it stays outside `Taxes` but
+/// inside `Total` (the real rounding rows on `nav PVN`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdjustmentRec {
+    /// `charge` or `discount`.
+    pub type_id: String,
+    /// `pct` or `amount`.
+    pub pct_or_amount: String,
+    /// The request's figure: a percent for `pct`, money for `amount`.
+    pub value: Decimal,
+    pub tax_key_id: u64,
+}
+
+/// A `DocumentLink` to another document (`DocumentID`, `DocumentRef`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocLink {
+    pub id: u64,
+    pub reference: String,
+}
+
+/// A `Journals/Journal` posting an approved invoice or credit note made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalRec {
+    pub id: u64,
+    pub reference: String,
+    pub date: NaiveDate,
+    /// `P` posted, `V` voided.
+    pub status: String,
+    pub type_id: u64,
+    pub type_name: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -106,7 +154,9 @@ pub struct SaleRec {
     pub client_name: String,
     pub kind: SaleKind,
     pub operation: String,
-    /// `draft` or `approved`.
+    /// `draft`; once approved what PayTraq shows (see
+    /// [`SaleRec::approved_status`]); `done` for an invoiced sales order;
+    /// `voided`.
     pub status: String,
     pub date_approved: Option<NaiveDate>,
     pub currency: String,
@@ -125,24 +175,80 @@ pub struct SaleRec {
     pub tax: Decimal,
     pub total: Decimal,
     pub qty: Decimal,
-    /// Payments received on an invoice.
+    /// Payments received on an invoice (negative on a credit note: money
+    /// returned).
     pub paid: Decimal,
+    /// Document-level adjustments as requested (the real default row when
+    /// none was).
+    #[serde(default)]
+    pub adjustments: Vec<AdjustmentRec>,
+    /// Amounts outside `Taxes` yet inside `Total`: lines, shipping and
+    /// adjustments on keys without VAT.
+    #[serde(default)]
+    pub untaxed: Decimal,
+    /// `TimeStamps/Created` and `Updated`.
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub updated: Option<DateTime<Utc>>,
+    /// `MovementReference`: the stock issue (invoice) or receipt (credit
+    /// note) made on approval.
+    #[serde(default)]
+    pub movement: Option<DocLink>,
+    #[serde(default)]
+    pub journals: Vec<JournalRec>,
+    /// `InvoiceReference` of an invoiced sales order; `OrderReference` of
+    /// the invoice made from it.
+    #[serde(default)]
+    pub invoice_ref: Option<DocLink>,
+    #[serde(default)]
+    pub order_ref: Option<DocLink>,
 }
 
 impl SaleRec {
+    /// `Header/Total` as PayTraq shows it (negative on a credit note).
+    pub fn header_total(&self) -> Decimal {
+        self.kind.sign() * self.total
+    }
+
+    /// `Total − payments`; `0.00` once voided (the `Total` stays).
     pub fn amount_due(&self) -> Decimal {
-        self.total - self.paid
+        if self.status == "voided" {
+            return Decimal::ZERO;
+        }
+        self.header_total() - self.paid
     }
 
     /// What PayTraq shows once the document is approved (real replies never
     /// say `approved`): a sales order is `in_process`; an invoice waits for
     /// payment (`wait_payment`) until nothing is due (`paid`; at once when
     /// its total is zero).
+    /// A credit note likewise: `wait_payment` until the money is returned.
     pub fn approved_status(&self) -> &'static str {
         match self.kind {
             SaleKind::SalesOrder => "in_process",
             SaleKind::SalesInvoice if self.amount_due() <= Decimal::ZERO => "paid",
-            SaleKind::SalesInvoice => "wait_payment",
+            SaleKind::CreditNote if self.amount_due() >= Decimal::ZERO => "paid",
+            SaleKind::SalesInvoice | SaleKind::CreditNote => "wait_payment",
+        }
+    }
+
+    /// The stock an approved document moved, per (warehouse, item): a goods
+    /// invoice issues its quantities (negative), a goods credit note takes
+    /// them back (positive); a sales order only reserves.
+    pub fn stock_moved(&self) -> Vec<(u64, u64, Decimal)> {
+        let sign = match self.kind {
+            SaleKind::SalesInvoice => Decimal::NEGATIVE_ONE,
+            SaleKind::CreditNote => Decimal::ONE,
+            SaleKind::SalesOrder => return Vec::new(),
+        };
+        match (self.operation.as_str(), self.warehouse_id) {
+            ("sell_goods", Some(w)) => self
+                .lines
+                .iter()
+                .filter_map(|l| Some((w, l.item_id?, sign * l.qty)))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -165,6 +271,9 @@ pub struct PaymentRec {
 pub struct EmailRec {
     pub document_id: u64,
     pub to: String,
+    /// When it was sent (`MessageLog/Message/Created`).
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// One company: everything reachable with one API key pair. Serialized

@@ -5,13 +5,21 @@
 //!    to cents half away from zero. With `IncludeTax = false` it is a net
 //!    amount, with `IncludeTax = true` a gross (tax-inclusive) amount.
 //!    A shipping charge is one more amount of its tax key.
-//! 2. **Per tax key**, at document level, on the sum S of that key's line
-//!    amounts (never per line):
+//!    A document-level adjustment is one more amount of its key: a
+//!    `charge` adds, a `discount` takes off; `amount` rows carry their
+//!    money, `pct` rows round2(S × pct / 100) of the key's sum S of lines
+//!    and shipping.
+//! 2. **Per tax key** with a rate above 0, at document level, on the sum S
+//!    of that key's line amounts (never per line); a key at 0 % (supply to
+//!    the EU, "not subject to VAT") has no tax row, its amounts are
+//!    `untaxed`:
 //!    - tax exclusive: net = S, tax = round2(S × rate / 100), gross = net + tax;
 //!    - tax inclusive: gross = S, tax = round2(S × rate / (100 + rate)),
 //!      net = gross − tax.
-//! 3. **Document**: net total = Σ net, tax total = Σ tax, total = Σ gross
-//!    (= net total + tax total). `AmountDue` = total − payments received.
+//! 3. **Document**: net total = Σ net of the tax rows, tax total = Σ tax,
+//!    total = Σ gross + untaxed (so `Totals/NetAmount` leaves untaxed
+//!    amounts out, 0.00 with no tax row, as real replies show).
+//!    `AmountDue` = total − payments received.
 //!
 //! A company set to [`TaxRounding::PerLine`] (not PayTraq's documented
 //! rule; a stand-in for arithmetic the channel did not foresee) computes
@@ -32,6 +40,17 @@ pub struct LineInput {
     pub tax_key_id: u64,
 }
 
+/// One document-level adjustment (see rule 1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdjustmentInput {
+    /// `true` for a `charge`, `false` for a `discount`.
+    pub charge: bool,
+    /// `true` for `pct` (value is a percent), `false` for `amount`.
+    pub pct: bool,
+    pub value: Decimal,
+    pub tax_key_id: u64,
+}
+
 /// Tax of one tax key on the whole document.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TaxRow {
@@ -49,6 +68,8 @@ pub struct Totals {
     pub net: Decimal,
     pub tax: Decimal,
     pub total: Decimal,
+    /// Amounts on keys at 0 %: outside the tax rows, inside `total`.
+    pub untaxed: Decimal,
     pub qty: Decimal,
 }
 
@@ -57,6 +78,7 @@ pub struct Totals {
 pub fn compute(
     lines: &[LineInput],
     shipping: Option<(Decimal, u64)>,
+    adjustments: &[AdjustmentInput],
     rates: &BTreeMap<u64, Decimal>,
     include_tax: bool,
     rounding: TaxRounding,
@@ -79,17 +101,39 @@ pub fn compute(
     if let Some((amount, key)) = shipping {
         amounts.push((key, round_cents(amount)));
     }
-    // Per key: the sum of its amounts and (per-line rounding only) of its line taxes.
+    // A pct adjustment is a percent of its key's lines and shipping.
+    let mut adjusted = Vec::with_capacity(adjustments.len());
+    for a in adjustments {
+        let amount = if a.pct {
+            let base: Decimal = amounts
+                .iter()
+                .filter(|(key, _)| *key == a.tax_key_id)
+                .map(|(_, amount)| *amount)
+                .sum();
+            round_cents(base * a.value / hundred)
+        } else {
+            round_cents(a.value)
+        };
+        adjusted.push((a.tax_key_id, if a.charge { amount } else { -amount }));
+    }
+    amounts.extend(adjusted);
+    // Per key: the sum of its amounts and (per-line rounding only) of its
+    // line taxes; keys at 0 % are untaxed.
     let mut sums: BTreeMap<u64, (Decimal, Decimal)> = BTreeMap::new();
+    let mut untaxed = Decimal::ZERO;
     for (key, amount) in amounts {
         let rate = *rates.get(&key).ok_or(key)?;
+        if rate.is_zero() {
+            untaxed += amount;
+            continue;
+        }
         let entry = sums.entry(key).or_default();
         entry.0 += amount;
         entry.1 += tax_of(amount, rate);
     }
     let mut taxes = Vec::with_capacity(sums.len());
     for (key, (sum, line_tax)) in sums {
-        let rate = rates[&key];
+        let rate = rates.get(&key).copied().unwrap_or_default();
         let tax = match rounding {
             TaxRounding::PerKey => tax_of(sum, rate),
             TaxRounding::PerLine => line_tax,
@@ -113,13 +157,14 @@ pub fn compute(
     }
     let net = taxes.iter().map(|t| t.net).sum();
     let tax = taxes.iter().map(|t| t.tax).sum();
-    let total = taxes.iter().map(|t| t.gross).sum();
+    let total = taxes.iter().map(|t| t.gross).sum::<Decimal>() + untaxed;
     Ok(Totals {
         line_totals,
         taxes,
         net,
         tax,
         total,
+        untaxed,
         qty: lines.iter().map(|l| l.qty).sum(),
     })
 }
@@ -159,6 +204,7 @@ mod tests {
         let t = compute(
             &lines,
             Some((dec!(4.99), 1)),
+            &[],
             &rates,
             false,
             TaxRounding::PerKey,
@@ -195,6 +241,7 @@ mod tests {
         let t = compute(
             &[line(dec!(2), dec!(12.10), dec!(0), 1)],
             None,
+            &[],
             &rates,
             true,
             TaxRounding::PerKey,
@@ -210,6 +257,7 @@ mod tests {
         let t = compute(
             &[line(dec!(1), dec!(1), dec!(0), 9)],
             None,
+            &[],
             &BTreeMap::new(),
             false,
             TaxRounding::PerKey,
@@ -227,8 +275,8 @@ mod tests {
             line(dec!(1), dec!(0.10), dec!(0), 1),
             line(dec!(1), dec!(0.10), dec!(0), 1),
         ];
-        let per_key = compute(&lines, None, &rates, false, TaxRounding::PerKey).unwrap();
-        let per_line = compute(&lines, None, &rates, false, TaxRounding::PerLine).unwrap();
+        let per_key = compute(&lines, None, &[], &rates, false, TaxRounding::PerKey).unwrap();
+        let per_line = compute(&lines, None, &[], &rates, false, TaxRounding::PerLine).unwrap();
         assert_eq!((per_key.tax, per_key.total), (dec!(0.08), dec!(0.38)));
         assert_eq!((per_line.tax, per_line.total), (dec!(0.09), dec!(0.39)));
         // Inclusive: 3 × 1.25 gross; per line 0.25 each, per key 3.75/1.25×0.25 = 0.75: equal here.
@@ -238,10 +286,73 @@ mod tests {
             line(dec!(1), dec!(0.13), dec!(0), 1),
         ];
         // 0.13 × 25/125 = 0.026 → 0.03 per line (0.09); 0.39 × 0.2 = 0.078 → 0.08.
-        let t = compute(&gross, None, &rates, true, TaxRounding::PerLine).unwrap();
+        let t = compute(&gross, None, &[], &rates, true, TaxRounding::PerLine).unwrap();
         assert_eq!(
             (t.tax, t.net, t.total),
             (dec!(0.09), dec!(0.30), dec!(0.39))
+        );
+    }
+
+    /// As real replies: lines on a 0 % key make no tax row and leave
+    /// `Totals/NetAmount` out, yet count in the total; a rounding charge on
+    /// a key without VAT is outside the tax rows, inside the total; a pct
+    /// discount on a VAT key is inside that key's base (15782670: 13.93
+    /// less 3.49 % = 13.44).
+    #[test]
+    fn zero_rate_keys_and_adjustments_follow_real_replies() {
+        let rates = BTreeMap::from([(1, dec!(21)), (2, dec!(0)), (3, dec!(0))]);
+        let t = compute(
+            &[line(dec!(720), dec!(0.7564), dec!(0), 2)],
+            None,
+            &[],
+            &rates,
+            true,
+            TaxRounding::PerKey,
+        )
+        .unwrap();
+        assert!(t.taxes.is_empty(), "{t:?}");
+        assert_eq!(
+            (t.net, t.total, t.untaxed),
+            (dec!(0), dec!(544.61), dec!(544.61))
+        );
+        let charge = AdjustmentInput {
+            charge: true,
+            pct: false,
+            value: dec!(0.01),
+            tax_key_id: 3,
+        };
+        let t = compute(
+            &[line(dec!(1), dec!(52.29), dec!(0), 1)],
+            None,
+            &[charge],
+            &rates,
+            true,
+            TaxRounding::PerKey,
+        )
+        .unwrap();
+        assert_eq!(t.taxes[0].gross, dec!(52.29));
+        assert_eq!((t.tax, t.total), (dec!(9.08), dec!(52.30)));
+        let discount = AdjustmentInput {
+            charge: false,
+            pct: true,
+            value: dec!(3.49),
+            tax_key_id: 1,
+        };
+        let t = compute(
+            &[
+                line(dec!(1), dec!(6.94), dec!(0), 1),
+                line(dec!(1), dec!(6.99), dec!(0), 1),
+            ],
+            None,
+            &[discount],
+            &rates,
+            true,
+            TaxRounding::PerKey,
+        )
+        .unwrap();
+        assert_eq!(
+            (t.total, t.net, t.tax),
+            (dec!(13.44), dec!(11.11), dec!(2.33))
         );
     }
 }

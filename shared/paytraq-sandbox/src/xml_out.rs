@@ -12,6 +12,11 @@ impl Xml {
     pub fn new() -> Self {
         Self(String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"))
     }
+    /// A writer without the XML declaration: real `GET /api/sale/{id}`
+    /// bodies start at the root (fixtures README §10).
+    pub fn bare() -> Self {
+        Self(String::new())
+    }
     pub fn open(&mut self, name: &str) -> &mut Self {
         self.0.push('<');
         self.0.push_str(name);
@@ -38,6 +43,17 @@ impl Xml {
         }
         self
     }
+    /// `<name>text</name>`, also when empty (`<name></name>`), as real
+    /// sale replies write every element.
+    pub fn field(&mut self, name: &str, text: impl AsRef<str>) -> &mut Self {
+        self.open(name);
+        self.0.push_str(&escape(text.as_ref()));
+        self.close(name)
+    }
+    /// An element present but empty (`<name></name>`).
+    pub fn empty(&mut self, name: &str) -> &mut Self {
+        self.field(name, "")
+    }
     pub fn opt(&mut self, name: &str, text: Option<&str>) -> &mut Self {
         self.leaf(name, text.unwrap_or(""))
     }
@@ -52,6 +68,16 @@ impl Xml {
     pub fn finish(&mut self) -> String {
         std::mem::take(&mut self.0)
     }
+}
+
+/// A quantity or price as real replies write it: two decimals, more only
+/// when the value has them (`1.00`, `5.99`, `3.591`).
+pub fn fixed2(value: Decimal) -> String {
+    let mut v = value.normalize();
+    if v.scale() < 2 {
+        v.rescale(2);
+    }
+    v.to_string()
 }
 
 pub fn money(amount: Decimal) -> String {

@@ -71,6 +71,17 @@ impl Accounting for PaytraqClient {
         PaytraqClient::add_prepayment(self, client_id, prepayment).await
     }
 
+    async fn add_credit_note_payment(
+        &self,
+        payment: &NewPayment,
+    ) -> Result<PaymentRef, PaytraqError> {
+        PaytraqClient::add_credit_note_payment(self, payment).await
+    }
+
+    async fn void_sale(&self, document_id: u64) -> Result<(), PaytraqError> {
+        PaytraqClient::void_sale(self, document_id).await
+    }
+
     async fn send_sale_by_email(&self, document_id: u64, to: &str) -> Result<(), PaytraqError> {
         PaytraqClient::send_sale_by_email(self, document_id, to).await
     }

@@ -285,6 +285,22 @@ pub(crate) struct MoneyAccountList {
 pub enum SaleType {
     SalesInvoice,
     SalesOrder,
+    /// A credit note (`credit_note`): written with positive lines like an
+    /// invoice; PayTraq shows its `Total`, `AmountDue`, `Totals/GrossAmount`
+    /// and payments negative (fixtures README §7). No element links it to
+    /// the invoice it credits.
+    CreditNote,
+}
+
+impl SaleType {
+    /// The `SaleType` text PayTraq writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SalesInvoice => "sales_invoice",
+            Self::SalesOrder => "sales_order",
+            Self::CreditNote => "credit_note",
+        }
+    }
 }
 
 /// `Operation`.
@@ -398,7 +414,8 @@ pub struct Sale {
     pub document_id: u64,
     /// The printed document number (`DocumentRef`).
     pub document_number: Option<String>,
-    /// `DocumentStatus`: `draft`, `approved`, `posted`, `wait_payment`, `paid`, `voided`.
+    /// `DocumentStatus`: `draft`, `in_process`, `done`, `wait_payment`,
+    /// `paid`, `voided` (and `approved`/`posted` from other versions).
     pub status: Option<String>,
     pub sale_type: Option<String>,
     pub operation: Option<String>,
@@ -408,7 +425,7 @@ pub struct Sale {
     pub include_tax: Option<bool>,
     pub comment: Option<String>,
     pub warehouse_id: Option<u64>,
-    /// Document total including tax (`Header/Total`).
+    /// Document total including tax (`Header/Total`; negative on a credit note).
     pub total: Decimal,
     pub amount_due: Decimal,
     pub lines: Vec<SaleLine>,
@@ -453,6 +470,11 @@ impl Sale {
             self.status.as_deref().map(str::trim),
             Some("in_process" | "done" | "wait_payment" | "paid" | "approved" | "posted")
         )
+    }
+
+    /// Voided: `AmountDue` 0.00, the `Total` kept; nothing more can be done to it.
+    pub fn is_voided(&self) -> bool {
+        self.status.as_deref().map(str::trim) == Some("voided")
     }
 }
 
@@ -550,7 +572,8 @@ pub struct SaleTax {
     pub gross_amount: Decimal,
 }
 
-/// A payment on a sales invoice.
+/// A payment on a sales invoice, or the money returned on a credit note
+/// (`amount` positive either way: what changed hands).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewPayment {
     pub document_id: u64,

@@ -246,6 +246,15 @@ impl PaymentBody {
         })
     }
 
+    /// The money returned on a credit note: posted negative (ASSUMED, see
+    /// `routes::pay_credit_note`).
+    pub(crate) fn credit_note_payment(p: &NewPayment) -> Result<Self, PaytraqError> {
+        Ok(Self {
+            amount: -check_amount(p.amount)?,
+            ..Self::payment(p)?
+        })
+    }
+
     pub(crate) fn prepayment(client_id: u64, p: &NewPrepayment) -> Result<Self, PaytraqError> {
         Ok(Self {
             client_id: Some(client_id),

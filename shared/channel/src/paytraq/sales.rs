@@ -1,5 +1,6 @@
 //! Sales documents: create (idempotent through our order reference), update
-//! a draft, read, find by reference, approve, pay, prepay, e-mail.
+//! a draft, read, find by reference, approve, pay, prepay, pay back on a
+//! credit note, void, e-mail.
 //!
 //! Writes are never repeated blindly. `create_sale` and `approve_sale`
 //! repeat once after an ambiguous failure (5xx, timeout, broken connection)
@@ -159,6 +160,39 @@ impl PaytraqClient {
             .execute(&routes::add_payment(payment.document_id), Some(&body))
             .await?;
         payment_ref(&reply)
+    }
+
+    /// Records the money returned on a credit note (`payment.amount`, a
+    /// positive figure, is posted negative: ASSUMED, see
+    /// `routes::pay_credit_note`). Never repeated by the client.
+    pub async fn add_credit_note_payment(
+        &self,
+        payment: &NewPayment,
+    ) -> Result<PaymentRef, PaytraqError> {
+        let body = to_xml(&PaymentBody::credit_note_payment(payment)?)?;
+        let reply = self
+            .execute(&routes::pay_credit_note(payment.document_id), Some(&body))
+            .await?;
+        payment_ref(&reply)
+    }
+
+    /// Voids a draft or an approved, unpaid document (ASSUMED call, see
+    /// `routes::void_sale`). Repeated once after an ambiguous failure only
+    /// when the document does not read `voided` yet.
+    pub async fn void_sale(&self, document_id: u64) -> Result<(), PaytraqError> {
+        let call = routes::void_sale(document_id);
+        let body = "<Document/>";
+        match self.execute(&call, Some(body)).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_ambiguous() => {
+                tracing::warn!(error = %e, "paytraq void outcome unknown; checking");
+                if self.get_sale(document_id).await?.is_voided() {
+                    return Ok(());
+                }
+                self.execute(&call, Some(body)).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Adds a payment for a sales order, booked by PayTraq as the client's

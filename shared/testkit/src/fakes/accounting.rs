@@ -15,7 +15,12 @@
 //!   document is refused; an approved goods invoice takes its quantities
 //!   out of its warehouse, an approved sales order reserves them;
 //! - payments lower an invoice's amount due; a payment on a sales order is
-//!   the client's prepayment (the amount due stays); e-mails are recorded.
+//!   the client's prepayment (the amount due stays); e-mails are recorded;
+//! - credit notes: positive lines, `Total` and `AmountDue` negative, the
+//!   money returned a negative payment; tax keys at 0 % make no tax row;
+//! - void (assumed call): a draft or an approved document without payments
+//!   reads `voided`, `AmountDue` 0.00, the stock it moved or reserved
+//!   released; a paid one is refused.
 //!
 //! This file is the port and the test-facing handle (seeding, inspection,
 //! fault hooks); the company's rules are in `accounting/books.rs`.
@@ -58,21 +63,38 @@ pub struct Document {
     pub number: String,
     /// What was last written (created, or replaced while a draft).
     pub sale: NewSale,
-    /// `draft`, then what PayTraq shows once approved (see [`Document::approved_status`]).
+    /// `draft`, then what PayTraq shows once approved (see
+    /// [`Document::approved_status`]); `voided`.
     pub status: String,
     /// The header comment, our reference marker included.
     pub comment: String,
     pub lines: Vec<SaleLine>,
     pub taxes: Vec<SaleTax>,
     pub net: Decimal,
+    /// The sum of the document's amounts, positive also on a credit note
+    /// (see [`Document::header_total`]).
     pub total: Decimal,
-    /// Payments received (an invoice's; a sales order's stay prepayments).
+    /// Payments received (an invoice's; a sales order's stay prepayments;
+    /// negative on a credit note).
     pub paid: Decimal,
 }
 
 impl Document {
+    /// `Header/Total` as PayTraq shows it: negative on a credit note.
+    pub fn header_total(&self) -> Decimal {
+        match self.sale.sale_type {
+            SaleType::CreditNote => -self.total,
+            SaleType::SalesInvoice | SaleType::SalesOrder => self.total,
+        }
+    }
+
+    /// `Total − payments` (a credit note's payments are negative: money
+    /// returned); 0.00 once voided.
     pub fn amount_due(&self) -> Decimal {
-        self.total - self.paid
+        if self.status == "voided" {
+            return Decimal::ZERO;
+        }
+        self.header_total() - self.paid
     }
 
     /// What PayTraq shows once the document is approved (real replies never
@@ -83,7 +105,26 @@ impl Document {
         match self.sale.sale_type {
             SaleType::SalesOrder => "in_process",
             SaleType::SalesInvoice if self.amount_due() <= Decimal::ZERO => "paid",
-            SaleType::SalesInvoice => "wait_payment",
+            SaleType::CreditNote if self.amount_due() >= Decimal::ZERO => "paid",
+            SaleType::SalesInvoice | SaleType::CreditNote => "wait_payment",
+        }
+    }
+
+    /// Stock an approved document moved, per (warehouse, item): a goods
+    /// invoice issues (negative), a goods credit note takes back (positive).
+    fn stock_moved(&self) -> Vec<(u64, u64, Decimal)> {
+        let sign = match self.sale.sale_type {
+            SaleType::SalesInvoice => Decimal::NEGATIVE_ONE,
+            SaleType::CreditNote => Decimal::ONE,
+            SaleType::SalesOrder => return Vec::new(),
+        };
+        match (self.sale.operation, self.sale.warehouse_id) {
+            (Operation::SellGoods, Some(w)) => self
+                .lines
+                .iter()
+                .filter_map(|l| Some((w, l.item.as_ref()?.item_id?, sign * l.quantity)))
+                .collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -518,24 +559,18 @@ impl Accounting for FakeAccounting {
                 .documents
                 .get_mut(&document_id)
                 .ok_or(PaytraqError::NotFound)?;
+            if doc.status == "voided" {
+                return Err(refused("document is voided"));
+            }
             if doc.status != "draft" {
                 return Err(refused("document is already approved"));
             }
             doc.status = doc.approved_status().into();
-            // An approved goods invoice issues its goods from the warehouse;
-            // an approved sales order only reserves them (see `reserved`).
-            let issues = doc.sale.sale_type == SaleType::SalesInvoice
-                && doc.sale.operation == Operation::SellGoods;
-            let issued: Vec<(u64, u64, Decimal)> = match (issues, doc.sale.warehouse_id) {
-                (true, Some(w)) => doc
-                    .lines
-                    .iter()
-                    .filter_map(|l| Some((w, l.item.as_ref()?.item_id?, l.quantity)))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for (w, item, qty) in issued {
-                *b.stock.entry((w, item)).or_default() -= qty;
+            // An approved goods invoice issues its goods from the warehouse,
+            // a goods credit note takes them back; an approved sales order
+            // only reserves them (see `reserved`).
+            for (w, item, qty) in doc.stock_moved() {
+                *b.stock.entry((w, item)).or_default() += qty;
             }
             b.sent("approve_sale", 1);
             Ok(())
@@ -581,6 +616,62 @@ impl Accounting for FakeAccounting {
                 )
             },
         )
+    }
+
+    async fn add_credit_note_payment(
+        &self,
+        payment: &NewPayment,
+    ) -> Result<PaymentRef, PaytraqError> {
+        check_amount(payment.amount)?;
+        self.call(
+            "add_credit_note_payment",
+            "pay_credit_note",
+            payment.document_id,
+            |b| {
+                b.pay(
+                    "pay_credit_note",
+                    payment.document_id,
+                    None,
+                    payment.money_account_id,
+                    -payment.amount,
+                    &payment.currency,
+                    payment.date,
+                    payment.comment.clone(),
+                )
+            },
+        )
+    }
+
+    async fn void_sale(&self, document_id: u64) -> Result<(), PaytraqError> {
+        self.call("void_sale", "void_sale", document_id, |b| {
+            let doc = b
+                .documents
+                .get_mut(&document_id)
+                .ok_or(PaytraqError::NotFound)?;
+            match doc.status.as_str() {
+                "voided" => return Err(refused("document is already voided")),
+                "paid" => {
+                    return Err(refused(
+                        "a paid document cannot be voided; issue a credit note",
+                    ))
+                }
+                "done" => return Err(refused("an invoiced document cannot be voided")),
+                _ => {}
+            }
+            if !doc.paid.is_zero() {
+                return Err(refused("a document with payments cannot be voided"));
+            }
+            let moved = match doc.status.as_str() {
+                "draft" => Vec::new(),
+                _ => doc.stock_moved(),
+            };
+            doc.status = "voided".into();
+            for (w, item, qty) in moved {
+                *b.stock.entry((w, item)).or_default() -= qty;
+            }
+            b.sent("void_sale", 1);
+            Ok(())
+        })
     }
 
     async fn send_sale_by_email(&self, document_id: u64, to: &str) -> Result<(), PaytraqError> {

@@ -143,6 +143,7 @@ impl Books {
         let prefix = match kind {
             SaleType::SalesInvoice => "INV",
             SaleType::SalesOrder => "SO",
+            SaleType::CreditNote => "CN",
         };
         format!("{prefix}-{:05}", self.numbered + 1)
     }
@@ -283,14 +284,20 @@ impl Books {
                 round_cents(amount * rate / Decimal::ONE_HUNDRED)
             }
         };
-        // key → (sum of amounts, sum of per-line taxes)
+        // key → (sum of amounts, sum of per-line taxes); keys at 0 % make
+        // no tax row: their amounts count in the total only.
         let mut sums: BTreeMap<u64, (Decimal, Decimal)> = BTreeMap::new();
+        let mut untaxed = Decimal::ZERO;
         for a in amounts {
             let rate = self
                 .tax_keys
                 .get(&a.key)
                 .ok_or_else(|| refused(&format!("tax key {} does not exist", a.key)))?
                 .rate;
+            if rate.is_zero() {
+                untaxed += a.amount;
+                continue;
+            }
             let entry = sums.entry(a.key).or_default();
             entry.0 += a.amount;
             entry.1 += tax_of(a.amount, rate);
@@ -317,7 +324,7 @@ impl Books {
             });
         }
         let net = taxes.iter().map(|t| t.net_amount).sum();
-        let total = taxes.iter().map(|t| t.gross_amount).sum();
+        let total = taxes.iter().map(|t| t.gross_amount).sum::<Decimal>() + untaxed;
         Ok(Totals { taxes, net, total })
     }
 
@@ -335,13 +342,7 @@ impl Books {
             document_id: d.id,
             document_number: Some(d.number.clone()),
             status: Some(d.status.clone()),
-            sale_type: Some(
-                match s.sale_type {
-                    SaleType::SalesInvoice => "sales_invoice",
-                    SaleType::SalesOrder => "sales_order",
-                }
-                .into(),
-            ),
+            sale_type: Some(s.sale_type.as_str().into()),
             operation: Some(
                 match s.operation {
                     Operation::SellGoods => "sell_goods",
@@ -356,12 +357,12 @@ impl Books {
             include_tax: Some(s.include_tax),
             comment: Some(d.comment.clone()),
             warehouse_id: s.warehouse_id,
-            total: d.total,
+            total: d.header_total(),
             amount_due: d.amount_due(),
             lines: d.lines.clone(),
             taxes: d.taxes.clone(),
             net_total: d.net,
-            gross_total: d.total,
+            gross_total: d.header_total(),
             // As PayTraq: an invoice's payments show, a sales order's prepayments do not.
             payments: self
                 .payments
@@ -431,8 +432,23 @@ impl Books {
             date,
             comment,
         };
+        if doc.status == "voided" {
+            return Err(refused("document is voided"));
+        }
+        // Money returned on a credit note is posted negative (assumed call).
         match doc.sale.sale_type {
-            SaleType::SalesInvoice => {
+            SaleType::CreditNote if amount >= Decimal::ZERO => {
+                return Err(refused(
+                    "a credit note's payment is money returned: Amount must be negative",
+                ))
+            }
+            SaleType::SalesInvoice | SaleType::SalesOrder if amount <= Decimal::ZERO => {
+                return Err(refused("Amount must be positive"))
+            }
+            _ => {}
+        }
+        match doc.sale.sale_type {
+            SaleType::SalesInvoice | SaleType::CreditNote => {
                 doc.paid += amount;
                 if doc.status == "wait_payment" {
                     doc.status = doc.approved_status().into();
