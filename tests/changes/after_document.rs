@@ -15,6 +15,11 @@ use testkit::world::{World, WorldConfig};
 const CHANNEL: &str = "after-doc";
 
 async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// The world with the channel's settings changed by `configure` after the defaults of [`world`].
+async fn world_with(configure: impl FnOnce(&mut channel::model::Settings)) -> World {
     let w = World::start(WorldConfig {
         paytraq: PaytraqSandboxConfig {
             rate_per_second: 10_000.0,
@@ -29,6 +34,7 @@ async fn world() -> World {
         s.approve = true;
         s.add_payment = true;
         s.fee_item_code = Some("WC-FEE".into());
+        configure(s);
     })
     .await
     .unwrap();
@@ -53,7 +59,8 @@ async fn deliver_and_process(w: &World, id: u64) -> InboxOrder {
         .unwrap()
 }
 
-/// A paid order of two lines with shipping, made into an approved, paid invoice.
+/// A paid order of two lines with shipping, made into a document as the
+/// channel's settings say (an approved, paid invoice by default).
 async fn done_order(w: &World) -> u64 {
     let placed = w
         .woo
@@ -177,5 +184,80 @@ async fn an_edit_after_the_invoice_names_what_differs() {
     let stored = deliver_and_process(&w, other).await;
     assert_eq!(stored.status, OrderStatus::Done, "{:?}", stored.reason);
     assert!(notes_with(&w, other, "in the shop").is_empty());
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_void_cancelled_a_cancelled_orders_draft_is_voided_in_paytraq() {
+    let w = world_with(|s| {
+        s.approve = false;
+        s.add_payment = false;
+        s.void_cancelled = true;
+    })
+    .await;
+    let id = done_order(&w).await;
+    w.woo
+        .update_order(id, &json!({"status": "cancelled"}))
+        .unwrap();
+    let stored = deliver_and_process(&w, id).await;
+    assert_eq!(stored.status, OrderStatus::Handled, "{:?}", stored.reason);
+    let doc = w
+        .company
+        .document(stored.paytraq.document_id.unwrap())
+        .unwrap();
+    assert_eq!(doc.status, "voided");
+    assert_eq!(notes_with(&w, id, "voided in PayTraq").len(), 1);
+    // Redelivered: nothing more.
+    deliver_and_process(&w, id).await;
+    process(&w.app, CHANNEL, &id.to_string(), Trigger::Operator)
+        .await
+        .unwrap();
+    assert_eq!(notes_with(&w, id, "voided in PayTraq").len(), 1);
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_void_cancelled_an_approved_sales_order_is_voided_and_an_approved_invoice_is_not() {
+    let w = world_with(|s| {
+        s.document_type = channel::model::DocumentType::SalesOrder;
+        s.add_payment = false;
+        s.void_cancelled = true;
+    })
+    .await;
+    let id = done_order(&w).await;
+    let doc_id = w
+        .app
+        .repo
+        .get_order(CHANNEL, &id.to_string())
+        .await
+        .unwrap()
+        .unwrap()
+        .paytraq
+        .document_id
+        .unwrap();
+    assert_eq!(w.company.document(doc_id).unwrap().status, "in_process");
+    w.woo
+        .update_order(id, &json!({"status": "cancelled"}))
+        .unwrap();
+    let stored = deliver_and_process(&w, id).await;
+    assert_eq!(stored.status, OrderStatus::Handled, "{:?}", stored.reason);
+    assert_eq!(w.company.document(doc_id).unwrap().status, "voided");
+    w.stop().await;
+
+    // An approved invoice needs a credit note: flagged, left as it is.
+    let w = world_with(|s| s.void_cancelled = true).await;
+    let id = done_order(&w).await;
+    w.woo
+        .update_order(id, &json!({"status": "cancelled"}))
+        .unwrap();
+    let stored = deliver_and_process(&w, id).await;
+    assert_eq!(stored.status, OrderStatus::NeedsReview);
+    assert_eq!(
+        w.company
+            .document(stored.paytraq.document_id.unwrap())
+            .unwrap()
+            .status,
+        "paid"
+    );
     w.stop().await;
 }

@@ -43,6 +43,13 @@ pub struct Settings {
     /// stock management get prices, and the sync report lists the others as price skips.
     #[serde(default)]
     pub sync_prices_without_stock_management: bool,
+    /// When an order is cancelled in the shop after its document was made: void the
+    /// PayTraq document if it is a draft, or an approved sales order (which releases
+    /// the stock it reserved). Off (the default): the order is flagged for review with
+    /// a note and nothing changes in PayTraq. An approved invoice is never voided (it
+    /// needs a credit note): it is flagged either way.
+    #[serde(default)]
+    pub void_cancelled: bool,
     /// Sync stock (and prices) once a day; needs warehouse_id.
     pub daily_sync: bool,
     /// Local hour (0–23, in the deployment's schedule time zone) of the daily sync.
@@ -78,6 +85,7 @@ impl Default for Settings {
             sync_prices: false,
             price_group_id: None,
             sync_prices_without_stock_management: false,
+            void_cancelled: false,
             daily_sync: false,
             daily_sync_hour: 6,
             rounding: RoundingPolicy::Strict,

@@ -7,7 +7,9 @@
 //! `needs_review` with a note in the shop and an event in the inbox naming
 //! what changed and what to do in PayTraq; nothing is changed in PayTraq.
 //! Each change is reported once: refunds by id, the cancellation once, an
-//! edit against the order as last reported.
+//! edit against the order as last reported. With the setting
+//! `void_cancelled`, a cancelled order's draft or approved sales order is
+//! voided instead (never an approved invoice: it needs a credit note).
 
 use crate::model::{BasisLine, DocumentBasis, OrderStatus, TimelineEvent};
 use crate::woocommerce::order::Order;
@@ -83,6 +85,37 @@ fn basis_differences(was: &DocumentBasis, now: &DocumentBasis) -> Vec<String> {
 }
 
 impl OrderRun<'_> {
+    /// Under the setting `void_cancelled`: voids the document of an order
+    /// cancelled in the shop when it is a draft or an approved sales order
+    /// (never an approved invoice: that needs a credit note). True when the
+    /// document is voided and the order handled.
+    async fn void_cancelled(&mut self, label: &str) -> Result<bool, StepError> {
+        if !self.channel.settings.void_cancelled {
+            return Ok(false);
+        }
+        let id = self.document_id()?;
+        let sale = self.pt()?.get_sale(id).await?;
+        let sales_order = sale.sale_type.as_deref() == Some("sales_order");
+        let voidable = sale.is_voided()
+            || !sale.is_approved()
+            || (sales_order && sale.status.as_deref().map(str::trim) == Some("in_process"));
+        if !voidable {
+            return Ok(false);
+        }
+        if !sale.is_voided() {
+            // Repeated by the client only after checking it is not voided yet.
+            self.pt()?.void_sale(id).await?;
+        }
+        let text = format!("order cancelled in the shop; {label} voided in PayTraq");
+        self.order.status = OrderStatus::Handled;
+        self.order.reason = Some(text.clone());
+        self.order
+            .record(TimelineEvent::now("voided", text.clone()));
+        self.save().await?;
+        self.note("voided", &format!("PayTraq: {text}.")).await?;
+        Ok(true)
+    }
+
     /// Reports what changed in the shop since the document was made; true
     /// when anything did (the order then needs review and no step runs).
     pub(in crate::processing::pipeline) async fn changed_after_document(
@@ -96,6 +129,15 @@ impl OrderRun<'_> {
             return Ok(false);
         };
         let label = self.document_label();
+        let cancelled_before = self
+            .order
+            .timeline
+            .iter()
+            .any(|e| e.kind == "cancelled_in_shop" || e.kind == "voided");
+        if wc.status == "cancelled" && !cancelled_before && self.void_cancelled(&label).await? {
+            // A voided document needs nothing more: no credit note, no reissue.
+            return Ok(true);
+        }
         // (note key, timeline kind, what happened and what to do)
         let mut changes: Vec<(String, &str, String)> = Vec::new();
         for refund in wc
@@ -118,11 +160,6 @@ impl OrderRun<'_> {
                 ),
             ));
         }
-        let cancelled_before = self
-            .order
-            .timeline
-            .iter()
-            .any(|e| e.kind == "cancelled_in_shop");
         if wc.status == "cancelled" && !cancelled_before {
             changes.push((
                 "cancelled".into(),
