@@ -34,4 +34,3 @@ pub use client::{Endpoint, OrderPage, OrderQuery, WooClient, WooCredentials, Woo
 pub use error::{ApiErrorBody, WooError};
 pub use order::{parse_order, Order, OrderRefused};
 pub use refund::{parse_refund, parse_refunds, Refund};
-pub use webhook::Delivery;

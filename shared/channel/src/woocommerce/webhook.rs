@@ -103,33 +103,6 @@ impl DeliveryHeaders {
     }
 }
 
-/// What an incoming request to the webhook endpoint is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Delivery {
-    /// The unsigned creation ping: answer 200, do nothing else.
-    Ping { webhook_id: u64 },
-    /// A delivery whose signature matches the secret.
-    Verified(DeliveryHeaders),
-    /// A signature header that does not match (wrong secret or altered body).
-    BadSignature(DeliveryHeaders),
-    /// Neither signed nor a ping.
-    Unsigned,
-}
-
-/// Classifies a request by its headers and raw body. A body with a
-/// signature header is never taken for a ping.
-pub fn classify(headers: &http::HeaderMap, body: &[u8], secret: &[u8]) -> Delivery {
-    let meta = DeliveryHeaders::from_headers(headers);
-    match &meta.signature {
-        Some(sig) if verify(body, secret, sig) => Delivery::Verified(meta),
-        Some(_) => Delivery::BadSignature(meta),
-        None => match ping_webhook_id(body) {
-            Some(webhook_id) => Delivery::Ping { webhook_id },
-            None => Delivery::Unsigned,
-        },
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,30 +149,6 @@ mod tests {
         assert_eq!(ping_webhook_id(b"webhook_id=-2"), None);
         assert_eq!(ping_webhook_id(b"{\"id\":2}"), None);
         assert_eq!(ping_webhook_id(&[0xff, 0xfe]), None);
-    }
-
-    #[test]
-    fn classify_requests() {
-        let body = br#"{"id":1}"#;
-        let mut h = http::HeaderMap::new();
-        assert_eq!(
-            classify(&h, b"webhook_id=4", b"k"),
-            Delivery::Ping { webhook_id: 4 }
-        );
-        assert_eq!(classify(&h, body, b"k"), Delivery::Unsigned);
-        h.insert(
-            HEADER_SIGNATURE,
-            http::HeaderValue::from_str(&sign(body, b"k")).unwrap(),
-        );
-        assert!(matches!(classify(&h, body, b"k"), Delivery::Verified(_)));
-        assert!(matches!(
-            classify(&h, body, b"other"),
-            Delivery::BadSignature(_)
-        ));
-        assert!(matches!(
-            classify(&h, b"webhook_id=4", b"k"),
-            Delivery::BadSignature(_)
-        ));
     }
 
     #[test]
