@@ -336,15 +336,22 @@ fn status(sale: &Sale) -> &str {
     sale.status.as_deref().unwrap_or("(no status)")
 }
 
-/// Reads a document back after its approval: works when it reads approved
+/// Approves a document, then reads it back: works when it reads approved
 /// (PayTraq shows `in_process` / `wait_payment`, never `approved`).
-async fn read_approval(
+async fn approve_and_read(
     pt: &PaytraqClient,
     id: u64,
-    purpose: &str,
+    kind: &str,
     report: &mut CheckReport,
 ) -> Option<Sale> {
-    read_back(pt, id, purpose, report, |d| {
+    wrote(
+        report,
+        "approve_sale",
+        &format!("the {kind} approved"),
+        pt.approve_sale(id).await,
+        "accepted",
+    )?;
+    read_back(pt, id, &format!("the {kind}'s status"), report, |d| {
         let approved = d.is_approved();
         let read = if approved {
             "read as approved"
@@ -401,14 +408,7 @@ async fn invoice(pt: &PaytraqClient, s: &Setup, report: &mut CheckReport) -> Opt
         )
     })
     .await?;
-    wrote(
-        report,
-        "approve_sale",
-        "the invoice approved",
-        pt.approve_sale(id).await,
-        "accepted",
-    )?;
-    let approved = read_approval(pt, id, "the invoice's status", report).await?;
+    let approved = approve_and_read(pt, id, "invoice", report).await?;
     let Some(account) = s.money_account_id else {
         report.row(
             "add_payment",
@@ -510,14 +510,7 @@ async fn invoice(pt: &PaytraqClient, s: &Setup, report: &mut CheckReport) -> Opt
 async fn sales_order(pt: &PaytraqClient, s: &Setup, report: &mut CheckReport) -> Option<()> {
     let sale = new_sale(s, SaleType::SalesOrder, "order");
     let id = create(pt, &sale, "sales order", report).await?;
-    wrote(
-        report,
-        "approve_sale",
-        "the sales order approved",
-        pt.approve_sale(id).await,
-        "accepted",
-    )?;
-    let approved = read_approval(pt, id, "the sales order's status", report).await?;
+    let approved = approve_and_read(pt, id, "sales order", report).await?;
     let Some(account) = s.money_account_id else {
         report.row(
             "add_prepayment",
