@@ -662,6 +662,23 @@ fn build_rules() -> Vec<Rule> {
             ),
         },
         Rule {
+            rule: "a negative fee over a rate that is not mapped is refused for that rate alone",
+            settings: defaults,
+            order: order(json!({
+                // Rate 6 (5%) is deliberately unmapped.
+                "total": "14.21",
+                "line_items": [a_line(), item("B", "B", 1, "5.00", "0.25", Some(6))],
+                "fee_lines": [{
+                    "name": "Atlaide", "tax_status": "taxable",
+                    "total": "-3.00", "total_tax": "-0.47",
+                    "taxes": [{ "id": 4, "total": "-0.42", "subtotal": "" },
+                              { "id": 6, "total": "-0.05", "subtotal": "" }],
+                }],
+                "tax_lines": [tax_line(4, 21, "1.68", "0.00"), tax_line(6, 5, "0.20", "0.00")],
+            })),
+            expect: Expect::Refused(vec![BuildProblem::UnmappedTaxRate(6)]),
+        },
+        Rule {
             rule: "a negative fee over rates whose percentages the order lacks is refused with the reason",
             settings: defaults,
             order: order(json!({

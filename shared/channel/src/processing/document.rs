@@ -467,7 +467,10 @@ fn spread_fee(
             problems.push(BuildProblem::FeeRatesUnknown(fee.name.clone()));
             return Some(Vec::new());
         };
-        let key = mapped_key(channel, tax.id, problems)?;
+        // Unmapped: the problem is recorded; the fee is still this one's, not a single line.
+        let Some(key) = mapped_key(channel, tax.id, problems) else {
+            return Some(Vec::new());
+        };
         let label = line.map(|l| l.label.trim()).filter(|l| !l.is_empty());
         parts.push(FeePart {
             description: match label {
@@ -495,7 +498,9 @@ fn spread_fee(
     } else if !rest.is_zero() {
         // The share no taxed rate accounts for: a 0% rate the fee names, or untaxed.
         let rate = zero_rate.unwrap_or(UNTAXED_RATE);
-        let key = mapped_key(channel, rate, problems)?;
+        let Some(key) = mapped_key(channel, rate, problems) else {
+            return Some(Vec::new());
+        };
         parts.push(FeePart {
             description: format!("{} (0%)", fee.name),
             net: rest,
