@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use channel::host::{Host, HostConfig};
+use channel::intake::reconcile::TOPICS;
 use channel::secrets::Secret;
 use paytraq_sandbox::{PaytraqSandbox, PaytraqSandboxConfig};
 use serde_json::{json, Value};
@@ -200,7 +201,7 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
     assert_eq!(ch["wc_version"], "8.9.1");
     let hooks = ch["webhooks"].as_array().unwrap().clone();
     let topics: Vec<&str> = hooks.iter().map(|w| w["topic"].as_str().unwrap()).collect();
-    assert_eq!(topics, ["order.created", "order.updated"]);
+    assert_eq!(topics, TOPICS);
     for hook in &hooks {
         let (state, _) = shop.webhook_status(hook["id"].as_u64().unwrap()).unwrap();
         assert_eq!(state, "active");
@@ -243,7 +244,10 @@ async fn full_activation_through_the_sandbox_key_flow_then_deactivation() {
         .await;
     assert_eq!(status, 200, "{done}");
     assert_eq!(done["state"], "deactivated");
-    assert_eq!(done["webhooks_deleted"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        done["webhooks_deleted"].as_array().unwrap().len(),
+        TOPICS.len()
+    );
     // The key the approval made stays in the shop (WooCommerce has no REST route to
     // delete one): the answer names it as the shop's key list shows it.
     let ending = done["revoke_key"]["consumer_key_ending"].as_str().unwrap();
@@ -360,7 +364,7 @@ async fn manual_keys_activate_and_wrong_keys_are_refused() {
         .await;
     assert_eq!(status, 200, "{ch}");
     assert_eq!(ch["state"], "active");
-    assert_eq!(ch["webhooks"].as_array().unwrap().len(), 2);
+    assert_eq!(ch["webhooks"].as_array().unwrap().len(), TOPICS.len());
     let (status, _) = h
         .call(
             "POST",
@@ -796,6 +800,7 @@ async fn inbox_listing_handled_is_idempotent_and_inactive_channels_do_not_proces
         notes_sent: vec![],
         timeline: vec![],
         pending_since: None,
+        removed_in_shop: None,
         received_at: now,
         updated_at: now,
         version: 0,

@@ -2,5 +2,7 @@
 
 #[path = "changes/after_document.rs"]
 mod after_document;
+#[path = "changes/removal.rs"]
+mod removal;
 #[path = "changes/sandbox.rs"]
 mod sandbox;

@@ -71,6 +71,7 @@ fn order(channel: &str, id: u64, modified_minute: u32) -> InboxOrder {
         notes_sent: Vec::new(),
         timeline: vec![TimelineEvent::now("received", "webhook order.created")],
         pending_since: None,
+        removed_in_shop: None,
         received_at: Utc::now(),
         updated_at: Utc::now(),
         version: 0,

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use channel::intake::reconcile::reconcile_channel;
+use channel::intake::reconcile::{reconcile_channel, TOPICS};
 use channel::model::{Channel, OrderStatus, SyncStatus};
 use channel::paytraq::model::{NewSale, NewSaleLine, Operation, SaleType};
 use channel::sync::{self, Report, SyncOptions};
@@ -153,13 +153,10 @@ async fn the_reconciler_repairs_the_fake_shops_webhooks_and_catches_up_its_order
 
     let report = reconcile_channel(&w.app, channel.clone()).await.unwrap();
     assert_eq!(report.error, None);
-    assert_eq!(
-        report.webhooks_recreated,
-        vec!["order.created", "order.updated"]
-    );
+    assert_eq!(report.webhooks_recreated, TOPICS);
     assert_eq!(report.orders_new_or_changed, 2);
     let hooks = w.shop.webhooks();
-    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks.len(), TOPICS.len());
     assert!(hooks
         .iter()
         .all(|h| Some(&h.delivery_url) == channel.webhook_url.as_ref()));
@@ -181,5 +178,5 @@ async fn the_reconciler_repairs_the_fake_shops_webhooks_and_catches_up_its_order
     let repaired = reconcile_channel(&w.app, channel).await.unwrap();
     assert_eq!(repaired.webhooks_reenabled, vec!["order.created"]);
     assert!(w.shop.webhooks().iter().all(|h| h.status == "active"));
-    assert_eq!(w.shop.calls_named("create_webhook").len(), 2);
+    assert_eq!(w.shop.calls_named("create_webhook").len(), TOPICS.len());
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use channel::host::{Host, HostConfig};
+use channel::intake::reconcile::TOPICS;
 use channel::secrets::Secret;
 use serde_json::{json, Value};
 use woocommerce_sandbox::{WooSandbox, WooSandboxConfig};
@@ -396,7 +397,11 @@ async fn loopback_development_setups_pass_only_with_allow_loopback_shops() {
         .call("GET", &format!("/admin/channels/{id}"), None, None)
         .await;
     assert_eq!(ch["state"], "active", "{ch}");
-    assert_eq!(ch["webhooks"].as_array().map(Vec::len), Some(2), "{ch}");
+    assert_eq!(
+        ch["webhooks"].as_array().map(Vec::len),
+        Some(TOPICS.len()),
+        "{ch}"
+    );
     channel.host.stop().await;
     shop.shutdown().await;
 

@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use channel::intake::reconcile::TOPICS;
 use channel::model::Channel;
 use channel::woocommerce::webhook::sign;
 use paytraq_sandbox::PaytraqSandboxConfig;
@@ -44,7 +45,7 @@ async fn rig() -> World {
         .await
         .unwrap();
     let reports = w.reconcile().await.unwrap();
-    assert_eq!(reports[0].webhooks_recreated.len(), 2, "{reports:?}");
+    assert_eq!(reports[0].webhooks_recreated, TOPICS, "{reports:?}");
     w
 }
 
@@ -202,7 +203,11 @@ async fn a_secret_changed_in_the_shop_is_seen_replaced_once_and_the_missed_order
     // The reconciler stores a fresh secret first, then writes it to both
     // webhooks (re-enabling the disabled one), then catches up.
     let report = w.reconcile().await.unwrap().remove(0);
-    assert_eq!(report.webhook_secret_replaced.len(), 2, "{report:?}");
+    assert_eq!(
+        report.webhook_secret_replaced.len(),
+        TOPICS.len(),
+        "{report:?}"
+    );
     assert!(report.webhooks_need_person.is_none(), "{report:?}");
     let (fresh, previous) = stored_secret(&w).await;
     let fresh = fresh.unwrap();
@@ -281,7 +286,11 @@ async fn deliveries_still_refused_after_a_fresh_secret_go_to_a_person_not_into_a
     answered_deliveries(&w, 1).await;
     settled(&w).await;
     let report = w.reconcile().await.unwrap().remove(0);
-    assert_eq!(report.webhook_secret_replaced.len(), 2, "{report:?}");
+    assert_eq!(
+        report.webhook_secret_replaced.len(),
+        TOPICS.len(),
+        "{report:?}"
+    );
     let (replaced, _) = stored_secret(&w).await;
 
     // Something keeps changing the secret in the shop. The replacement is

@@ -11,7 +11,8 @@
 //! internal address), the key must read `system_status`, WooCommerce must
 //! be 3.5 or newer, and an https:// shop must report a secure connection
 //! (loopback shops included); only then are the keys and a fresh webhook secret
-//! stored, the channel marked active and both webhooks created. When any
+//! stored, the channel marked active and its webhooks created (one per topic in
+//! [`crate::intake::reconcile::TOPICS`]). When any
 //! step fails, created webhooks are deleted, the secrets restored, the
 //! channel stays pending with the reason on its timeline, and the caller
 //! gets the reason (the callback answers non-200, so WooCommerce deletes
@@ -487,7 +488,7 @@ async fn try_complete(
                 "activated",
                 format!(
                     "activated: WooCommerce {wc_version}, webhooks created for {}",
-                    TOPICS.join(" and ")
+                    TOPICS.join(", ")
                 ),
             ));
         })

@@ -4,6 +4,7 @@
 //! no order is lost and none is stored twice.
 
 pub mod reconcile;
+pub mod removal;
 pub mod secret_repair;
 pub mod webhook;
 
@@ -65,6 +66,7 @@ pub async fn accept_order(
             ),
         )],
         pending_since: Some(now),
+        removed_in_shop: None,
         received_at: now,
         updated_at: now,
         version: 0,
@@ -100,6 +102,7 @@ pub async fn store_invalid(
         notes_sent: Vec::new(),
         timeline: vec![TimelineEvent::now("invalid_payload", reason)],
         pending_since: None,
+        removed_in_shop: None,
         received_at: now,
         updated_at: now,
         version: 0,

@@ -27,8 +27,15 @@ use crate::woocommerce::catalog::{WebhookChange, WebhookStatus};
 use crate::woocommerce::client::OrderQuery;
 use crate::{App, Error, Result};
 
-/// The topics every active channel keeps a webhook for.
-pub const TOPICS: [&str; 2] = ["order.created", "order.updated"];
+/// The topics every active channel keeps a webhook for: new and changed
+/// orders, and orders leaving the shop and coming back ([`super::removal`]).
+pub const TOPICS: [&str; 5] = [
+    "order.created",
+    "order.updated",
+    super::removal::TRASHED,
+    super::removal::RESTORED,
+    super::removal::DELETED,
+];
 
 /// Look back this far before the checkpoint: clocks of shop and channel differ.
 const OVERLAP_MINUTES: i64 = 10;
@@ -61,6 +68,9 @@ pub fn webhook_name(topic: &str) -> String {
     match topic {
         "order.created" => "PayTraq Connector | Order Created".to_string(),
         "order.updated" => "PayTraq Connector | Order Updated".to_string(),
+        "order.deleted" => "PayTraq Connector | Order Trashed".to_string(),
+        "order.restored" => "PayTraq Connector | Order Restored".to_string(),
+        "action.woocommerce_delete_order" => "PayTraq Connector | Order Deleted".to_string(),
         other => format!("PayTraq Connector | {other}"),
     }
 }

@@ -15,6 +15,9 @@
 //! ([`super::secret_repair`]); a delivery signed with the secret the
 //! reconciler replaced is still accepted until the new one is confirmed.
 //!
+//! Orders moved to the trash, restored or deleted in the shop are recorded
+//! on their timeline ([`super::removal`]).
+//!
 //! Pings are not signed, so anyone can send one: a ping writes nothing
 //! unless it names one of the channel's own webhooks and the last ping on
 //! record is over a minute old. Health shows it as an unverified claim.
@@ -29,8 +32,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{accept_order, secret_repair, store_invalid, Source};
-use crate::model::{Channel, ChannelId, UpsertOutcome};
+use super::{accept_order, removal, secret_repair, store_invalid, Source};
+use crate::model::{Channel, ChannelId, ShopRemoval, UpsertOutcome};
 use crate::store::StoreError;
 use crate::woocommerce::order::parse_order;
 use crate::woocommerce::webhook::{ping_webhook_id, DeliveryHeaders};
@@ -165,9 +168,28 @@ pub async fn handle(
     secret_repair::record_accepted(app, channel, delivery.webhook_id, signed).await;
 
     let topic = delivery.topic.as_deref().unwrap_or("");
-    if topic != "order.created" && topic != "order.updated" {
-        tracing::info!(channel = %channel_id, topic, "delivery of a topic the channel does not handle");
-        return Ok(Outcome::Ignored);
+    let removal = match topic {
+        "order.created" | "order.updated" | removal::RESTORED => None,
+        removal::TRASHED => Some(ShopRemoval::Trash),
+        removal::DELETED => Some(ShopRemoval::Deleted),
+        _ => {
+            tracing::info!(channel = %channel_id, topic, "delivery of a topic the channel does not handle");
+            return Ok(Outcome::Ignored);
+        }
+    };
+    if let Some(removal) = removal {
+        let Some(order_id) = removal::removed_order_id(removal, body) else {
+            let reason = format!("{topic} delivery does not name an order");
+            tracing::warn!(channel = %channel_id, topic, "stored as failed: {reason}");
+            store_invalid(app, channel_id, body, reason).await?;
+            return Ok(Outcome::StoredInvalid);
+        };
+        let recorded = removal::record_removal(app, channel_id, order_id, removal).await?;
+        tracing::info!(channel = %channel_id, order = order_id, topic, known = recorded.is_some(), "order left the shop");
+        return Ok(match recorded {
+            Some(_) => Outcome::Stored,
+            None => Outcome::Ignored,
+        });
     }
     let order = match parse_order(body) {
         Ok(order) => order,
@@ -186,7 +208,11 @@ pub async fn handle(
         return Ok(Outcome::Ignored);
     }
     let raw = String::from_utf8_lossy(body).into_owned();
-    let outcome = accept_order(app, channel_id, &order, raw, Source::Webhook).await?;
+    let outcome = if topic == removal::RESTORED {
+        removal::restore(app, channel_id, &order, raw).await?
+    } else {
+        accept_order(app, channel_id, &order, raw, Source::Webhook).await?
+    };
     tracing::info!(channel = %channel_id, order = order.id, topic, changed = outcome.changed(), "order delivery");
     Ok(match outcome {
         UpsertOutcome::Unchanged(_) => Outcome::Unchanged,

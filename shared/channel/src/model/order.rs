@@ -161,6 +161,10 @@ pub struct InboxOrder {
     pub timeline: Vec<TimelineEvent>,
     /// Set when the payload was stored but not yet handed to the queue.
     pub pending_since: Option<DateTime<Utc>>,
+    /// The order was moved to the shop's trash or deleted there. Nothing is
+    /// changed in PayTraq; no document is made while it is set.
+    #[serde(default)]
+    pub removed_in_shop: Option<ShopRemoval>,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     #[serde(default)]
@@ -171,6 +175,16 @@ impl InboxOrder {
     pub fn record(&mut self, event: TimelineEvent) {
         self.timeline.push(event);
     }
+}
+
+/// How an order left the shop (WooCommerce's `order.deleted` delivery is a
+/// move to the trash; a permanent deletion fires only the action topic
+/// `action.woocommerce_delete_order`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ShopRemoval {
+    Trash,
+    Deleted,
 }
 
 /// What [`crate::store::Repo::upsert_order`] did with an incoming payload.

@@ -162,6 +162,7 @@ fn pending_order() -> InboxOrder {
         notes_sent: Vec::new(),
         timeline: Vec::new(),
         pending_since: Some(now),
+        removed_in_shop: None,
         received_at: now,
         updated_at: now,
         version: 0,

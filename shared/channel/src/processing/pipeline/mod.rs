@@ -23,7 +23,7 @@ mod steps;
 use std::sync::Arc;
 
 use crate::accounting::Accounting;
-use crate::model::{Channel, InboxOrder, OrderStatus, TimelineEvent};
+use crate::model::{Channel, InboxOrder, OrderStatus, ShopRemoval, TimelineEvent};
 use crate::shop::Shop;
 use crate::store::StoreError;
 use crate::woocommerce::order::{parse_order, Order};
@@ -95,6 +95,17 @@ pub async fn process(
     }
     if order.status == OrderStatus::Handled {
         return Ok(Outcome::Status(order.status));
+    }
+    if order.paytraq.document_id.is_none() {
+        match order.removed_in_shop {
+            Some(ShopRemoval::Trash) => {
+                return Ok(Outcome::Skipped("the order is in the shop's trash"))
+            }
+            Some(ShopRemoval::Deleted) => {
+                return Ok(Outcome::Skipped("the order was deleted in the shop"))
+            }
+            None => {}
+        }
     }
     let wc = match parse_order(order.payload.as_bytes()) {
         Ok(wc) => wc,
