@@ -113,10 +113,13 @@ async fn admin_events_are_answered_by_the_admin_router() {
             axum::body::Body::from(body.to_vec()),
         ))
     };
-    assert_eq!(
-        send("admin-list-channels.json").await.unwrap().status(),
-        StatusCode::OK
-    );
+    // The same route, signed with IAM or carrying a Cognito token the gateway checked.
+    for file in [
+        "admin-list-channels.json",
+        "admin-list-channels-cognito.json",
+    ] {
+        assert_eq!(send(file).await.unwrap().status(), StatusCode::OK, "{file}");
+    }
     // The sample callback carries an activation token this store never issued.
     assert_eq!(
         send("activation-callback.json").await.unwrap().status(),

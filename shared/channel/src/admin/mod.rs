@@ -16,7 +16,8 @@
 //! (their answers carry a strict `Content-Security-Policy`, `nosniff` and
 //! `Referrer-Policy: no-referrer`). A body over the limit is 413 with the JSON
 //! error shape on every route ([`crate::request_body`]).
-//! Everything under `/admin/` needs [`AdminAuth`]. The routes are described
+//! Everything under `/admin/` needs [`AdminAuth`] (on AWS also served under
+//! `/api/admin/`, the gateway's Cognito-token route). The routes are described
 //! in `openapi.json` next to this file, the bodies by their types; [`openapi`]
 //! puts the two together (served at `GET /admin/openapi.json`).
 
@@ -86,9 +87,16 @@ pub fn router_with(app: App, cfg: AdminConfig) -> Router {
         app,
         cfg: Arc::new(cfg),
     };
-    let admin = routes::admin_routes()
-        .route("/admin/openapi.json", get(serve_openapi))
-        .layer(axum::middleware::from_fn_with_state(auth, auth::require));
+    let admin = routes::admin_routes().route("/admin/openapi.json", get(serve_openapi));
+    // On AWS the gateway authorizes twice over: `/admin/...` by IAM signature
+    // (scripts with AWS credentials), `/api/admin/...` by a Cognito access
+    // token (people's scripts, template.yaml's JWT authorizer). Both reach
+    // the same routes; locally there is one bearer token and no `/api`.
+    let admin = match &auth {
+        AdminAuth::Iam => admin.clone().nest("/api", admin),
+        AdminAuth::Bearer(_) => admin,
+    }
+    .layer(axum::middleware::from_fn_with_state(auth, auth::require));
     let public = Router::new()
         .route(
             "/activation/{channel_id}/callback",
