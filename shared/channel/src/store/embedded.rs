@@ -17,9 +17,7 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use super::{
-    file_check, Direction, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError,
-};
+use super::{file_check, Direction, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
 use crate::datadir;
 
 /// The store's file in the data directory.

@@ -289,7 +289,13 @@ impl Repo {
         let partition = format!("{}#PENDING", channel_pk(channel_id));
         let page = self
             .store
-            .query_index(Index::Pending, &partition, Direction::Ascending, None, limit)
+            .query_index(
+                Index::Pending,
+                &partition,
+                Direction::Ascending,
+                None,
+                limit,
+            )
             .await?;
         let orders: Page<InboxOrder> = decode_page(page)?;
         Ok(orders

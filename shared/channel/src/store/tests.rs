@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::embedded::EmbeddedStore;
-use super::{Change, Direction, Index, Key, Page, Record, RecordStore, Repo, StoreError, UPDATE_ATTEMPTS};
+use super::{
+    Change, Direction, Index, Key, Page, Record, RecordStore, Repo, StoreError, UPDATE_ATTEMPTS,
+};
 use crate::model::{Channel, InboxOrder, OrderStatus};
 
 /// A store where, before each of the next `races` writes to a record that
