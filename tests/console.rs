@@ -8,6 +8,8 @@
 //! host with an admin token) and talks to it as a browser would: cookies
 //! and forms by hand, redirects not followed.
 
+#[path = "console/cognito.rs"]
+mod cognito;
 #[path = "console/pages.rs"]
 mod pages;
 #[path = "console/refusals.rs"]

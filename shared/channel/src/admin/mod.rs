@@ -56,6 +56,9 @@ pub struct AdminConfig {
     pub app_name: String,
     /// Largest request body (bytes).
     pub max_body_bytes: usize,
+    /// The console's sign-in on AWS (with [`AdminAuth::Iam`]); `None`
+    /// elsewhere, and on a deployment without a user pool.
+    pub cognito: Option<crate::console::cognito::CognitoConfig>,
 }
 
 impl AdminConfig {
@@ -65,6 +68,7 @@ impl AdminConfig {
             token_ttl: chrono::Duration::hours(1),
             app_name: "PayTraq Connector".into(),
             max_body_bytes: validate::MAX_BODY_BYTES,
+            cognito: None,
         }
     }
 }

@@ -16,6 +16,7 @@
 //! | [`session`]  | sign-in sessions in the record store, CSRF tokens           |
 //! | `page`       | what every page shares: frame, rendering, refusals, headers |
 //! | `sign_in`    | sign-in, sign-out, the language switch, static files        |
+//! | [`cognito`]  | the sign-in on AWS: Cognito hosted UI, code flow with PKCE  |
 //! | `channels`   | channel list, create (key flow), keys, deactivation         |
 //! | `settings`   | the settings form                                           |
 //! | `mappings`   | tax and payment mappings, and their check                   |
@@ -23,10 +24,12 @@
 //! | `sync`       | sync start, dry run, force, live progress, report, history  |
 //!
 //! Sign-in: with [`AdminAuth::Bearer`](crate::admin::AdminAuth) (`local`) a
-//! form takes the admin token; with `AdminAuth::Iam` (AWS, until a Cognito
-//! sign-in exists) every page says sign-in is not configured.
+//! form takes the admin token; with `AdminAuth::Iam` (AWS) the stack's
+//! Cognito user pool signs people in ([`cognito`]: hosted UI, code flow with
+//! PKCE); a deployment without it says sign-in is not configured.
 
 mod channels;
+pub mod cognito;
 mod inbox;
 pub mod locale;
 mod mappings;
@@ -51,6 +54,8 @@ pub fn router() -> Router<Ctx> {
         .route("/console/", get(sign_in::home))
         .route("/console/sign-in", get(sign_in::form).post(sign_in::submit))
         .route("/console/sign-out", post(sign_in::sign_out))
+        .route(cognito::CALLBACK_PATH, get(cognito::callback))
+        .route(cognito::SIGNED_OUT_PATH, get(cognito::signed_out))
         .route("/console/lang/{lang}", get(sign_in::switch_language))
         .route("/console/static/{file}", get(sign_in::static_file))
         .route(

@@ -36,7 +36,7 @@ impl FromRequestParts<Ctx> for Signed {
             .uri
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
-        if matches!(ctx.cfg.auth, AdminAuth::Iam) {
+        if matches!(ctx.cfg.auth, AdminAuth::Iam) && ctx.cfg.cognito.is_none() {
             return Err(not_configured(lang));
         }
         match session::current(&ctx.app, &parts.headers).await {
@@ -296,6 +296,17 @@ pub fn not_configured(lang: Lang) -> Response {
 #[template(path = "console/refresh.html")]
 struct RefreshPage {
     url: String,
+}
+
+/// A page that sends the browser on to `url` from this site (so a `Strict`
+/// cookie set by the answer goes with the next request).
+pub fn forward(url: &str) -> Response {
+    render(
+        StatusCode::OK,
+        &RefreshPage {
+            url: url.to_string(),
+        },
+    )
 }
 
 /// The query mark of the one self-reload.

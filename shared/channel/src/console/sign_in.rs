@@ -15,7 +15,7 @@ use super::locale::{lang_cookie, Lang};
 use super::page::{
     inside_console, message, not_configured, render, secure_cookies, Form, Frame, Signed,
 };
-use super::session;
+use super::{cognito, session};
 use crate::admin::{AdminAuth, Ctx};
 
 /// `/console/`: the channels (or the sign-in form, for a stranger).
@@ -37,10 +37,13 @@ pub async fn form(
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    if matches!(ctx.cfg.auth, AdminAuth::Iam) {
-        return not_configured(lang);
-    }
     let next = inside_console(q.get("next").map(String::as_str)).to_string();
+    if matches!(ctx.cfg.auth, AdminAuth::Iam) {
+        return match &ctx.cfg.cognito {
+            Some(cognito) => cognito::start(&ctx, cognito, &headers, &next),
+            None => not_configured(lang),
+        };
+    }
     sign_in_page(lang, next, false)
 }
 
@@ -59,7 +62,11 @@ fn sign_in_page(lang: Lang, next: String, wrong: bool) -> Response {
 pub async fn submit(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
     let lang = Lang::of(&headers);
     if matches!(ctx.cfg.auth, AdminAuth::Iam) {
-        return not_configured(lang);
+        // No token form on AWS: the hosted sign-in (or, without one, the page saying so).
+        return match ctx.cfg.cognito {
+            Some(_) => Redirect::to("/console/sign-in").into_response(),
+            None => not_configured(lang),
+        };
     }
     let form = Form::parse(&body);
     let next = inside_console(form.get("next")).to_string();
@@ -97,7 +104,15 @@ pub async fn sign_out(
         return signed.refusal(&e.into());
     }
     let cookie = session::cleared_cookie(secure_cookies(&headers));
-    with_cookie(Redirect::to("/console/sign-in").into_response(), &cookie)
+    let to = match &ctx.cfg.cognito {
+        // Cognito's own session ends too, or the next sign-in would skip the password.
+        Some(cognito) => match crate::admin::public_base(&ctx, &headers) {
+            Ok(base) => cognito.logout_url(&format!("{base}{}", cognito::SIGNED_OUT_PATH)),
+            Err(_) => cognito::SIGNED_OUT_PATH.to_string(),
+        },
+        None => "/console/sign-in".to_string(),
+    };
+    with_cookie(Redirect::to(&to).into_response(), &cookie)
 }
 
 /// `GET /console/lang/{lv|en}?back=…`: remembers the language, goes back.
@@ -114,7 +129,7 @@ pub async fn switch_language(
     with_cookie(Redirect::to(back).into_response(), &cookie)
 }
 
-fn with_cookie(mut response: Response, cookie: &str) -> Response {
+pub(super) fn with_cookie(mut response: Response, cookie: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
