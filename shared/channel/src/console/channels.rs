@@ -148,7 +148,7 @@ pub async fn create(
 ) -> Response {
     let form = match signed.form(&body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut obj = Map::new();
     for field in ["shop_url", "paytraq_api_key", "paytraq_api_token"] {
@@ -287,7 +287,7 @@ pub async fn activation_link(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = signed.form(&body) {
-        return refused;
+        return *refused;
     }
     let link = async {
         let ch = routes::channel(&ctx, &id).await?;
@@ -312,7 +312,7 @@ pub async fn manual_keys(
 ) -> Response {
     let form: Form = match signed.form(&body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let mut obj = Map::new();
     for field in ["consumer_key", "consumer_secret"] {
@@ -368,7 +368,7 @@ pub async fn deactivate(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = signed.form(&body) {
-        return refused;
+        return *refused;
     }
     let done = async {
         routes::channel(&ctx, &id).await?;

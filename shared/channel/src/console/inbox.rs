@@ -475,7 +475,7 @@ pub async fn process(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = signed.form(&body) {
-        return refused;
+        return *refused;
     }
     let done = routes::process(&ctx, &id, &key).await;
     answer(&ctx, &signed, &id, &key, done, signed.lang.text().processed).await
@@ -488,7 +488,7 @@ pub async fn handled(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = signed.form(&body) {
-        return refused;
+        return *refused;
     }
     let done = routes::handled(&ctx, &id, &key).await;
     answer(

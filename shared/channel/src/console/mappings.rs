@@ -322,7 +322,7 @@ pub async fn save(
 ) -> Response {
     let form = match signed.form(&body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let (tax, pay) = bodies(&form);
     // Both are read before either is saved: a wrong field changes nothing.

@@ -74,19 +74,19 @@ impl Signed {
 
     /// The posted form, if it carries this session's CSRF token; else the
     /// 403 page (and nothing is done).
-    pub fn form(&self, body: &Bytes) -> Result<Form, Response> {
+    pub fn form(&self, body: &Bytes) -> Result<Form, Box<Response>> {
         let form = Form::parse(body);
         if self.session.csrf_matches(form.get("csrf")) {
             Ok(form)
         } else {
             let t = self.lang.text();
-            Err(message(
+            Err(Box::new(message(
                 self.frame(t.forbidden_title, "", None),
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 t.forbidden_title,
                 t.forbidden_text.to_string(),
-            ))
+            )))
         }
     }
 

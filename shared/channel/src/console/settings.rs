@@ -200,7 +200,7 @@ pub async fn save(
 ) -> Response {
     let form = match signed.form(&body_bytes) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let t = signed.lang.text();
     match routes::save_settings(&ctx, &id, &body(&form)).await {

@@ -98,7 +98,7 @@ pub async fn sign_out(
     body: Bytes,
 ) -> Response {
     if let Err(refused) = signed.form(&body) {
-        return refused;
+        return *refused;
     }
     if let Err(e) = session::end(&ctx.app, &headers).await {
         return signed.refusal(&e.into());

@@ -138,7 +138,7 @@ pub async fn start(
 ) -> Response {
     let form = match signed.form(&body) {
         Ok(f) => f,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let started = async {
         let ch = routes::channel(&ctx, &id).await?;
