@@ -8,6 +8,7 @@
 //! | module          | what it is for                                            |
 //! |-----------------|-----------------------------------------------------------|
 //! | [`admin`]       | admin API and channel activation (one router, two hosts)  |
+//! | [`console`]     | the operator console: web pages in Latvian and English    |
 //! | [`accounting`]  | the accounting port (PayTraq): trait [`Accounting`]       |
 //! | [`shop`]        | the shop port (WooCommerce): trait [`Shop`]               |
 //! | [`connect`]     | how the composition root reaches a channel's two systems  |
@@ -42,6 +43,7 @@ pub mod aws_sdk;
 pub mod backoff;
 pub mod config;
 pub mod connect;
+pub mod console;
 #[cfg(feature = "embedded")]
 pub mod datadir;
 pub mod error;

@@ -171,6 +171,25 @@ fn check_key_flow_urls(ctx: &Ctx, callback: &str, delivery: &str) -> Result<(), 
     }
 }
 
+/// Where the shop sends its owner back after the approval page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReturnTo {
+    /// The public page `{base}/activation/{id}/return` (the admin API's links).
+    Public,
+    /// The console's result page `{base}/console/channels/{id}/activation`.
+    Console,
+}
+
+impl ReturnTo {
+    pub fn url(self, base: &str, channel_id: &str) -> String {
+        let base = base.trim_end_matches('/');
+        match self {
+            ReturnTo::Public => format!("{base}/activation/{channel_id}/return"),
+            ReturnTo::Console => format!("{base}/console/channels/{channel_id}/activation"),
+        }
+    }
+}
+
 /// The shop's `wc-auth/v1/authorize` URL for this channel and token.
 pub fn authorize_url(
     shop_url: &str,
@@ -178,16 +197,14 @@ pub fn authorize_url(
     token: &str,
     base: &str,
     channel_id: &str,
+    return_to: ReturnTo,
 ) -> String {
     let base = base.trim_end_matches('/');
     let query = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("app_name", app_name)
         .append_pair("scope", "read_write")
         .append_pair("user_id", token)
-        .append_pair(
-            "return_url",
-            &format!("{base}/activation/{channel_id}/return"),
-        )
+        .append_pair("return_url", &return_to.url(base, channel_id))
         .append_pair("callback_url", &callback_url(base, channel_id))
         .finish();
     format!(
@@ -201,6 +218,7 @@ pub async fn create_channel(
     ctx: &Ctx,
     base: &str,
     new: NewChannel,
+    return_to: ReturnTo,
 ) -> Result<ActivationLink, ApiError> {
     let shop = check_shop_url(&new.shop_url, ctx.app.options.shop_policy())
         .await
@@ -229,7 +247,7 @@ pub async fn create_channel(
     ctx.app.secrets.put(&id, &secrets).await?;
     ctx.app.repo.save_channel(&mut channel).await?;
     tracing::info!(channel = %id, shop = %channel.shop_url, "channel created");
-    activation_link(ctx, &channel, base).await
+    activation_link(ctx, &channel, base, return_to).await
 }
 
 /// A fresh authorize URL (and token) for a channel that is not active.
@@ -237,6 +255,7 @@ pub async fn activation_link(
     ctx: &Ctx,
     channel: &Channel,
     base: &str,
+    return_to: ReturnTo,
 ) -> Result<ActivationLink, ApiError> {
     if channel.is_active() {
         return Err(ApiError::Conflict(format!(
@@ -263,6 +282,7 @@ pub async fn activation_link(
             token.expose(),
             base,
             &channel.id,
+            return_to,
         ),
         expires_at: Utc::now() + ctx.cfg.token_ttl,
     })
@@ -700,6 +720,7 @@ mod tests {
             "tok",
             "https://api.example.com/",
             "c1",
+            ReturnTo::Public,
         );
         let parsed = url::Url::parse(&url).unwrap();
         assert_eq!(parsed.path(), "/wc-auth/v1/authorize");
@@ -714,6 +735,10 @@ mod tests {
         assert_eq!(
             q["callback_url"],
             "https://api.example.com/activation/c1/callback"
+        );
+        assert_eq!(
+            ReturnTo::Console.url("https://api.example.com/", "c1"),
+            "https://api.example.com/console/channels/c1/activation"
         );
         assert_eq!(
             webhook_url("https://api.example.com/", "c1"),

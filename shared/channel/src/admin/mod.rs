@@ -16,6 +16,8 @@
 //! (their answers carry a strict `Content-Security-Policy`, `nosniff` and
 //! `Referrer-Policy: no-referrer`). A body over the limit is 413 with the JSON
 //! error shape on every route ([`crate::request_body`]).
+//! The operator console ([`crate::console`]) is mounted here too, under
+//! `/console/`, with its own sign-in (the admin auth layer does not apply).
 //! Everything under `/admin/` needs [`AdminAuth`]. The routes are described
 //! in `openapi.json` next to this file, the bodies by their types; [`openapi`]
 //! puts the two together (served at `GET /admin/openapi.json`).
@@ -25,7 +27,7 @@ pub mod auth;
 pub mod error;
 pub mod mappings;
 pub mod openapi;
-mod routes;
+pub(crate) mod routes;
 pub mod token;
 pub mod validate;
 
@@ -101,6 +103,7 @@ pub fn router_with(app: App, cfg: AdminConfig) -> Router {
         .layer(axum::middleware::map_response(routes::page_headers));
     admin
         .merge(public)
+        .merge(crate::console::router())
         .fallback(no_route)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::from_fn_with_state(

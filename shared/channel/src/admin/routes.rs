@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::activation::{self, Deactivation};
+use super::activation::{self, Deactivation, ReturnTo};
 use super::error::{ApiError, FieldErrors};
 use super::mappings::{self, PaytraqTargets};
 use super::validate::{self, Fields};
@@ -85,7 +85,8 @@ pub(super) fn admin_routes() -> Router<Ctx> {
         .route("/admin/channels/{channel_id}/reconcile", post(reconcile))
 }
 
-async fn channel(ctx: &Ctx, id: &str) -> ApiResult<Channel> {
+/// The channel with this id, or 404 (an id that is no id is no channel).
+pub(crate) async fn channel(ctx: &Ctx, id: &str) -> ApiResult<Channel> {
     if !is_path_id(id) {
         return Err(ApiError::channel_not_found(id));
     }
@@ -106,7 +107,7 @@ async fn create_channel(
     let obj = validate::object(&body)?;
     let new = activation::parse_new_channel(&obj, &ctx)?;
     let base = public_base(&ctx, &headers)?;
-    let link = activation::create_channel(&ctx, &base, new).await?;
+    let link = activation::create_channel(&ctx, &base, new, ReturnTo::Public).await?;
     Ok((StatusCode::CREATED, Json(link)).into_response())
 }
 
@@ -140,7 +141,9 @@ async fn new_activation_link(
 ) -> ApiResult<Json<activation::ActivationLink>> {
     let ch = channel(&ctx, &id).await?;
     let base = public_base(&ctx, &headers)?;
-    Ok(Json(activation::activation_link(&ctx, &ch, &base).await?))
+    Ok(Json(
+        activation::activation_link(&ctx, &ch, &base, ReturnTo::Public).await?,
+    ))
 }
 
 async fn manual_keys(
@@ -150,8 +153,18 @@ async fn manual_keys(
     body: Bytes,
 ) -> ApiResult<Json<Channel>> {
     channel(&ctx, &id).await?;
-    let obj = validate::object(&body)?;
-    let mut f = Fields::new(&obj, "");
+    let credentials = manual_credentials(&validate::object(&body)?)?;
+    let base = public_base(&ctx, &headers)?;
+    Ok(Json(
+        activation::complete(&ctx, &id, credentials, &base).await?,
+    ))
+}
+
+/// Reads a [`ManualKeys`] body (the admin API's and the console's).
+pub(crate) fn manual_credentials(
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<WooCredentials> {
+    let mut f = Fields::new(obj, "");
     f.deny_unknown_of::<ManualKeys>();
     let key = f.text("consumer_key", 200);
     let secret = f.text("consumer_secret", 200);
@@ -170,15 +183,10 @@ async fn manual_keys(
     let (Some(key), Some(secret)) = (key, secret) else {
         return Err(ApiError::Invalid(f.errors));
     };
-    f.errors.clone().into_result(())?;
-    let base = public_base(&ctx, &headers)?;
-    let credentials = WooCredentials {
+    f.errors.into_result(WooCredentials {
         consumer_key: Secret::new(key),
         consumer_secret: Secret::new(secret),
-    };
-    Ok(Json(
-        activation::complete(&ctx, &id, credentials, &base).await?,
-    ))
+    })
 }
 
 // Read field by field by `manual_keys`; its doc comments are the API's.
@@ -326,19 +334,28 @@ async fn put_settings(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<crate::model::Settings>> {
-    let current = channel(&ctx, &id).await?;
     let obj = validate::object(&body)?;
-    let settings = validate::settings(&obj, &current.settings, "").map_err(ApiError::Invalid)?;
+    Ok(Json(save_settings(&ctx, &id, &obj).await?))
+}
+
+/// Applies a settings update (the admin API's and the console's).
+pub(crate) async fn save_settings(
+    ctx: &Ctx,
+    id: &str,
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<crate::model::Settings> {
+    let current = channel(ctx, id).await?;
+    let settings = validate::settings(obj, &current.settings, "").map_err(ApiError::Invalid)?;
     let updated = ctx
         .app
         .repo
-        .update_channel(&id, |c| {
+        .update_channel(id, |c| {
             c.settings = settings.clone();
             c.record(TimelineEvent::now("settings_changed", "settings updated"));
         })
         .await?
-        .ok_or_else(|| ApiError::channel_not_found(&id))?;
-    Ok(Json(updated.settings))
+        .ok_or_else(|| ApiError::channel_not_found(id))?;
+    Ok(updated.settings)
 }
 
 async fn get_tax_map(
@@ -353,12 +370,22 @@ async fn put_tax_map(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<BTreeMap<TaxRateId, TaxKeyId>>> {
-    channel(&ctx, &id).await?;
-    let map = mappings::tax_map(&validate::object(&body)?).map_err(ApiError::Invalid)?;
+    let obj = validate::object(&body)?;
+    Ok(Json(save_tax_map(&ctx, &id, &obj).await?))
+}
+
+/// Replaces the tax mapping (the admin API's and the console's).
+pub(crate) async fn save_tax_map(
+    ctx: &Ctx,
+    id: &str,
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<BTreeMap<TaxRateId, TaxKeyId>> {
+    channel(ctx, id).await?;
+    let map = mappings::tax_map(obj).map_err(ApiError::Invalid)?;
     let updated = ctx
         .app
         .repo
-        .update_channel(&id, |c| {
+        .update_channel(id, |c| {
             c.tax_map = map.clone();
             c.record(TimelineEvent::now(
                 "tax_mapping_changed",
@@ -366,8 +393,8 @@ async fn put_tax_map(
             ));
         })
         .await?
-        .ok_or_else(|| ApiError::channel_not_found(&id))?;
-    Ok(Json(updated.tax_map))
+        .ok_or_else(|| ApiError::channel_not_found(id))?;
+    Ok(updated.tax_map)
 }
 
 async fn get_payment_map(
@@ -382,12 +409,22 @@ async fn put_payment_map(
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<BTreeMap<GatewayId, MoneyAccountId>>> {
-    channel(&ctx, &id).await?;
-    let map = mappings::payment_map(&validate::object(&body)?).map_err(ApiError::Invalid)?;
+    let obj = validate::object(&body)?;
+    Ok(Json(save_payment_map(&ctx, &id, &obj).await?))
+}
+
+/// Replaces the payment mapping (the admin API's and the console's).
+pub(crate) async fn save_payment_map(
+    ctx: &Ctx,
+    id: &str,
+    obj: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<BTreeMap<GatewayId, MoneyAccountId>> {
+    channel(ctx, id).await?;
+    let map = mappings::payment_map(obj).map_err(ApiError::Invalid)?;
     let updated = ctx
         .app
         .repo
-        .update_channel(&id, |c| {
+        .update_channel(id, |c| {
             c.payment_map = map.clone();
             c.record(TimelineEvent::now(
                 "payment_mapping_changed",
@@ -395,8 +432,8 @@ async fn put_payment_map(
             ));
         })
         .await?
-        .ok_or_else(|| ApiError::channel_not_found(&id))?;
-    Ok(Json(updated.payment_map))
+        .ok_or_else(|| ApiError::channel_not_found(id))?;
+    Ok(updated.payment_map)
 }
 
 async fn check_mappings(
@@ -498,7 +535,8 @@ async fn list_orders(
     }))
 }
 
-async fn order(ctx: &Ctx, channel_id: &str, key: &str) -> ApiResult<InboxOrder> {
+/// The order of this channel with this key, or 404.
+pub(crate) async fn order(ctx: &Ctx, channel_id: &str, key: &str) -> ApiResult<InboxOrder> {
     channel(ctx, channel_id).await?;
     if !is_path_id(key) {
         return Err(ApiError::NotFound(format!("order {key}")));
@@ -530,9 +568,14 @@ async fn process_order(
     State(ctx): State<Ctx>,
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<OrderDetail>> {
-    order(&ctx, &id, &key).await?;
-    match processing::process(&ctx.app, &id, &key, Trigger::Operator).await {
-        Ok(processing::Outcome::Status(_)) => Ok(Json(detail(&order(&ctx, &id, &key).await?))),
+    Ok(Json(detail(&process(&ctx, &id, &key).await?)))
+}
+
+/// Runs the pipeline on one order now (the admin API's and the console's).
+pub(crate) async fn process(ctx: &Ctx, id: &str, key: &str) -> ApiResult<InboxOrder> {
+    order(ctx, id, key).await?;
+    match processing::process(&ctx.app, id, key, Trigger::Operator).await {
+        Ok(processing::Outcome::Status(_)) => order(ctx, id, key).await,
         Ok(processing::Outcome::Skipped(why)) => Err(ApiError::Conflict(format!(
             "order {key} was not processed: {why}"
         ))),
@@ -546,7 +589,12 @@ async fn mark_handled(
     State(ctx): State<Ctx>,
     Path((id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<OrderDetail>> {
-    let current = order(&ctx, &id, &key).await?;
+    Ok(Json(detail(&handled(&ctx, &id, &key).await?)))
+}
+
+/// Marks an order as dealt with outside the channel (the admin API's and the console's).
+pub(crate) async fn handled(ctx: &Ctx, id: &str, key: &str) -> ApiResult<InboxOrder> {
+    let current = order(ctx, id, key).await?;
     let updated = ctx
         .app
         .repo
@@ -567,7 +615,7 @@ async fn mark_handled(
         })
         .await;
     match updated {
-        Ok(Some((o, answer))) => answer.map(|()| Json(detail(&o))),
+        Ok(Some((o, answer))) => answer.map(|()| o),
         Ok(None) => Err(ApiError::NotFound(format!("order {key}"))),
         Err(StoreError::Conflict(_)) => Err(ApiError::Conflict(format!(
             "order {key} keeps changing; try again"
@@ -704,10 +752,10 @@ pub(super) struct Health {
 }
 
 #[derive(Serialize, JsonSchema)]
-struct WebhookHealth {
-    id: u64,
-    topic: String,
-    status: String,
+pub(crate) struct WebhookHealth {
+    pub(crate) id: u64,
+    pub(crate) topic: String,
+    pub(crate) status: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -719,7 +767,7 @@ struct SyncRunBrief {
     finished_at: Option<DateTime<Utc>>,
 }
 
-const BACKLOG_CAP: usize = 10_000;
+pub(crate) const BACKLOG_CAP: usize = 10_000;
 
 async fn health(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Json<Health>> {
     let ch = channel(&ctx, &id).await?;
@@ -768,7 +816,8 @@ async fn health(State(ctx): State<Ctx>, Path(id): Path<String>) -> ApiResult<Jso
     }))
 }
 
-async fn webhook_health(ctx: &Ctx, ch: &Channel) -> Vec<WebhookHealth> {
+/// Each of the channel's webhooks as the shop lists it now (or why that is unknown).
+pub(crate) async fn webhook_health(ctx: &Ctx, ch: &Channel) -> Vec<WebhookHealth> {
     if ch.webhooks.is_empty() {
         return Vec::new();
     }
@@ -792,22 +841,11 @@ async fn webhook_health(ctx: &Ctx, ch: &Channel) -> Vec<WebhookHealth> {
         .collect()
 }
 
-async fn count(ctx: &Ctx, id: &str, statuses: &[OrderStatus]) -> ApiResult<usize> {
+/// Orders of these statuses, from the status listings' counts (no order is read).
+pub(crate) async fn count(ctx: &Ctx, id: &str, statuses: &[OrderStatus]) -> ApiResult<usize> {
     let mut total = 0;
     for status in statuses {
-        let mut cursor: Option<String> = None;
-        loop {
-            let page = ctx
-                .app
-                .repo
-                .list_orders(id, Some(*status), cursor.as_deref(), 500)
-                .await?;
-            total += page.items.len();
-            match page.next {
-                Some(next) if total < BACKLOG_CAP => cursor = Some(next),
-                _ => break,
-            }
-        }
+        total += ctx.app.repo.count_orders(id, *status, BACKLOG_CAP).await?;
     }
     Ok(total.min(BACKLOG_CAP))
 }

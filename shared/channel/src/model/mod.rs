@@ -1,6 +1,6 @@
 //! The records the channel persists: channels (settings, mappings, health),
-//! inbox orders (payload, processing state, PayTraq ids, timeline) and sync
-//! runs. Every record carries a `version`; the store only writes a record
+//! inbox orders (payload, processing state, PayTraq ids, timeline), sync
+//! runs and console sign-in sessions. Every record carries a `version`; the store only writes a record
 //! whose stored version still equals it, so two workers can never both move
 //! the same record.
 
@@ -8,6 +8,7 @@ mod channel;
 mod effect;
 mod ids;
 mod order;
+mod session;
 mod settings;
 mod sync;
 
@@ -15,6 +16,7 @@ pub use channel::*;
 pub use effect::Effect;
 pub use ids::*;
 pub use order::*;
+pub use session::*;
 pub use settings::*;
 pub use sync::*;
 

@@ -10,12 +10,12 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType,
+    KeyType, Projection, ProjectionType, ScalarAttributeType, Select,
 };
 use aws_sdk_dynamodb::Client;
 use base64::Engine;
 
-use super::{Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+use super::{Direction, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
 
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -254,6 +254,7 @@ impl RecordStore for DynamoStore {
         &self,
         index: Index,
         partition: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
@@ -266,6 +267,7 @@ impl RecordStore for DynamoStore {
             .key_condition_expression("#p = :p")
             .expression_attribute_names("#p", format!("{name}pk"))
             .expression_attribute_values(":p", s(partition))
+            .scan_index_forward(direction == Direction::Ascending)
             .limit(i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000));
         if let Some(c) = cursor {
             req = req.set_exclusive_start_key(Some(decode_cursor(c)?));
@@ -278,6 +280,7 @@ impl RecordStore for DynamoStore {
         &self,
         pk: &str,
         prefix: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
@@ -289,12 +292,45 @@ impl RecordStore for DynamoStore {
             .expression_attribute_values(":pk", s(pk))
             .expression_attribute_values(":prefix", s(prefix))
             .consistent_read(true)
+            .scan_index_forward(direction == Direction::Ascending)
             .limit(i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000));
         if let Some(c) = cursor {
             req = req.set_exclusive_start_key(Some(decode_cursor(c)?));
         }
         let out = req.send().await.map_err(sdk)?;
         page(out.items(), out.last_evaluated_key())
+    }
+
+    /// `Select: COUNT` pages: DynamoDB counts on its side, no item is sent.
+    async fn count_index(
+        &self,
+        index: Index,
+        partition: &str,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let name = index.name();
+        let mut count = 0usize;
+        let mut start = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(name)
+                .key_condition_expression("#p = :p")
+                .expression_attribute_names("#p", format!("{name}pk"))
+                .expression_attribute_values(":p", s(partition))
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk)?;
+            count += usize::try_from(out.count()).unwrap_or(0);
+            match out.last_evaluated_key() {
+                Some(last) if count < cap => start = Some(last.clone()),
+                _ => return Ok(count.min(cap)),
+            }
+        }
     }
 }
 

@@ -17,7 +17,7 @@ use redb::{Database, Durability, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use super::{file_check, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+use super::{file_check, Direction, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
 use crate::datadir;
 
 /// The store's file in the data directory.
@@ -435,6 +435,41 @@ fn to_record(key: Key, stored: Stored) -> Record {
     }
 }
 
+/// The key range of the entries starting with `prefix` that come after
+/// `cursor` in `direction` (the cursor is a whole key).
+fn bounds(
+    prefix: &str,
+    cursor: Option<&str>,
+    direction: Direction,
+) -> (Bound<String>, Bound<String>) {
+    // Above every key starting with `prefix`: no UTF-8 character sorts after U+10FFFF.
+    let end = Bound::Excluded(format!("{prefix}{}", char::MAX));
+    match (direction, cursor) {
+        (Direction::Ascending, Some(c)) => (Bound::Excluded(c.to_string()), end),
+        (Direction::Ascending, None) => (Bound::Included(prefix.to_string()), end),
+        (Direction::Descending, Some(c)) => (
+            Bound::Included(prefix.to_string()),
+            Bound::Excluded(c.to_string()),
+        ),
+        (Direction::Descending, None) => (Bound::Included(prefix.to_string()), end),
+    }
+}
+
+fn as_str(bound: &Bound<String>) -> Bound<&str> {
+    bound.as_ref().map(String::as_str)
+}
+
+/// A range's entries in `direction`.
+fn directed<'a, I>(range: I, direction: Direction) -> Box<dyn Iterator<Item = I::Item> + 'a>
+where
+    I: DoubleEndedIterator + 'a,
+{
+    match direction {
+        Direction::Ascending => Box::new(range),
+        Direction::Descending => Box::new(range.rev()),
+    }
+}
+
 fn split_id(id: &str) -> Key {
     let (pk, sk) = id.split_once(SEP).unwrap_or((id, ""));
     Key::new(pk, sk)
@@ -470,24 +505,23 @@ impl RecordStore for EmbeddedStore {
         &self,
         index: Index,
         partition: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
         let prefix = index_id(index.name(), partition, "");
-        let start = match cursor {
-            Some(c) => Bound::Excluded(index_id(index.name(), partition, c)),
-            None => Bound::Included(prefix.clone()),
-        };
+        let cursor = cursor.map(|c| index_id(index.name(), partition, c));
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let idx = txn.open_table(INDEX).map_err(backend)?;
             let records = txn.open_table(RECORDS).map_err(backend)?;
+            let (low, high) = bounds(&prefix, cursor.as_deref(), direction);
             let range = idx
-                .range::<&str>((start.as_ref().map(|s| s.as_str()), Bound::Unbounded))
+                .range::<&str>((as_str(&low), as_str(&high)))
                 .map_err(backend)?;
             let mut items = Vec::new();
             let mut next = None;
-            for entry in range {
+            for entry in directed(range, direction) {
                 let (k, v) = entry.map_err(backend)?;
                 let Some(sort) = k.value().strip_prefix(prefix.as_str()) else {
                     break;
@@ -517,24 +551,23 @@ impl RecordStore for EmbeddedStore {
         &self,
         pk: &str,
         prefix: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
         let base = format!("{pk}{SEP}");
         let full_prefix = format!("{base}{prefix}");
-        let start = match cursor {
-            Some(c) => Bound::Excluded(format!("{base}{c}")),
-            None => Bound::Included(full_prefix.clone()),
-        };
+        let cursor = cursor.map(|c| format!("{base}{c}"));
         self.blocking(move |db| {
             let txn = db.begin_read().map_err(backend)?;
             let records = txn.open_table(RECORDS).map_err(backend)?;
+            let (low, high) = bounds(&full_prefix, cursor.as_deref(), direction);
             let range = records
-                .range::<&str>((start.as_ref().map(|s| s.as_str()), Bound::Unbounded))
+                .range::<&str>((as_str(&low), as_str(&high)))
                 .map_err(backend)?;
             let mut items: Vec<Record> = Vec::new();
             let mut next = None;
-            for entry in range {
+            for entry in directed(range, direction) {
                 let (k, v) = entry.map_err(backend)?;
                 let id = k.value();
                 if !id.starts_with(full_prefix.as_str()) {
@@ -550,6 +583,36 @@ impl RecordStore for EmbeddedStore {
                 }
             }
             Ok(Page { items, next })
+        })
+        .await
+    }
+
+    /// Counts the index entries alone (the records are not read, so an
+    /// expired record not yet removed still counts; the indexed records,
+    /// channels and orders, never expire).
+    async fn count_index(
+        &self,
+        index: Index,
+        partition: &str,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let prefix = index_id(index.name(), partition, "");
+        self.blocking(move |db| {
+            let txn = db.begin_read().map_err(backend)?;
+            let idx = txn.open_table(INDEX).map_err(backend)?;
+            let (low, high) = bounds(&prefix, None, Direction::Ascending);
+            let range = idx
+                .range::<&str>((as_str(&low), as_str(&high)))
+                .map_err(backend)?;
+            let mut count = 0;
+            for entry in range.take(cap) {
+                let (k, _) = entry.map_err(backend)?;
+                if !k.value().starts_with(prefix.as_str()) {
+                    break;
+                }
+                count += 1;
+            }
+            Ok(count)
         })
         .await
     }

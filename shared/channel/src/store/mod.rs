@@ -1,7 +1,7 @@
 //! The record store port.
 //!
 //! The domain persists a handful of record kinds (channels, inbox orders,
-//! sync runs, activation tokens, caches). Both adapters implement one small
+//! sync runs, activation tokens, console sessions, caches). Both adapters implement one small
 //! trait, [`RecordStore`]: versioned documents under a `(pk, sk)` key, each
 //! optionally listed under secondary-index entries. A write names the
 //! version it expects, which makes every state transition a conditional
@@ -118,6 +118,13 @@ pub struct Record {
     pub expires_at: Option<i64>,
 }
 
+/// Which way a listing runs over the sort values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Ascending,
+    Descending,
+}
+
 /// One page of a listing; `next` is an opaque cursor for the following page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page<T> {
@@ -137,23 +144,35 @@ pub trait RecordStore: Send + Sync {
     /// Deletes the record if its stored version equals `expected`.
     async fn delete(&self, key: &Key, expected: u64) -> Result<(), StoreError>;
 
-    /// Records under one secondary-index partition, ascending by sort value,
-    /// starting after `cursor`.
+    /// Records under one secondary-index partition in `direction` of their
+    /// sort values, starting after `cursor`.
     async fn query_index(
         &self,
         index: Index,
         partition: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError>;
 
-    /// Records of one partition key whose sort key starts with `prefix`,
-    /// ascending, starting after `cursor`.
+    /// Records of one partition key whose sort key starts with `prefix`, in
+    /// `direction` of their sort keys, starting after `cursor`.
     async fn query_prefix(
         &self,
         pk: &str,
         prefix: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError>;
+
+    /// How many entries one secondary-index partition holds, counted up to
+    /// `cap` (a count of `cap` means "at least"), without reading the
+    /// records themselves.
+    async fn count_index(
+        &self,
+        index: Index,
+        partition: &str,
+        cap: usize,
+    ) -> Result<usize, StoreError>;
 }

@@ -9,6 +9,7 @@
 //! | sync run          | `CH#<id>`      | `SYNC#<run id>`    |                                  |                               |
 //! | cache entry       | `CH#<id>`      | `CACHE#<name>`     |                                  |                               |
 //! | activation token  | `TOKEN#<hash>` | `#TOKEN`           |                                  |                               |
+//! | console session   | `SESSION#<hash>` | `#SESSION`       |                                  |                               |
 //!
 //! Numeric order keys are zero-padded in `sk` so that listings sort by order id.
 //! The adapters store `Listings` as `gsi1` and `Pending` as `gsi2` ([`Index::name`]).
@@ -19,9 +20,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 
 use super::retry::update_with_retry;
-use super::{Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+use super::{Direction, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
 use crate::model::{
-    ActivationToken, Channel, InboxOrder, OrderStatus, SyncRun, TimelineEvent, UpsertOutcome,
+    ActivationToken, Channel, ConsoleSession, InboxOrder, OrderStatus, SyncRun, TimelineEvent,
+    UpsertOutcome,
 };
 
 /// What a change made of the fresh copy of a record it was shown.
@@ -108,7 +110,13 @@ impl Repo {
     ) -> Result<Page<Channel>, StoreError> {
         let page = self
             .store
-            .query_index(Index::Listings, "CHANNELS", cursor, limit)
+            .query_index(
+                Index::Listings,
+                "CHANNELS",
+                Direction::Ascending,
+                cursor,
+                limit,
+            )
             .await?;
         decode_page(page)
     }
@@ -223,12 +231,27 @@ impl Repo {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<InboxOrder>, StoreError> {
+        self.list_orders_in(channel_id, status, Direction::Ascending, cursor, limit)
+            .await
+    }
+
+    /// [`Repo::list_orders`] in either direction of the order key
+    /// (descending: newest order first).
+    pub async fn list_orders_in(
+        &self,
+        channel_id: &str,
+        status: Option<OrderStatus>,
+        direction: Direction,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<InboxOrder>, StoreError> {
         let page = match status {
             Some(status) => {
                 self.store
                     .query_index(
                         Index::Listings,
                         &status_partition(channel_id, status),
+                        direction,
                         cursor,
                         limit,
                     )
@@ -236,11 +259,24 @@ impl Repo {
             }
             None => {
                 self.store
-                    .query_prefix(&channel_pk(channel_id), "ORDER#", cursor, limit)
+                    .query_prefix(&channel_pk(channel_id), "ORDER#", direction, cursor, limit)
                     .await?
             }
         };
         decode_page(page)
+    }
+
+    /// How many orders of a channel have `status`, counted up to `cap`,
+    /// from the status listing alone (no order is read).
+    pub async fn count_orders(
+        &self,
+        channel_id: &str,
+        status: OrderStatus,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        self.store
+            .count_index(Index::Listings, &status_partition(channel_id, status), cap)
+            .await
     }
 
     /// Orders stored but not handed to the queue since before `older_than`.
@@ -253,7 +289,13 @@ impl Repo {
         let partition = format!("{}#PENDING", channel_pk(channel_id));
         let page = self
             .store
-            .query_index(Index::Pending, &partition, None, limit)
+            .query_index(
+                Index::Pending,
+                &partition,
+                Direction::Ascending,
+                None,
+                limit,
+            )
             .await?;
         let orders: Page<InboxOrder> = decode_page(page)?;
         Ok(orders
@@ -302,9 +344,21 @@ impl Repo {
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<SyncRun>, StoreError> {
+        self.list_sync_runs_in(channel_id, Direction::Ascending, cursor, limit)
+            .await
+    }
+
+    /// [`Repo::list_sync_runs`] in either direction (descending: newest first).
+    pub async fn list_sync_runs_in(
+        &self,
+        channel_id: &str,
+        direction: Direction,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<SyncRun>, StoreError> {
         let page = self
             .store
-            .query_prefix(&channel_pk(channel_id), "SYNC#", cursor, limit)
+            .query_prefix(&channel_pk(channel_id), "SYNC#", direction, cursor, limit)
             .await?;
         decode_page(page)
     }
@@ -337,6 +391,36 @@ impl Repo {
             Err(e) => return Err(e),
         }
         Ok((token.expires_at > Utc::now()).then_some(token))
+    }
+
+    // ---- console sessions ---------------------------------------------
+
+    /// Stores a new session; it is gone from the store once it expires.
+    pub async fn put_session(&self, session: &mut ConsoleSession) -> Result<(), StoreError> {
+        let key = session_key(&session.id_hash);
+        let expires = Some(session.expires_at.timestamp());
+        session.version = self
+            .put_doc(key, &*session, session.version, Vec::new(), expires)
+            .await?;
+        Ok(())
+    }
+
+    /// The session with this id hash, unless it is unknown or expired.
+    pub async fn get_session(&self, id_hash: &str) -> Result<Option<ConsoleSession>, StoreError> {
+        let session: Option<ConsoleSession> = self.get_doc(&session_key(id_hash)).await?;
+        Ok(session.filter(|s| s.expires_at > Utc::now()))
+    }
+
+    /// Removes a session (sign-out). Removing one already gone is fine.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        let key = session_key(id_hash);
+        let Some(record) = self.store.get(&key).await? else {
+            return Ok(());
+        };
+        match self.store.delete(&key, record.version).await {
+            Ok(()) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     // ---- per-channel caches ----------------------------------------------
@@ -498,6 +582,10 @@ fn channel_key(id: &str) -> Key {
 
 fn token_key(hash: &str) -> Key {
     Key::new(format!("TOKEN#{hash}"), "#TOKEN")
+}
+
+fn session_key(hash: &str) -> Key {
+    Key::new(format!("SESSION#{hash}"), "#SESSION")
 }
 
 fn cache_key(channel_id: &str, name: &str) -> Key {

@@ -11,7 +11,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 
 use super::embedded::EmbeddedStore;
-use super::{Change, Index, Key, Page, Record, RecordStore, Repo, StoreError, UPDATE_ATTEMPTS};
+use super::{
+    Change, Direction, Index, Key, Page, Record, RecordStore, Repo, StoreError, UPDATE_ATTEMPTS,
+};
 use crate::model::{Channel, InboxOrder, OrderStatus};
 
 /// A store where, before each of the next `races` writes to a record that
@@ -72,11 +74,12 @@ impl RecordStore for Rival {
         &self,
         index: Index,
         partition: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
         self.inner
-            .query_index(index, partition, cursor, limit)
+            .query_index(index, partition, direction, cursor, limit)
             .await
     }
 
@@ -84,10 +87,22 @@ impl RecordStore for Rival {
         &self,
         pk: &str,
         prefix: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
-        self.inner.query_prefix(pk, prefix, cursor, limit).await
+        self.inner
+            .query_prefix(pk, prefix, direction, cursor, limit)
+            .await
+    }
+
+    async fn count_index(
+        &self,
+        index: Index,
+        partition: &str,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        self.inner.count_index(index, partition, cap).await
     }
 }
 
