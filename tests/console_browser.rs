@@ -7,5 +7,7 @@
 
 #[path = "console_browser/harness.rs"]
 mod harness;
+#[path = "console_browser/journey.rs"]
+mod journey;
 #[path = "console_browser/webdriver.rs"]
 mod webdriver;

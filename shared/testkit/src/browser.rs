@@ -298,6 +298,12 @@ impl Browser {
         })
     }
 
+    /// Whether the first match of `css` (a check box, radio button or option) is selected now.
+    pub async fn is_selected(&self, css: &str) -> Result<bool, BrowserError> {
+        let found = self.find(css).await?;
+        Ok(self.get(&format!("/element/{}/selected", found.id)).await? == Value::Bool(true))
+    }
+
     /// The visible text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> Result<String, BrowserError> {
         let found = self.find(css).await?;
