@@ -9,5 +9,9 @@
 mod harness;
 #[path = "console_browser/journey.rs"]
 mod journey;
+#[path = "console_browser/keyboard.rs"]
+mod keyboard;
+#[path = "console_browser/refusals.rs"]
+mod refusals;
 #[path = "console_browser/webdriver.rs"]
 mod webdriver;
