@@ -174,8 +174,15 @@ async fn main() -> anyhow::Result<()> {
             if let Some(paytraq) = &sandboxes.paytraq {
                 cfg.options.paytraq_base_url = paytraq.base_url();
             }
+            let with_admin = cfg.admin_token.is_some();
             let host = Host::start(cfg).await?;
             println!("channel listening on {}", host.base_url());
+            if with_admin {
+                println!(
+                    "console: {}/console/  (sign in with the admin token)",
+                    host.base_url()
+                );
+            }
             tokio::signal::ctrl_c().await?;
             host.stop().await;
             sandboxes.stop().await;

@@ -416,6 +416,7 @@ async fn keep_running(world: &World, token: &str) -> anyhow::Result<()> {
     println!("  channel (webhooks, admin API): {channel_url}");
     println!("  admin token (Authorization: Bearer …): {token}");
     println!("  OpenAPI: {channel_url}/admin/openapi.json");
+    println!("  console: {channel_url}/console/  (sign in with the admin token above)");
     println!(
         "  WooCommerce sandbox: {}  consumer key {}  consumer secret {}",
         world.woo.base_url(),
