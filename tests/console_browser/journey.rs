@@ -491,11 +491,13 @@ async fn sync(c: &Console) {
     assert_eq!(b.text("#sync").await.unwrap(), "Sync");
     c.capture("sync").await;
 
+    let before = shop_stock(c);
     b.click("#dry-run").await.unwrap();
     let dry = finished_run(c).await;
     assert_eq!(dry.0, "succeeded", "{dry:?}");
-    let planned: u64 = c.testid("report-planned").await.parse().unwrap();
+    let planned: usize = c.testid("report-planned").await.parse().unwrap();
     assert!(planned > 0, "the dry run plans the demo shop's stock");
+    assert_eq!(shop_stock(c), before, "a dry run writes nothing");
     c.capture("sync-dry-run").await;
 
     b.click("#nav-sync").await.unwrap();
@@ -503,11 +505,13 @@ async fn sync(c: &Console) {
     b.click("#sync").await.unwrap();
     let run = finished_run(c).await;
     assert_eq!(run.0, "succeeded", "{run:?}");
-    let updated: u64 = c.testid("report-updated").await.parse().unwrap();
-    let unchanged: u64 = c.testid("report-unchanged").await.parse().unwrap();
-    assert!(
-        updated + unchanged > 0,
-        "updated {updated}, unchanged {unchanged}"
+    let updated: usize = c.testid("report-updated").await.parse().unwrap();
+    assert_eq!(updated, planned, "the sync wrote what the dry run planned");
+    let after = shop_stock(c);
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert_eq!(
+        changed, updated,
+        "the shop's stock changed where the report says"
     );
     assert_eq!(c.testid("report-errors").await, "0");
     c.capture("sync-report").await;
@@ -515,6 +519,11 @@ async fn sync(c: &Console) {
     b.click("#nav-sync").await.unwrap();
     c.wait("#sync-history").await;
     assert_eq!(b.count("tr[data-testid=sync-row]").await.unwrap(), 2);
+}
+
+/// The shop's stock of every demo product and variation (ids 1 to 99).
+fn shop_stock(c: &Console) -> Vec<Option<serde_json::Value>> {
+    (1..100).map(|id| c.world.shop_stock(id)).collect()
 }
 
 /// Waits on the run page (its script reloads it) until the run has finished: (status, page text).

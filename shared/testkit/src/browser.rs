@@ -433,7 +433,9 @@ impl Browser {
             .map(drop)
     }
 
-    /// Waits until `check` says yes; on timeout the error names `what` and what the page showed.
+    /// Waits until `check` says yes; on timeout the error names `what` and what the page showed. A
+    /// check that fails because the page changed under it (the element is gone or stale: the page
+    /// reloaded) is asked again; any other error ends the wait.
     pub async fn wait_until<F>(
         &self,
         what: &str,
@@ -445,8 +447,11 @@ impl Browser {
     {
         let started = Instant::now();
         loop {
-            if check(self).await? {
-                return Ok(());
+            match check(self).await {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) if e.page_changed() => {}
+                Err(e) => return Err(e),
             }
             if started.elapsed() >= timeout {
                 return Err(self.timeout(what, timeout).await);

@@ -50,3 +50,20 @@ pub enum BrowserError {
     #[error("the screenshot is not base64: {0}")]
     Screenshot(#[from] base64::DecodeError),
 }
+
+impl BrowserError {
+    /// The page changed under the command (an element it found is gone or stale): asking again may
+    /// succeed.
+    pub fn page_changed(&self) -> bool {
+        match self {
+            BrowserError::NoElement { .. } => true,
+            BrowserError::WebDriver { error, .. } => {
+                matches!(
+                    error.as_str(),
+                    "stale element reference" | "no such element"
+                )
+            }
+            _ => false,
+        }
+    }
+}
