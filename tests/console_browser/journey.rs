@@ -2,7 +2,7 @@
 //! create a channel and approve its key on the shop's page; set every setting; map the tax rates and
 //! gateways (one rate left for later); place orders in the shop; watch them arrive in the inbox; open
 //! the failed one, fix its mapping and reprocess it; dry run and sync, and read the reports; switch to
-//! Latvian; sign out (the old session cookie is refused). Every step asserts what the page shows, and
+//! Latvian; deactivate the channel after its warning; sign out (the old session cookie is refused). Every step asserts what the page shows, and
 //! every page is captured at desktop and 375 px width with no sideways scroll.
 
 use std::time::Duration;
@@ -30,6 +30,7 @@ async fn a_person_connects_a_shop_maps_it_processes_orders_and_syncs_through_the
     fix_and_reprocess(&c, &channel, &failed).await;
     sync(&c).await;
     latvian(&c, &channel).await;
+    deactivate(&c, &channel).await;
     sign_out(&c).await;
     eprintln!("console journey: {:.1} s", started.elapsed().as_secs_f64());
     c.stop().await;
@@ -573,6 +574,53 @@ async fn latvian(c: &Console, id: &str) {
     c.capture("inbox-lv").await;
     b.click("#lang-en").await.unwrap();
     b.wait_for_text("#nav-inbox", "Inbox", WAIT).await.unwrap();
+}
+
+/// Deactivation says what it does before it does it, then removes the shop's webhooks and says to
+/// revoke the key in the shop; the channel stays listed, deactivated. An unknown channel is not found.
+async fn deactivate(c: &Console, id: &str) {
+    let b = &c.browser;
+    c.open(&format!("/console/channels/{id}")).await;
+    b.click("a#deactivate").await.unwrap();
+    c.wait("[data-testid=deactivate-warning]").await;
+    let warning = c.testid("deactivate-warning").await;
+    assert!(warning.contains("webhooks are removed"), "{warning}");
+    assert!(
+        warning.contains("Orders, settings and mappings are kept"),
+        "{warning}"
+    );
+    assert!(warning.contains("REST API"), "{warning}");
+    c.capture("deactivate").await;
+    let hooks = c
+        .world
+        .app
+        .repo
+        .get_channel(id)
+        .await
+        .unwrap()
+        .unwrap()
+        .webhooks;
+    assert!(!hooks.is_empty());
+    b.click("#confirm-deactivate").await.unwrap();
+    c.wait("[data-testid=revoke-key]").await;
+    assert!(c.testid("revoke-key").await.contains("REST API"));
+    for hook in &hooks {
+        assert_eq!(
+            c.world.woo.webhook_status(hook.id),
+            None,
+            "webhook {} removed",
+            hook.id
+        );
+    }
+    c.capture("deactivated").await;
+    c.open("/console/channels").await;
+    let badge = format!("tr[data-channel-id='{id}'] [data-testid=health-badge]");
+    c.wait(&badge).await;
+    assert_eq!(c.attr(&badge, "data-health").await, "deactivated");
+
+    c.open("/console/channels/no-such-channel/settings").await;
+    c.wait("[data-testid=not-found]").await;
+    c.capture("not-found").await;
 }
 
 /// Signing out ends the session: back at the sign-in form, and the old cookie opens nothing.
