@@ -11,6 +11,8 @@ mod harness;
 mod journey;
 #[path = "console_browser/keyboard.rs"]
 mod keyboard;
+#[path = "console_browser/language.rs"]
+mod language;
 #[path = "console_browser/refusals.rs"]
 mod refusals;
 #[path = "console_browser/webdriver.rs"]
