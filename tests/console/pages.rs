@@ -185,11 +185,18 @@ async fn connecting_a_shop_goes_through_its_approval_page_and_back_to_the_result
         .await
         .unwrap();
     assert_eq!(cross.status(), StatusCode::OK);
-    assert!(cross
-        .text()
+    let reload = cross.text().await.unwrap();
+    assert!(reload.contains("http-equiv=\"refresh\""), "{reload}");
+    assert!(reload.contains("reloaded=1"), "{reload}");
+    // Only once: the marked reload without a cookie goes to the sign-in form.
+    let again = b
+        .http
+        .get(format!("{back}&reloaded=1"))
+        .header("sec-fetch-site", "cross-site")
+        .send()
         .await
-        .unwrap()
-        .contains("http-equiv=\"refresh\""));
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
     w.stop().await;
 }
 

@@ -59,6 +59,7 @@ async fn every_page_answers_within_300_ms_with_10000_orders() {
         "/console/channels/c1/orders",
         "/console/channels/c1/orders?status=failed",
         "/console/channels/c1/orders?q=5000",
+        "/console/channels/c1/orders?q=nobody",
         "/console/channels/c1/orders/9999",
         "/console/channels/c1/settings",
         "/console/channels/c1/mappings",

@@ -100,8 +100,9 @@ fn customer(o: &InboxOrder) -> String {
 
 /// Whether an order is what a search (lower case) asks for.
 fn matches(o: &InboxOrder, q: &str) -> bool {
-    // A quick look at the raw payload before reading it.
-    if !o.payload.to_lowercase().contains(q) && !o.key.contains(q) {
+    // A quick look at the raw payload before reading it; only for plain
+    // ASCII words, which a shop's JSON never writes as \u escapes.
+    if q.is_ascii() && !o.payload.to_ascii_lowercase().contains(q) && !o.key.contains(q) {
         return false;
     }
     let summary = o.summary.as_ref();

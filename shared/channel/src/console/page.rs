@@ -294,20 +294,32 @@ pub fn not_configured(lang: Lang) -> Response {
 
 #[derive(Template)]
 #[template(path = "console/refresh.html")]
-struct RefreshPage;
+struct RefreshPage {
+    url: String,
+}
+
+/// The query mark of the one self-reload.
+const RELOADED: &str = "reloaded=1";
 
 /// Where a request without a session goes: the sign-in form, which comes
 /// back here afterwards. A page opened from another site (the shop's
 /// approval page sending the owner back) arrives without the `Strict`
 /// cookie even when signed in: it gets a page that reloads itself once,
-/// from this site, which brings the cookie.
+/// from this site, which brings the cookie (the reload is marked, so a
+/// browser that still sends no cookie goes on to the sign-in form).
 fn to_sign_in(parts: &Parts, here: &str) -> Response {
     let cross_site = parts
         .headers
         .get("sec-fetch-site")
         .is_some_and(|v| v.as_bytes() == b"cross-site");
-    if parts.method == Method::GET && cross_site {
-        return render(StatusCode::OK, &RefreshPage);
+    let reloaded = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p == RELOADED));
+    if parts.method == Method::GET && cross_site && !reloaded {
+        let joiner = if here.contains('?') { '&' } else { '?' };
+        let url = format!("{here}{joiner}{RELOADED}");
+        return render(StatusCode::OK, &RefreshPage { url });
     }
     let next = if parts.method == Method::GET {
         here
