@@ -3,6 +3,7 @@
 //!
 //! | module           | what it is for                                              |
 //! |------------------|-------------------------------------------------------------|
+//! | [`browser`]      | a small WebDriver client driving Debian's headless Chromium (the console's browser suite) |
 //! | [`world`]        | the one world: sandboxes + the channel + a PayTraq company mirroring the shop |
 //! | [`shop_items`]   | shop products and variations as a test seeds them           |
 //! | [`proxy`]        | a recording, fault-injecting HTTP proxy before a sandbox    |
@@ -13,6 +14,7 @@
 //! The AWS side talks to the `moto` emulator through the real AWS SDK;
 //! `MOTO_ENDPOINT` names it (the test script starts it).
 
+pub mod browser;
 pub mod fakes;
 pub mod fixtures;
 pub mod proxy;
