@@ -2,5 +2,7 @@
 
 #[path = "changes/after_document.rs"]
 mod after_document;
+#[path = "changes/credit.rs"]
+mod credit;
 #[path = "changes/sandbox.rs"]
 mod sandbox;
