@@ -12,14 +12,14 @@ use paytraq_sandbox::PaytraqSandboxConfig;
 use serde_json::{json, Value};
 use testkit::world::{World, WorldConfig};
 
-const CHANNEL: &str = "after-doc";
+pub(crate) const CHANNEL: &str = "after-doc";
 
 async fn world() -> World {
     world_with(|_| {}).await
 }
 
 /// The world with the channel's settings changed by `configure` after the defaults of [`world`].
-async fn world_with(configure: impl FnOnce(&mut channel::model::Settings)) -> World {
+pub(crate) async fn world_with(configure: impl FnOnce(&mut channel::model::Settings)) -> World {
     let w = World::start(WorldConfig {
         paytraq: PaytraqSandboxConfig {
             rate_per_second: 10_000.0,
@@ -42,7 +42,7 @@ async fn world_with(configure: impl FnOnce(&mut channel::model::Settings)) -> Wo
 }
 
 /// Delivers the shop's current order as a webhook would, then processes it.
-async fn deliver_and_process(w: &World, id: u64) -> InboxOrder {
+pub(crate) async fn deliver_and_process(w: &World, id: u64) -> InboxOrder {
     let body = w.woo.order_body(id).unwrap();
     let parsed = parse_order(body.as_bytes()).unwrap();
     accept_order(&w.app, CHANNEL, &parsed, body, Source::Webhook)
@@ -61,7 +61,7 @@ async fn deliver_and_process(w: &World, id: u64) -> InboxOrder {
 
 /// A paid order of two lines with shipping, made into a document as the
 /// channel's settings say (an approved, paid invoice by default).
-async fn done_order(w: &World) -> u64 {
+pub(crate) async fn done_order(w: &World) -> u64 {
     let placed = w
         .woo
         .create_order(&json!({
@@ -78,7 +78,7 @@ async fn done_order(w: &World) -> u64 {
     id
 }
 
-fn notes_with(w: &World, id: u64, text: &str) -> Vec<String> {
+pub(crate) fn notes_with(w: &World, id: u64, text: &str) -> Vec<String> {
     w.woo
         .notes(id)
         .iter()

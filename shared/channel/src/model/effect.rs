@@ -20,6 +20,27 @@ pub enum Effect {
     Email,
     /// The WooCommerce order note of event `key` was being written.
     Note { key: String, text: String },
+    /// A call of credit note `key` (see `CreditNote::key`) was being made.
+    CreditNote { key: String, call: CreditCall },
+}
+
+/// The calls of a credit note that are not safe to repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditCall {
+    Create,
+    Payment,
+    Email,
+}
+
+impl CreditCall {
+    fn as_str(self) -> &'static str {
+        match self {
+            CreditCall::Create => "create",
+            CreditCall::Payment => "payment",
+            CreditCall::Email => "email",
+        }
+    }
 }
 
 /// Separates a note's key from its text in the old string form.
@@ -33,6 +54,7 @@ impl Effect {
             Effect::Payment => "payment".into(),
             Effect::Email => "email".into(),
             Effect::Note { key, text } => format!("note:{key}{NOTE_SEPARATOR}{text}"),
+            Effect::CreditNote { key, call } => format!("credit_note:{}:{key}", call.as_str()),
         }
     }
 
@@ -150,6 +172,10 @@ mod tests {
             Effect::Note {
                 key: "paid".into(),
                 text: "PayTraq: payment of 12.10 EUR added.".into(),
+            },
+            Effect::CreditNote {
+                key: "refund:45".into(),
+                call: CreditCall::Payment,
             },
         ] {
             let mut order = read(stored_order(Value::Null));

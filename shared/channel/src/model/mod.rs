@@ -5,6 +5,7 @@
 //! the same record.
 
 mod channel;
+mod credit_note;
 mod effect;
 mod ids;
 mod order;
@@ -13,7 +14,8 @@ mod settings;
 mod sync;
 
 pub use channel::*;
-pub use effect::Effect;
+pub use credit_note::*;
+pub use effect::{CreditCall, Effect};
 pub use ids::*;
 pub use order::*;
 pub use session::*;

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Effect, TimelineEvent};
+use super::{CreditNote, Effect, TimelineEvent};
 
 /// Processing state of an inbox order.
 ///
@@ -113,6 +113,10 @@ pub struct PaytraqIds {
     /// Shop refunds already reported (their ids), so each is reported once.
     #[serde(default)]
     pub refunds_seen: Vec<u64>,
+    /// Credit notes issued after the invoice was approved (refunds, a
+    /// cancellation), in the order they became due.
+    #[serde(default)]
+    pub credit_notes: Vec<CreditNote>,
 }
 
 /// What a document was made from: the order's lines, shipping and total.

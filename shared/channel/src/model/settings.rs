@@ -47,9 +47,15 @@ pub struct Settings {
     /// PayTraq document if it is a draft, or an approved sales order (which releases
     /// the stock it reserved). Off (the default): the order is flagged for review with
     /// a note and nothing changes in PayTraq. An approved invoice is never voided (it
-    /// needs a credit note): it is flagged either way.
+    /// needs a credit note, see credit_cancelled).
     #[serde(default)]
     pub void_cancelled: bool,
+    /// When an order is cancelled in the shop after its sales invoice was approved: issue
+    /// a credit note for the whole invoice (approved, paid back and e-mailed as the other
+    /// settings say). Off (the default): the order is flagged for review with a note and
+    /// nothing changes in PayTraq.
+    #[serde(default)]
+    pub credit_cancelled: bool,
     /// Sync stock (and prices) once a day; needs warehouse_id.
     pub daily_sync: bool,
     /// Local hour (0–23, in the deployment's schedule time zone) of the daily sync.
@@ -65,6 +71,12 @@ pub struct Settings {
     #[serde(default, deserialize_with = "rule::product_code")]
     #[schemars(length(min = 1, max = 50))]
     pub fee_item_code: Option<String>,
+    /// PayTraq product code for the line of a refund that names no lines (an
+    /// amount-only refund) on its credit note, split over the order's tax rates;
+    /// without one, such a refund of an approved invoice is flagged for review.
+    #[serde(default, deserialize_with = "rule::product_code")]
+    #[schemars(length(min = 1, max = 50))]
+    pub refund_item_code: Option<String>,
     /// Payment term in days (0–365): the PayTraq document is due this many
     /// days after the order date. None: PayTraq's own default.
     #[serde(default, deserialize_with = "rule::payment_term")]
@@ -86,10 +98,12 @@ impl Default for Settings {
             price_group_id: None,
             sync_prices_without_stock_management: false,
             void_cancelled: false,
+            credit_cancelled: false,
             daily_sync: false,
             daily_sync_hour: 6,
             rounding: RoundingPolicy::Strict,
             fee_item_code: None,
+            refund_item_code: None,
             payment_term_days: None,
         }
     }
@@ -234,6 +248,11 @@ mod tests {
         assert_eq!(s.warehouse_id.map(WarehouseId::get), Some(12));
         assert_eq!(s.price_group_id.map(PriceGroupId::get), Some(7));
         assert_eq!(s.fee_item_code, None, "absent: the default");
+        assert_eq!(s.refund_item_code, None, "absent: the default");
+        assert!(
+            !s.void_cancelled && !s.credit_cancelled,
+            "absent: a cancellation is flagged for review, as before the settings existed"
+        );
         assert!(
             !s.sync_prices_without_stock_management,
             "absent: off, as before the setting existed"
@@ -260,6 +279,29 @@ mod tests {
         for wrong in [json!(-1), json!(366), json!(1.5), json!("14")] {
             let err = with(wrong).unwrap_err();
             assert_eq!(err.to_string(), "must be a number of days from 0 to 365");
+        }
+    }
+
+    #[test]
+    fn refund_item_code_is_a_trimmed_product_code_like_fee_item_code() {
+        use serde_json::json;
+        let with = |code: serde_json::Value| {
+            let mut s = serde_json::to_value(Settings::default()).unwrap();
+            s["refund_item_code"] = code;
+            serde_json::from_value::<Settings>(s)
+        };
+        let set = with(json!(" WC-REFUND ")).unwrap();
+        assert_eq!(set.refund_item_code.as_deref(), Some("WC-REFUND"));
+        assert_eq!(
+            with(serde_json::Value::Null).unwrap().refund_item_code,
+            None
+        );
+        for wrong in [json!(" "), json!("x".repeat(51)), json!(5)] {
+            let err = with(wrong.clone()).unwrap_err().to_string();
+            assert!(
+                err.starts_with("must be a PayTraq product code"),
+                "{wrong}: {err}"
+            );
         }
     }
 

@@ -73,6 +73,8 @@ pub enum BuildProblem {
     NoFeeProduct(String),
     #[error("a rounding line needs the PayTraq product for fees (setting fee_item_code)")]
     NoRoundingProduct,
+    #[error("refund #{0} names no lines and needs a PayTraq product for its credit note (setting refund_item_code)")]
+    NoRefundProduct(u64),
 }
 
 /// All problems of an order at once, so one note tells the operator everything.
@@ -388,6 +390,16 @@ pub fn fee_code(channel: &Channel) -> Option<&str> {
     channel
         .settings
         .fee_item_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+}
+
+/// The channel's PayTraq product for amount-only refunds on credit notes.
+pub fn refund_code(channel: &Channel) -> Option<&str> {
+    channel
+        .settings
+        .refund_item_code
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())

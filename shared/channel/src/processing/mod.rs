@@ -1,10 +1,12 @@
 //! Order processing: turns inbox orders into PayTraq documents.
 //!
 //! - [`document`]: the order → document mapping (pure, where the rules live);
+//! - [`credit_note`]: a refund or a cancellation → credit note, through the same builder;
 //! - [`pipeline`]: the per-order state machine with exactly-once effects;
 //! - here: the queue glue — an SQS batch on Lambda (partial batch failure
 //!   reporting, FIFO order kept) and a worker loop for `local`.
 
+pub mod credit_note;
 pub mod document;
 pub mod pipeline;
 

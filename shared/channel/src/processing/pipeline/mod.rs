@@ -11,9 +11,11 @@
 //!
 //! Layout: here the entry points and the run's advance loop; [`state`]
 //! the fields the processor owns and their conditional save; [`effects`]
-//! crash points, order notes and in-doubt marks; [`steps`] one file per
+//! crash points, order notes and in-doubt marks; [`calls`] the PayTraq
+//! calls every document's steps make (invoice, sales order, credit note); [`steps`] one file per
 //! step; [`lookups`] items, clients and labels; [`error`] why a step stopped.
 
+mod calls;
 mod effects;
 mod error;
 mod lookups;
@@ -213,6 +215,9 @@ impl<'a> OrderRun<'a> {
         }
         if settings.send_email && !self.order.paytraq.emailed {
             self.email(wc).await?;
+        }
+        if !self.credit_notes(wc).await? {
+            return Ok(());
         }
         let done = (!settings.add_payment
             || self.order.paytraq.paid

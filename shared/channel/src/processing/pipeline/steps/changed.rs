@@ -1,18 +1,28 @@
 //! Before the steps: what changed in the shop after the document was made.
 //!
-//! A refund, a cancellation, or an edit of lines, shipping or the total
-//! (WooCommerce recalculates an edited order, fact 10 of the captures) is
-//! never applied to the document: a person may be working on the draft, and
-//! EU practice never edits an issued invoice. The order goes to
-//! `needs_review` with a note in the shop and an event in the inbox naming
-//! what changed and what to do in PayTraq; nothing is changed in PayTraq.
-//! Each change is reported once: refunds by id, the cancellation once, an
-//! edit against the order as last reported. With the setting
-//! `void_cancelled`, a cancelled order's draft or approved sales order is
-//! voided instead (never an approved invoice: it needs a credit note).
+//! The document itself is never changed: a person may be working on the
+//! draft, and EU practice never edits an issued invoice. Once the order's
+//! sales invoice is approved, a refund becomes a credit note (made by the
+//! `credit` step; an amount-only refund needs the setting
+//! `refund_item_code`), and so does a cancellation under the setting
+//! `credit_cancelled`. Every other change — a refund of a draft or of a
+//! sales order, a cancellation, an edit of lines, shipping or the total
+//! (WooCommerce recalculates an edited order, fact 10 of the captures) —
+//! puts the order in `needs_review` with a note in the shop and an event in
+//! the inbox naming what changed and what to do in PayTraq. Each change is
+//! handled once: refunds by id, the cancellation once, an edit against the
+//! order as last reported. With the setting `void_cancelled`, a cancelled
+//! order's draft or approved sales order is voided instead (never an
+//! approved invoice: it needs a credit note).
 
-use crate::model::{BasisLine, DocumentBasis, OrderStatus, TimelineEvent};
+use crate::model::{
+    BasisLine, CreditNote, Credited, DocumentBasis, DocumentType, OrderStatus, TimelineEvent,
+};
 use crate::woocommerce::order::Order;
+use crate::woocommerce::order::RefundSummary;
+use crate::woocommerce::WooError;
+
+use crate::processing::document;
 
 use super::super::{OrderRun, StepError};
 
@@ -116,8 +126,33 @@ impl OrderRun<'_> {
         Ok(true)
     }
 
-    /// Reports what changed in the shop since the document was made; true
-    /// when anything did (the order then needs review and no step runs).
+    /// Whether the order's document is an approved sales invoice: what a
+    /// credit note can take back.
+    fn invoice_approved(&self) -> bool {
+        self.order.paytraq.approved
+            && self.channel.settings.document_type == DocumentType::SalesInvoice
+    }
+
+    /// Whether a refund of the approved invoice can become a credit note: it
+    /// names lines, or the channel has a product for amount-only refunds. A
+    /// refund gone from the shop cannot.
+    async fn creditable(&self, refund: &RefundSummary) -> Result<bool, StepError> {
+        if document::refund_code(&self.channel).is_some() {
+            return Ok(true);
+        }
+        let (Some(woo), Some(order_id)) = (self.woo.clone(), self.order.order_id) else {
+            return Ok(false);
+        };
+        match woo.get_refund(order_id, refund.id).await {
+            Ok(detail) => Ok(!detail.is_amount_only()),
+            Err(WooError::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Reports what changed in the shop since the document was made and
+    /// records the credit notes that became due; true when the order needs
+    /// review (no step runs then).
     pub(in crate::processing::pipeline) async fn changed_after_document(
         &mut self,
         wc: &Order,
@@ -140,6 +175,8 @@ impl OrderRun<'_> {
         }
         // (note key, timeline kind, what happened and what to do)
         let mut changes: Vec<(String, &str, String)> = Vec::new();
+        // Credit notes that became due, with what the timeline says of them.
+        let mut due: Vec<(CreditNote, &str, String)> = Vec::new();
         for refund in wc
             .refunds
             .iter()
@@ -149,18 +186,53 @@ impl OrderRun<'_> {
                 "" => String::new(),
                 reason => format!(" (\"{reason}\")"),
             };
+            if self.invoice_approved() && self.creditable(refund).await? {
+                due.push((
+                    CreditNote::due(
+                        Credited::Refund {
+                            refund_id: refund.id,
+                        },
+                        -refund.total,
+                        label.clone(),
+                    ),
+                    "refunded_in_shop",
+                    format!(
+                        "refund #{} of {} {} made in the shop{reason}; a credit note for {label} follows",
+                        refund.id, -refund.total, wc.currency
+                    ),
+                ));
+                continue;
+            }
+            let hint = if self.invoice_approved() {
+                " (it names no lines: set refund_item_code to have such refunds credited)"
+            } else {
+                ""
+            };
             changes.push((
                 format!("refund:{}", refund.id),
                 "refunded_in_shop",
                 format!(
-                    "refund #{} of {} {} made in the shop{reason}; {label} is unchanged: issue a credit note for it in PayTraq",
+                    "refund #{} of {} {} made in the shop{reason}; {label} is unchanged: issue a credit note for it in PayTraq{hint}",
                     refund.id,
                     -refund.total,
                     wc.currency
                 ),
             ));
         }
-        if wc.status == "cancelled" && !cancelled_before {
+        let now = basis_of(wc);
+        let edits = basis_differences(&basis, &now);
+        let credit_whole = self.channel.settings.credit_cancelled
+            && self.invoice_approved()
+            && self.order.paytraq.credit_notes.is_empty()
+            && due.is_empty()
+            && edits.is_empty();
+        if wc.status == "cancelled" && !cancelled_before && credit_whole {
+            due.push((
+                CreditNote::due(Credited::Cancellation, wc.total, label.clone()),
+                "cancelled_in_shop",
+                format!("order cancelled in the shop; a credit note for the whole {label} follows"),
+            ));
+        } else if wc.status == "cancelled" && !cancelled_before {
             changes.push((
                 "cancelled".into(),
                 "cancelled_in_shop",
@@ -169,8 +241,6 @@ impl OrderRun<'_> {
                 ),
             ));
         }
-        let now = basis_of(wc);
-        let edits = basis_differences(&basis, &now);
         if !edits.is_empty() {
             let version = wc
                 .date_modified_gmt
@@ -184,7 +254,7 @@ impl OrderRun<'_> {
                 ),
             ));
         }
-        if changes.is_empty() {
+        if changes.is_empty() && due.is_empty() {
             return Ok(false);
         }
         self.order
@@ -193,6 +263,14 @@ impl OrderRun<'_> {
             .extend(wc.refunds.iter().map(|r| r.id));
         self.order.paytraq.refunds_seen.sort_unstable();
         self.order.paytraq.refunds_seen.dedup();
+        for (credit, kind, text) in due {
+            self.order.paytraq.credit_notes.push(credit);
+            self.order.record(TimelineEvent::now(kind, text));
+        }
+        if changes.is_empty() {
+            self.save().await?;
+            return Ok(false);
+        }
         // Later changes are compared with the order as reported now.
         self.order.paytraq.basis = Some(now);
         self.order.status = OrderStatus::NeedsReview;

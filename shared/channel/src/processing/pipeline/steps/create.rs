@@ -1,7 +1,6 @@
 //! Step 1: create the PayTraq document, or find the one an earlier attempt
 //! created when that attempt's outcome is unknown.
 
-use crate::faults::Boundary;
 use crate::model::{Effect, OrderStatus, TimelineEvent};
 use crate::paytraq::model::SaleNear;
 use crate::processing::document::{self, our_reference};
@@ -15,14 +14,15 @@ impl OrderRun<'_> {
         wc: &Order,
     ) -> Result<(), StepError> {
         let reference = our_reference(&self.channel.id, wc);
-        if self.order.effect_in_doubt == Some(Effect::Create) {
-            let near = (self.order.paytraq.client_id)
-                .map(|client| SaleNear::around(client, document::document_date(wc)));
-            if let Some(sale) = self.pt()?.find_sale_by_reference(&reference, near).await? {
-                self.order.paytraq.document_id = Some(sale.document_id);
-                self.order.paytraq.document_number = sale.document_number.clone();
-                return self.document_created(wc).await;
-            }
+        let near = (self.order.paytraq.client_id)
+            .map(|client| SaleNear::around(client, document::document_date(wc)));
+        if let Some(sale) = self
+            .created_before(&Effect::Create, &reference, near)
+            .await?
+        {
+            self.order.paytraq.document_id = Some(sale.document_id);
+            self.order.paytraq.document_number = sale.document_number.clone();
+            return self.document_created(wc).await;
         }
         let fee = document::fee_code(&self.channel)
             .filter(|_| !wc.fee_lines.is_empty())
@@ -32,10 +32,7 @@ impl OrderRun<'_> {
         let sale = document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
             StepError::Permanent(format!("cannot build the document: {problems}"))
         })?;
-        self.order.effect_in_doubt = Some(Effect::Create);
-        self.save().await?;
-        let created = self.pt()?.create_sale(&sale).await?;
-        self.boundary(Boundary::AfterCreateSale)?;
+        let created = self.create_marked(Effect::Create, &sale).await?;
         self.order.paytraq.document_id = Some(created.document_id);
         self.order.paytraq.document_number = created.document_number;
         self.document_created(wc).await

@@ -4,10 +4,10 @@
 //! not confirmed and not sent again (a second e-mail to a customer is worse
 //! than a person re-sending one from PayTraq).
 
-use crate::faults::Boundary;
 use crate::model::{Effect, OrderStatus, TimelineEvent};
 use crate::woocommerce::order::Order;
 
+use super::super::calls::Mailed;
 use super::super::{OrderRun, StepError};
 
 impl OrderRun<'_> {
@@ -22,32 +22,15 @@ impl OrderRun<'_> {
             let text = format!("{label} not e-mailed: the order has no billing e-mail");
             return self.emailed("emailed", &text).await;
         }
-        if self.order.effect_in_doubt == Some(Effect::Email) {
-            let sale = self.pt()?.get_sale(id).await?;
-            return if sale.emailed_to(&to) {
-                let text = format!("{label} e-mailed to {to} (the attempt ended without an answer; PayTraq's message log shows the e-mail)");
-                self.emailed("emailed", &text).await
-            } else {
+        let text = match self.email_once(Effect::Email, id, &to).await? {
+            Mailed::Sent => format!("{label} e-mailed to {to}"),
+            Mailed::Confirmed => format!("{label} e-mailed to {to} (the attempt ended without an answer; PayTraq's message log shows the e-mail)"),
+            Mailed::NotConfirmed => {
                 let text = format!("{label}: e-mail to {to} not confirmed (the attempt ended without an answer and PayTraq's message log shows no e-mail to {to}); not sent again: send it from PayTraq if the buyer did not get it");
-                self.emailed("email_not_confirmed", &text).await
-            };
-        }
-        self.order.effect_in_doubt = Some(Effect::Email);
-        self.save().await?;
-        let sent = self.pt()?.send_sale_by_email(id, &to).await;
-        self.boundary(Boundary::AfterSendEmail)?;
-        match sent {
-            Ok(()) => {
-                self.emailed("emailed", &format!("{label} e-mailed to {to}"))
-                    .await
+                return self.emailed("email_not_confirmed", &text).await;
             }
-            Err(e) if !e.is_ambiguous() => {
-                self.order.effect_in_doubt = None;
-                self.save().await?;
-                Err(e.into())
-            }
-            Err(e) => Err(e.into()),
-        }
+        };
+        self.emailed("emailed", &text).await
     }
 
     /// The step is over (never repeated), with what is known: `kind`
