@@ -18,6 +18,8 @@ mod admin;
 mod processor;
 #[path = "lambda_invoke/reconciler.rs"]
 mod reconciler;
+#[path = "lambda_invoke/stack.rs"]
+mod stack;
 #[path = "lambda_invoke/stock_sync.rs"]
 mod stock_sync;
 #[path = "lambda_invoke/webhook.rs"]
