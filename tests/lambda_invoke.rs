@@ -14,6 +14,8 @@
 
 #[path = "lambda_invoke/admin.rs"]
 mod admin;
+#[path = "lambda_invoke/cold_start.rs"]
+mod cold_start;
 #[path = "lambda_invoke/processor.rs"]
 mod processor;
 #[path = "lambda_invoke/reconciler.rs"]
@@ -25,6 +27,7 @@ mod stock_sync;
 #[path = "lambda_invoke/webhook.rs"]
 mod webhook;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -97,7 +100,9 @@ impl Harness {
             .function_spec(binary, &debug_dir())
             .expect("function spec from template.yaml");
         let function = LambdaFunction::start(spec).await.expect("function starts");
-        eprintln!(
+        // Straight to stderr, past the harness's capture: CI's log shows it.
+        let _ = writeln!(
+            std::io::stderr(),
             "cold start {binary} (debug build): init {:.1} ms, peak RSS {} KiB",
             function.init_duration().as_secs_f64() * 1000.0,
             function.peak_rss_kib().unwrap_or(0)
