@@ -187,10 +187,10 @@ impl LambdaFunction {
         String::from_utf8_lossy(&log).into_owned()
     }
 
-    /// Ends the instance (Lambda's shutdown of an idle environment).
-    pub fn stop(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+    /// Ends the instance (Lambda's shutdown of an idle environment); so
+    /// does dropping it.
+    pub fn stop(self) {
+        drop(self);
     }
 }
 
