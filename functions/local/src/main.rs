@@ -114,6 +114,10 @@ enum Which {
     Processing,
     Sync,
     All,
+    /// Init duration and peak memory of the five function binaries beside
+    /// this `local` (build them first: `cargo build --release -p webhook -p
+    /// processor -p stock-sync -p admin -p reconciler`).
+    ColdStart,
 }
 
 #[tokio::main]
@@ -368,6 +372,13 @@ async fn bench(which: Which) -> anyhow::Result<()> {
         );
         let r = bench::sync::bench_sync(bench::sync::BenchConfig::default()).await?;
         println!("{r}");
+    }
+    if which == Which::ColdStart {
+        let dir = bench::cold_start::own_dir()?;
+        let starts = bench::cold_start::COLD_STARTS;
+        eprintln!("cold start: the five functions in {}, {starts} cold starts each (this host's CPU; arm64 on Graviton will differ) ...", dir.display());
+        let rows = bench::cold_start::run(&dir, starts).await?;
+        print!("{}", bench::cold_start::table(&rows));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! | [`proxy`]        | a recording, fault-injecting HTTP proxy before a sandbox    |
 //! | [`fakes`]        | in-memory PayTraq and WooCommerce behind the `Accounting` and `Shop` ports |
 //! | [`fixtures`]     | where the real captures are (`tests/fixtures/`)             |
+//! | [`lambda`]       | the function binaries under a Lambda Runtime API emulator, with `template.yaml`'s stack |
 //! | this file        | each port's two implementations (embedded and AWS/moto) for the contract suites, and an embedded `App` |
 //!
 //! The AWS side talks to the `moto` emulator through the real AWS SDK;
@@ -17,6 +18,7 @@
 pub mod browser;
 pub mod fakes;
 pub mod fixtures;
+pub mod lambda;
 pub mod proxy;
 pub mod shop_items;
 pub mod world;
