@@ -86,6 +86,18 @@ impl Gcra {
         (earliest - now, next + self.interval)
     }
 
+    /// The same rate with one token of the burst held back. Across
+    /// processes a request can reach PayTraq later than its slot (a new
+    /// connection, a busy host) while the next one is on time; the token
+    /// in reserve absorbs up to one interval of that jitter. The rate does
+    /// not change, only the burst (by one).
+    pub(crate) fn one_in_reserve(self) -> Self {
+        Self {
+            interval: self.interval,
+            tolerance: self.tolerance.saturating_sub(self.interval),
+        }
+    }
+
     /// After a 429 at `now`: nothing until `wait` has passed, then the
     /// bucket refills from empty. Returns the new theoretical arrival time.
     pub(crate) fn pause(&self, tat: Option<Duration>, now: Duration, wait: Duration) -> Duration {
@@ -134,8 +146,9 @@ impl Pacer {
         let Some(shared) = &self.shared else {
             return;
         };
-        match shared.reserve(&self.gcra, key, wall_clock()).await {
-            Ok(wait) => sleep(wait).await,
+        match shared.reserve(&self.gcra, key, wall_clock).await {
+            // Until the slot's wall-clock start, however long the store took.
+            Ok(start) => sleep(start.saturating_sub(wall_clock())).await,
             Err(e) => tracing::warn!(
                 company = key,
                 error = %e,
@@ -165,7 +178,7 @@ impl Pacer {
             slots.insert(key.to_owned(), self.gcra.pause(tat, now, wait));
         }
         if let Some(shared) = &self.shared {
-            if let Err(e) = shared.pause(&self.gcra, key, wall_clock(), wait).await {
+            if let Err(e) = shared.pause(&self.gcra, key, wall_clock, wait).await {
                 tracing::warn!(
                     company = key,
                     error = %e,

@@ -13,6 +13,10 @@
 //! well under 4 KB) and one write (1 write unit: under 1 KB), plus one of
 //! each per lost race.
 //!
+//! One token of PayTraq's burst is held in reserve
+//! ([`Gcra::one_in_reserve`]): it absorbs the jitter of requests that reach
+//! PayTraq later than their slot.
+//!
 //! Times are wall-clock microseconds since the Unix epoch: the one clock
 //! every process agrees on (Lambda hosts keep it in sync to well under a
 //! millisecond; a skew between two hosts shifts their slots by as much).
@@ -63,32 +67,43 @@ impl SharedSlots {
         Self { store }
     }
 
-    /// Takes the company's next slot at `now` (since the Unix epoch);
-    /// returns how long to wait for it.
+    /// Takes the company's next slot; returns when it starts (since the
+    /// Unix epoch). `clock` is read after each read of the record, so a
+    /// slow store or a lost race never grants a slot from a stale "now".
     pub(crate) async fn reserve(
         &self,
         gcra: &Gcra,
         company: &str,
-        now: Duration,
+        clock: impl Fn() -> Duration,
     ) -> Result<Duration, StoreError> {
-        self.update(company, |tat| gcra.reserve(tat, now)).await
+        let gcra = gcra.one_in_reserve();
+        self.update(company, |tat| {
+            let now = clock();
+            let (wait, next) = gcra.reserve(tat, now);
+            (now + wait, next)
+        })
+        .await
     }
 
-    /// After a 429 at `now`: no slot for anyone until `wait` has passed.
+    /// After a 429: no slot for anyone until `wait` has passed.
     pub(crate) async fn pause(
         &self,
         gcra: &Gcra,
         company: &str,
-        now: Duration,
+        clock: impl Fn() -> Duration,
         wait: Duration,
     ) -> Result<(), StoreError> {
-        self.update(company, |tat| (Duration::ZERO, gcra.pause(tat, now, wait)))
-            .await
-            .map(drop)
+        let gcra = gcra.one_in_reserve();
+        self.update(company, |tat| {
+            let now = clock();
+            (now, gcra.pause(tat, now, wait))
+        })
+        .await
+        .map(drop)
     }
 
     /// Reads the company's bucket, applies `change` (old arrival time →
-    /// the wait to answer and the new arrival time) and writes it back if
+    /// the answer and the new arrival time) and writes it back if
     /// nobody wrote in between; after a lost race, all again.
     async fn update(
         &self,
@@ -103,7 +118,7 @@ impl SharedSlots {
                 None => (0, None),
                 Some(record) => (record.version, Some(read_slot(record)?)),
             };
-            let (wait, next) = change(tat);
+            let (answer, next) = change(tat);
             let next_slot_us = u64::try_from(next.as_micros()).map_err(|_| {
                 StoreError::Corrupt(key.to_string(), "slot beyond the year 500000".into())
             })?;
@@ -118,7 +133,7 @@ impl SharedSlots {
                 expires_at,
             };
             self.store.put(record, version).await?;
-            Ok(wait)
+            Ok(answer)
         })
         .await
     }
@@ -159,14 +174,16 @@ mod tests {
         let (a, b) = (SharedSlots::new(store.clone()), SharedSlots::new(store));
         let g = gcra();
         let now = today();
-        // The burst of 5 is shared: A takes 3, B gets only 2 without waiting.
+        // The burst (5, one held in reserve) is shared: A takes 3, B only 1
+        // without waiting.
         let mut waits = Vec::new();
         for slots in [&a, &a, &a, &b, &b, &b, &a] {
-            waits.push(slots.reserve(&g, "co", now).await.unwrap().as_secs());
+            let at = slots.reserve(&g, "co", || now).await.unwrap();
+            waits.push((at - now).as_secs());
         }
-        assert_eq!(waits, [0, 0, 0, 0, 0, 1, 2]);
+        assert_eq!(waits, [0, 0, 0, 0, 1, 2, 3]);
         // Another company has its own record.
-        assert_eq!(b.reserve(&g, "other", now).await.unwrap(), Duration::ZERO);
+        assert_eq!(b.reserve(&g, "other", || now).await.unwrap(), now);
     }
 
     #[tokio::test]
@@ -175,8 +192,8 @@ mod tests {
         let (a, b) = (SharedSlots::new(store.clone()), SharedSlots::new(store));
         let g = gcra();
         let now = today();
-        a.pause(&g, "co", now, secs(30)).await.unwrap();
-        assert_eq!(b.reserve(&g, "co", now).await.unwrap(), secs(30));
+        a.pause(&g, "co", || now, secs(30)).await.unwrap();
+        assert_eq!(b.reserve(&g, "co", || now).await.unwrap(), now + secs(30));
     }
 
     #[tokio::test]
@@ -185,7 +202,7 @@ mod tests {
         let company = Pacer::key_for(&crate::secrets::Secret::new("secret-api-key"));
         let now = today();
         SharedSlots::new(store.clone())
-            .reserve(&gcra(), &company, now)
+            .reserve(&gcra(), &company, || now)
             .await
             .unwrap();
         let record = store.get(&slot_key(&company)).await.unwrap().unwrap();
@@ -209,7 +226,7 @@ mod tests {
         };
         store.put(record, 0).await.unwrap();
         let err = SharedSlots::new(store.clone())
-            .reserve(&gcra(), "co", today())
+            .reserve(&gcra(), "co", today)
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::Corrupt(..)), "{err:?}");
