@@ -78,6 +78,10 @@ enum Command {
     Bench {
         #[arg(value_enum, default_value = "all")]
         which: Which,
+        #[command(flatten)]
+        pacing: PacingArgs,
+        #[command(flatten)]
+        cost: CostArgs,
     },
 }
 
@@ -113,11 +117,41 @@ enum Which {
     Intake,
     Processing,
     Sync,
+    Pacing,
+    Cost,
     All,
     /// Init duration and peak memory of the five function binaries beside
     /// this `local` (build them first: `cargo build --release -p webhook -p
     /// processor -p stock-sync -p admin -p reconciler`).
     ColdStart,
+}
+
+/// `bench pacing`'s workload (a short smoke run: `--calls 40 --rate 10`).
+#[derive(Clone, Copy, Debug, clap::Args)]
+struct PacingArgs {
+    /// Concurrent workers, each with its own PayTraq client and pacer.
+    #[arg(long, default_value_t = 8)]
+    workers: usize,
+    /// PayTraq calls in all.
+    #[arg(long, default_value_t = 600)]
+    calls: usize,
+    /// The limit the PayTraq sandbox enforces (requests/s), which the pacers follow.
+    #[arg(long, default_value_t = 1.0)]
+    rate: f64,
+    /// The sandbox's burst.
+    #[arg(long, default_value_t = 5)]
+    burst: u32,
+}
+
+/// `bench cost`'s workload (a short smoke run: `--orders 2 --skus 200`).
+#[derive(Clone, Copy, Debug, clap::Args)]
+struct CostArgs {
+    /// Orders measured (after one warm-up order).
+    #[arg(long, default_value_t = 20)]
+    orders: usize,
+    /// SKUs of the daily sync measured.
+    #[arg(long, default_value_t = 5_000)]
+    skus: usize,
 }
 
 #[tokio::main]
@@ -200,7 +234,11 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Sandbox { paytraq_sandbox } => sandbox(&paytraq_sandbox).await,
-        Command::Bench { which } => bench(which).await,
+        Command::Bench {
+            which,
+            pacing,
+            cost,
+        } => bench(which, pacing, cost).await,
         Command::PaytraqCheck(args) => {
             std::process::exit(local::paytraq_check::cli::main(args).await?)
         }
@@ -335,7 +373,7 @@ async fn sandbox(paytraq_args: &PaytraqSandboxArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bench(which: Which) -> anyhow::Result<()> {
+async fn bench(which: Which, pacing: PacingArgs, cost: CostArgs) -> anyhow::Result<()> {
     use local::bench;
     if matches!(which, Which::Intake | Which::All) {
         eprintln!("intake: signed deliveries through the HTTP route (embedded store) ...");
@@ -379,6 +417,29 @@ async fn bench(which: Which) -> anyhow::Result<()> {
         eprintln!("cold start: the five functions in {}, {starts} cold starts each (this host's CPU; arm64 on Graviton will differ) ...", dir.display());
         let rows = bench::cold_start::run(&dir, starts).await?;
         print!("{}", bench::cold_start::table(&rows));
+    }
+    if matches!(which, Which::Pacing | Which::All) {
+        eprintln!("pacing: {pacing:?} against one PayTraq company, shared bucket vs per-process pacers ...");
+        let r = bench::pacing::run(bench::pacing::PacingBench {
+            workers: pacing.workers,
+            calls: pacing.calls,
+            rate: pacing.rate,
+            burst: pacing.burst,
+        })
+        .await?;
+        print!("{r}");
+    }
+    if matches!(which, Which::Cost | Which::All) {
+        eprintln!(
+            "cost: {cost:?}, orders and a daily sync through the functions' handlers, counted ..."
+        );
+        let r = bench::cost::run(bench::cost::CostBench {
+            orders: cost.orders,
+            skus: cost.skus,
+            ..bench::cost::CostBench::default()
+        })
+        .await?;
+        print!("{r}");
     }
     Ok(())
 }

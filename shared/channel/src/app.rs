@@ -78,7 +78,8 @@ pub struct App {
     /// The HTTP client for shops: every connection's addresses are checked
     /// against [`Options::shop_policy`] (see [`GuardedResolver`]).
     pub shop_http: reqwest::Client,
-    /// PayTraq pacing per company, shared by every call of this process.
+    /// PayTraq pacing per company: shared by every call of this process,
+    /// and through the record store by every process of the deployment.
     pub pacer: Arc<Pacer>,
     /// Crash points for exactly-once tests (never armed in production).
     pub crash: Arc<crate::faults::CrashPlan>,
@@ -106,7 +107,7 @@ impl App {
             burst: options.paytraq_burst.max(1),
         })
         .or_else(|_| Pacer::new(PacerConfig::default()))
-        .map(Arc::new)
+        .map(|pacer| Arc::new(pacer.shared_through(store.clone())))
         .unwrap_or_else(|_| unreachable!("the default pacer configuration is valid"));
         Self {
             repo: Repo::new(store),
@@ -247,7 +248,8 @@ impl App {
 
 impl App {
     /// A PayTraq client for a channel's company, paced with every other
-    /// client of this process: what [`HttpConnect`] hands out as the
+    /// client of this process and every other process that shares the
+    /// store: what [`HttpConnect`] hands out as the
     /// [`Accounting`].
     pub async fn paytraq(
         &self,

@@ -406,12 +406,10 @@ pub fn woo_requests(proxy: &Proxy) -> BTreeMap<String, u64> {
     out
 }
 
-/// Runs the benchmark. Errors are setup failures (sandboxes, store).
-pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
-    let layout = Layout::new(&cfg);
-    let skus = layout.items().count();
-    let changed = layout.items().filter(|i| i.2).count();
-    let world = World::start(WorldConfig::sync(cfg.latency)).await?;
+/// A world started from `world`, with the benchmark's catalogue in both
+/// sandboxes and its channel stored (daily sync on).
+pub async fn seeded_world(cfg: &BenchConfig, world: WorldConfig) -> anyhow::Result<World> {
+    let world = World::start(world).await?;
     world
         .channel(CHANNEL, |s| {
             s.warehouse_id = WarehouseId::try_from(world.mirror.warehouse_id).ok();
@@ -419,7 +417,16 @@ pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
             s.daily_sync = true;
         })
         .await?;
-    seed(&world, &layout);
+    seed(&world, &Layout::new(cfg));
+    Ok(world)
+}
+
+/// Runs the benchmark. Errors are setup failures (sandboxes, store).
+pub async fn bench_sync(cfg: BenchConfig) -> anyhow::Result<BenchReport> {
+    let layout = Layout::new(&cfg);
+    let skus = layout.items().count();
+    let changed = layout.items().filter(|i| i.2).count();
+    let world = seeded_world(&cfg, WorldConfig::sync(cfg.latency)).await?;
 
     world.proxy()?.clear();
     let started = Instant::now();

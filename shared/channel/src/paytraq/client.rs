@@ -149,7 +149,7 @@ impl PaytraqClient {
                     wait_ms = wait.as_millis() as u64,
                     "paytraq 429"
                 );
-                self.pacer.pause(&self.pacer_key, wait);
+                self.pacer.pause(&self.pacer_key, wait).await;
                 continue;
             }
             failures += 1;

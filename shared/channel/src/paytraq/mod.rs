@@ -8,7 +8,8 @@
 //! | [`sales`]    | sales documents, approval, payments, e-mail                 |
 //! | [`routes`]   | every call's path and evidence (assumed calls live only here)|
 //! | [`model`]    | the records read and written                                |
-//! | [`pacing`]   | per-company token bucket shared by the process              |
+//! | [`pacing`]   | per-company token bucket: in process, then shared           |
+//! | [`shared_pacing`] | the shared bucket: one record per company in the store |
 //! | [`probe`]    | one page of a search, for `local paytraq-check`             |
 //!
 //! Which calls are confirmed and which are assumed: `CALLS.md` next to this file.
@@ -22,6 +23,7 @@ pub mod probe;
 pub mod routes;
 pub mod sale_xml;
 pub mod sales;
+pub mod shared_pacing;
 pub mod xml;
 
 use std::time::Duration;

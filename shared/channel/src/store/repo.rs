@@ -10,8 +10,11 @@
 //! | cache entry       | `CH#<id>`      | `CACHE#<name>`     |                                  |                               |
 //! | activation token  | `TOKEN#<hash>` | `#TOKEN`           |                                  |                               |
 //! | console session   | `SESSION#<hash>` | `#SESSION`       |                                  |                               |
+//! | PayTraq pacing    | `PACE#<hash>`  | `#PACE`            |                                  |                               |
 //!
 //! Numeric order keys are zero-padded in `sk` so that listings sort by order id.
+//! The pacing record (a company's next slot, keyed by a hash of its API key)
+//! is written by [`crate::paytraq::shared_pacing`], not here.
 //! The adapters store `Listings` as `gsi1` and `Pending` as `gsi2` ([`Index::name`]).
 
 use std::sync::Arc;
