@@ -31,7 +31,7 @@ use channel::model::Settings;
 use channel::queue::memory::MemoryQueue;
 use channel::queue::{Delivery, Queue};
 use channel::secrets::{Cached, SecretStore};
-use channel::store::RecordStore;
+use channel::store::{Direction, RecordStore};
 use channel::{processing, sync, App};
 use paytraq_sandbox::PaytraqSandboxConfig;
 use serde_json::{json, Value};
@@ -428,7 +428,7 @@ async fn stored_order_bytes(store: &Arc<dyn RecordStore>) -> anyhow::Result<u64>
     let mut cursor: Option<String> = None;
     loop {
         let page = store
-            .query_prefix(&pk, "ORDER#", cursor.as_deref(), 100)
+            .query_prefix(&pk, "ORDER#", Direction::Ascending, cursor.as_deref(), 100)
             .await?;
         total += page.items.iter().map(item_bytes).sum::<u64>();
         match page.next {

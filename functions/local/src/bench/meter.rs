@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use channel::paytraq::shared_pacing::SLOT_PK_PREFIX;
-use channel::store::{Index, Key, Page, Record, RecordStore, StoreError};
+use channel::store::{Direction, Index, Key, Page, Record, RecordStore, StoreError};
 
 /// What the wrapped store was asked, so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -168,12 +168,13 @@ impl RecordStore for MeteredStore {
         &self,
         index: Index,
         partition: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
         let page = self
             .inner
-            .query_index(index, partition, cursor, limit)
+            .query_index(index, partition, direction, cursor, limit)
             .await?;
         self.query_billed(&page, false);
         Ok(page)
@@ -183,12 +184,31 @@ impl RecordStore for MeteredStore {
         &self,
         pk: &str,
         prefix: &str,
+        direction: Direction,
         cursor: Option<&str>,
         limit: usize,
     ) -> Result<Page<Record>, StoreError> {
-        let page = self.inner.query_prefix(pk, prefix, cursor, limit).await?;
+        let page = self
+            .inner
+            .query_prefix(pk, prefix, direction, cursor, limit)
+            .await?;
         self.query_billed(&page, true);
         Ok(page)
+    }
+
+    /// A `Select: COUNT` query is billed for the index entries it reads;
+    /// an entry of this table's indexes (keys only) is taken as 100 bytes,
+    /// read eventually consistent (half a unit per 4 KB).
+    async fn count_index(
+        &self,
+        index: Index,
+        partition: &str,
+        cap: usize,
+    ) -> Result<usize, StoreError> {
+        let n = self.inner.count_index(index, partition, cap).await?;
+        let units = (n as u64 * 100).div_ceil(4096).max(1);
+        Self::add(&self.counts.read_halves, units);
+        Ok(n)
     }
 }
 
@@ -227,7 +247,13 @@ mod tests {
         store.get(&Key::new("CH#a", "ORDER#2")).await.unwrap();
         // An index query is eventually consistent: half a unit.
         store
-            .query_index(Index::Listings, "CH#a#S#done", None, 10)
+            .query_index(
+                Index::Listings,
+                "CH#a#S#done",
+                Direction::Ascending,
+                None,
+                10,
+            )
             .await
             .unwrap();
         let c = store.counts();
