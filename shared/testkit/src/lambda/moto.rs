@@ -3,6 +3,7 @@
 //! recovery; FIFO settings, timeouts, retention, redrive policies), and
 //! records their real names, URLs and ARNs for `!Ref`/`!GetAtt`. A property
 //! this does not know is an error: a template change cannot slip past.
+//! The console's Cognito resources are only named ([`name_cognito`]).
 //! The functions' secrets live under `SECRET_PREFIX` and are written by the
 //! product itself (activation, or the store in a test), as on AWS.
 
@@ -17,7 +18,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_sqs::types::QueueAttributeName;
 use serde_norway::Value;
 
-use super::stack::{physical_name, record_queue, Stack, QUEUE, TABLE};
+use super::stack::{name_cognito, physical_name, record_queue, Stack, QUEUE, TABLE};
 use super::template::{Resolver, Template};
 
 impl Stack {
@@ -43,6 +44,7 @@ impl Stack {
         }
         let sqs = aws_sdk_sqs::Client::new(config);
         create_queues(&sqs, &mut resolver, &template).await?;
+        name_cognito(&mut resolver, &template, stack_name, &region);
         let extra_env = [
             ("AWS_ENDPOINT_URL", endpoint),
             ("AWS_ACCESS_KEY_ID", "test"),

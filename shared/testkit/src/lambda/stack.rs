@@ -13,6 +13,14 @@ use super::template::{Resolver, Template, ACCOUNT_ID};
 
 pub const TABLE: &str = "AWS::DynamoDB::Table";
 pub const QUEUE: &str = "AWS::SQS::Queue";
+/// The console's Cognito resources: named, never created. No function calls
+/// Cognito's API; the console's sign-in reaches the pool's hosted UI over
+/// HTTPS (tested against a stand-in in `tests/console/cognito.rs`).
+const COGNITO: [&str; 3] = [
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolDomain",
+];
 
 /// The template and what its intrinsic functions resolve to.
 pub struct Stack {
@@ -47,6 +55,7 @@ impl Stack {
                 &name,
             );
         }
+        name_cognito(&mut resolver, &template, stack_name, region);
         let extra_env = [
             ("AWS_ACCESS_KEY_ID", "planned"),
             ("AWS_SECRET_ACCESS_KEY", "planned"),
@@ -114,6 +123,21 @@ pub fn physical_name(
 }
 
 /// What `!Ref` and `!GetAtt` give for a queue.
+/// Names the console's user pool, its clients and its domain as Cognito
+/// would (`<region>_<id>`, a client id, a domain prefix), for `!Ref`.
+pub fn name_cognito(resolver: &mut Resolver, template: &Template, stack_name: &str, region: &str) {
+    for kind in COGNITO {
+        for (id, _) in template.resources(kind) {
+            let name = match kind {
+                "AWS::Cognito::UserPool" => format!("{region}_{id}"),
+                "AWS::Cognito::UserPoolDomain" => format!("{stack_name}-{id}").to_lowercase(),
+                _ => format!("client{}", id.to_lowercase()),
+            };
+            resolver.set_ref(&id, name);
+        }
+    }
+}
+
 pub fn record_queue(resolver: &mut Resolver, id: &str, url: &str, arn: &str, name: &str) {
     resolver.set_ref(id, url.to_string());
     resolver.set_attribute(id, "Arn", arn.to_string());
