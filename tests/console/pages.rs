@@ -228,8 +228,10 @@ async fn the_settings_form_saves_every_setting_through_the_admin_validation() {
                 ("add_payment", "on"),
                 ("send_email", "on"),
                 ("void_cancelled", "on"),
+                ("credit_cancelled", "on"),
                 ("payment_term_days", "14"),
                 ("fee_item_code", "WC-FEE"),
+                ("refund_item_code", "WC-REFUND"),
                 ("rounding_mode", "adjust"),
                 ("rounding_max", "0.05"),
                 ("warehouse_id", warehouse.as_str()),
@@ -254,6 +256,8 @@ async fn the_settings_form_saves_every_setting_through_the_admin_validation() {
     assert_eq!(s.document_type, DocumentType::SalesOrder);
     assert_eq!(s.operation, Operation::SellServices);
     assert!(s.auto_process && s.approve && s.add_payment && s.send_email && s.void_cancelled);
+    assert!(s.credit_cancelled);
+    assert_eq!(s.refund_item_code.as_deref(), Some("WC-REFUND"));
     assert!(s.sync_prices && s.sync_prices_without_stock_management && s.daily_sync);
     assert_eq!(s.payment_term_days, Some(14));
     assert_eq!(s.fee_item_code.as_deref(), Some("WC-FEE"));

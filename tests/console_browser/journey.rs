@@ -167,6 +167,7 @@ async fn settings(c: &Console, id: &str) {
         ("add_payment", true),
         ("send_email", false),
         ("void_cancelled", true),
+        ("credit_cancelled", true),
         ("sync_prices", true),
         ("sync_prices_without_stock_management", true),
         ("daily_sync", true),
@@ -178,6 +179,9 @@ async fn settings(c: &Console, id: &str) {
     }
     b.fill("input[name=payment_term_days]", "14").await.unwrap();
     b.fill("input[name=fee_item_code]", "FEE-1").await.unwrap();
+    b.fill("input[name=refund_item_code]", "REFUND-1")
+        .await
+        .unwrap();
     b.click("input[name=rounding_mode][value=adjust]")
         .await
         .unwrap();
@@ -207,6 +211,7 @@ async fn settings(c: &Console, id: &str) {
     for (css, expected) in [
         ("input[name=payment_term_days]", "14"),
         ("input[name=fee_item_code]", "FEE-1"),
+        ("input[name=refund_item_code]", "REFUND-1"),
         ("input[name=rounding_max]", "0.05"),
         ("input[name=daily_sync_hour]", "3"),
     ] {
@@ -230,6 +235,7 @@ async fn settings(c: &Console, id: &str) {
         "approve",
         "add_payment",
         "void_cancelled",
+        "credit_cancelled",
         "sync_prices",
         "daily_sync",
     ] {

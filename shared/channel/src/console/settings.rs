@@ -31,7 +31,9 @@ pub struct SettingsView {
     pub add_payment: bool,
     pub send_email: bool,
     pub void_cancelled: bool,
+    pub credit_cancelled: bool,
     pub fee_item_code: String,
+    pub refund_item_code: String,
     pub payment_term_days: String,
     pub rounding_mode: String,
     pub rounding_max: String,
@@ -57,7 +59,9 @@ impl SettingsView {
             add_payment: s.add_payment,
             send_email: s.send_email,
             void_cancelled: s.void_cancelled,
+            credit_cancelled: s.credit_cancelled,
             fee_item_code: s.fee_item_code.clone().unwrap_or_default(),
+            refund_item_code: s.refund_item_code.clone().unwrap_or_default(),
             payment_term_days: s
                 .payment_term_days
                 .map(|d| d.to_string())
@@ -90,7 +94,9 @@ impl SettingsView {
             add_payment: form.checked("add_payment"),
             send_email: form.checked("send_email"),
             void_cancelled: form.checked("void_cancelled"),
+            credit_cancelled: form.checked("credit_cancelled"),
             fee_item_code: text("fee_item_code"),
+            refund_item_code: text("refund_item_code"),
             payment_term_days: text("payment_term_days"),
             rounding_mode: text("rounding_mode"),
             rounding_max: text("rounding_max"),
@@ -124,6 +130,7 @@ fn body(form: &Form) -> Map<String, Value> {
         "add_payment",
         "send_email",
         "void_cancelled",
+        "credit_cancelled",
         "sync_prices",
         "sync_prices_without_stock_management",
         "daily_sync",
@@ -133,7 +140,12 @@ fn body(form: &Form) -> Map<String, Value> {
     for choice in ["document_type", "operation"] {
         obj.insert(choice.into(), form.get(choice).unwrap_or("").into());
     }
-    for optional in ["warehouse_id", "price_group_id", "fee_item_code"] {
+    for optional in [
+        "warehouse_id",
+        "price_group_id",
+        "fee_item_code",
+        "refund_item_code",
+    ] {
         obj.insert(
             optional.into(),
             form.text(optional).map_or(Value::Null, Value::from),
