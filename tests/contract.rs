@@ -7,7 +7,7 @@ use std::time::Duration;
 use channel::model::*;
 use channel::queue::Message;
 use channel::secrets::{ChannelSecrets, Secret};
-use channel::store::{Repo, StoreError};
+use channel::store::{Direction, Repo, StoreError};
 use chrono::{TimeZone, Utc};
 use rust_decimal_macros::dec;
 use testkit::Backends;
@@ -32,6 +32,8 @@ contract!(
     inbox_upsert_ignores_older_payload,
     transition_with_stale_version_fails,
     list_inbox_by_status_with_paging,
+    inbox_lists_newest_first_and_counts_per_status,
+    console_sessions_round_trip_and_end,
     channel_settings_and_mappings_round_trip,
     activation_token_is_single_use,
     sync_runs_list_in_order,
@@ -229,6 +231,102 @@ async fn list_inbox_by_status_with_paging(b: Backends) {
     );
     let all = repo.list_orders("c1", None, None, 100).await.unwrap();
     assert_eq!(all.items.len(), 25);
+}
+
+/// What the console's inbox asks the store for: newest first (both with
+/// and without a status, across pages) and counts per status read from the
+/// status listing, capped.
+async fn inbox_lists_newest_first_and_counts_per_status(b: Backends) {
+    let repo = Repo::new(b.store);
+    for id in 1..=12u64 {
+        let mut o = repo
+            .upsert_order(order("c1", id, 0))
+            .await
+            .unwrap()
+            .order()
+            .clone();
+        if id % 4 == 0 {
+            o.status = OrderStatus::Failed;
+            repo.save_order(&mut o).await.unwrap();
+        }
+    }
+    repo.upsert_order(order("other", 99, 0)).await.unwrap();
+    for status in [None, Some(OrderStatus::Received)] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = repo
+                .list_orders_in("c1", status, Direction::Descending, cursor.as_deref(), 5)
+                .await
+                .unwrap();
+            assert!(page.items.len() <= 5);
+            seen.extend(page.items.iter().map(|o| o.order_id.unwrap()));
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        let expected: Vec<u64> = (1..=12)
+            .rev()
+            .filter(|id| status.is_none() || id % 4 != 0)
+            .collect();
+        assert_eq!(seen, expected, "{status:?}: newest first, every order once");
+    }
+    assert_eq!(
+        repo.count_orders("c1", OrderStatus::Received, 100)
+            .await
+            .unwrap(),
+        9
+    );
+    assert_eq!(
+        repo.count_orders("c1", OrderStatus::Failed, 100)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        repo.count_orders("c1", OrderStatus::Done, 100)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        repo.count_orders("c1", OrderStatus::Received, 4)
+            .await
+            .unwrap(),
+        4,
+        "capped"
+    );
+}
+
+/// A console session is found by its id hash until it ends or expires.
+async fn console_sessions_round_trip_and_end(b: Backends) {
+    let repo = Repo::new(b.store);
+    let now = Utc::now();
+    let mut live = ConsoleSession {
+        id_hash: "a".repeat(64),
+        user: "accountant@example.lv".into(),
+        created_at: now,
+        expires_at: now + chrono::Duration::hours(8),
+        version: 0,
+    };
+    repo.put_session(&mut live).await.unwrap();
+    let mut old = ConsoleSession {
+        id_hash: "b".repeat(64),
+        expires_at: now - chrono::Duration::minutes(1),
+        ..live.clone()
+    };
+    old.version = 0;
+    repo.put_session(&mut old).await.unwrap();
+    let got = repo.get_session(&live.id_hash).await.unwrap().unwrap();
+    assert_eq!(got.user, "accountant@example.lv");
+    assert!(
+        repo.get_session(&old.id_hash).await.unwrap().is_none(),
+        "expired"
+    );
+    repo.delete_session(&live.id_hash).await.unwrap();
+    assert!(repo.get_session(&live.id_hash).await.unwrap().is_none());
+    repo.delete_session(&live.id_hash).await.unwrap();
 }
 
 async fn channel_settings_and_mappings_round_trip(b: Backends) {
