@@ -620,6 +620,82 @@ async fn a_dry_run_is_followed_live_to_its_report_and_listed() {
     w.stop().await;
 }
 
+/// Starts a run from the sync page's form and waits for it to finish;
+/// answers the run page.
+async fn sync_to_the_end(b: &mut Browser, form: &[(&str, &str)]) -> super::Page {
+    let started = b.post("/console/channels/c1/sync", form).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let run_path = started.location();
+    for _ in 0..200 {
+        let progress = b.get(&format!("{run_path}/progress")).await;
+        let p: serde_json::Value = serde_json::from_str(&progress.body).unwrap();
+        if p["finished"] == true {
+            return b.get(&run_path).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the run at {run_path} did not finish");
+}
+
+#[tokio::test]
+async fn a_sync_the_mass_zero_guard_refuses_is_explained_and_runs_only_when_forced() {
+    let w = world().await;
+    w.channel("c1", |s| {
+        s.warehouse_id =
+            Some(channel::model::WarehouseId::try_from(w.mirror.warehouse_id).unwrap());
+    })
+    .await
+    .unwrap();
+    // Sixty managed products the shop holds 5 of and PayTraq's warehouse none.
+    let seed = testkit::shop_items::ShopSeed {
+        manage: "yes",
+        stock: Some(5),
+        regular_price: Some(dec!(10.00)),
+    };
+    w.woo.seed_products(
+        (9001..=9060)
+            .map(|id| testkit::shop_items::simple_json(id, &format!("ZERO-{id}"), &seed))
+            .collect(),
+    );
+    for id in 9001..=9060 {
+        w.paytraq_item(&format!("ZERO-{id}"), dec!(0), None);
+    }
+    let mut b = Browser::signed_in(&w).await;
+    let refused = sync_to_the_end(&mut b, &[]).await;
+    assert!(
+        refused
+            .body
+            .contains("data-testid=\"sync-status\" data-status=\"refused\""),
+        "{}",
+        refused.body
+    );
+    let why = refused.testid("refusal").unwrap();
+    assert!(
+        why.contains("would drop to zero") && why.contains("nothing was written"),
+        "{why}"
+    );
+    assert!(refused.body.contains("id=\"force-form\""));
+    assert_eq!(
+        w.woo.stock(9001),
+        Some(serde_json::json!(5)),
+        "nothing written"
+    );
+
+    // The person confirms: the forced run writes what the plan said.
+    let forced = sync_to_the_end(&mut b, &[("force", "1")]).await;
+    assert!(
+        forced
+            .body
+            .contains("data-testid=\"sync-status\" data-status=\"succeeded\""),
+        "{}",
+        forced.body
+    );
+    assert!(forced.testid("refusal").is_none());
+    assert_eq!(w.woo.stock(9001), Some(serde_json::json!(0)));
+    assert_eq!(w.woo.stock(9060), Some(serde_json::json!(0)));
+    w.stop().await;
+}
+
 #[tokio::test]
 async fn deactivation_asks_first_then_says_what_was_done() {
     let w = world().await;
