@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::locale::Lang;
-use super::page::{forward, message, secure_cookies, Frame};
+use super::page::{forward, inside_console, message, secure_cookies, Frame};
 use super::session;
 use super::sign_in::with_cookie;
 use crate::admin::token::random_value;
@@ -359,7 +359,9 @@ pub(super) async fn callback(
     match session::start(&ctx.app, &person).await {
         Ok((id, _)) => {
             tracing::info!(user = %person, "console sign-in through Cognito");
-            let page = with_cookie(forward(&pending.next), &session::cookie(&id, secure));
+            // The cookie is ours, but where it sends the browser is checked again.
+            let next = inside_console(Some(&pending.next));
+            let page = with_cookie(forward(next), &session::cookie(&id, secure));
             with_cookie(page, &cleared_pkce_cookie(secure))
         }
         Err(e) => failed(lang, StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
