@@ -60,6 +60,17 @@ struct Harness {
     http: reqwest::Client,
     /// Every response body the test saw.
     seen: Mutex<Vec<String>>,
+    /// The host's data directory, removed when the test ends.
+    _dir: RemovedOnDrop,
+}
+
+/// A directory removed when dropped (the test's, never shared).
+struct RemovedOnDrop(std::path::PathBuf);
+
+impl Drop for RemovedOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 impl Harness {
@@ -74,7 +85,7 @@ impl Harness {
             std::env::temp_dir().join(format!("admin-test-{}", uuid::Uuid::new_v4().simple()));
         let cfg = HostConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_dir: dir,
+            data_dir: dir.clone(),
             admin_token: Some(Secret::new(ADMIN_TOKEN)),
             options,
             ..HostConfig::default()
@@ -88,6 +99,7 @@ impl Harness {
             host,
             http,
             seen: Mutex::new(Vec::new()),
+            _dir: RemovedOnDrop(dir),
         }
     }
 
