@@ -106,8 +106,13 @@ fn strip_tags(html: &str) -> String {
 
 impl Browser {
     pub fn new(world: &World) -> Self {
+        Self::at(world.host().expect("hosted").base_url())
+    }
+
+    /// A browser with no cookies for the console at `base`.
+    pub fn at(base: String) -> Self {
         Self {
-            base: world.host().expect("hosted").base_url(),
+            base,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -108,16 +108,7 @@ async fn aws_console() -> (Browser, Arc<Mutex<Pool>>, String) {
         ..AdminConfig::new(AdminAuth::Iam)
     };
     let console = serve(router_with(app, config)).await;
-    let browser = Browser {
-        base: format!("http://{console}"),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-        cookies: Vec::new(),
-        csrf: String::new(),
-        accept_language: "en".into(),
-    };
+    let browser = Browser::at(format!("http://{console}"));
     (browser, pool, domain)
 }
 
@@ -277,13 +268,7 @@ async fn a_callback_not_started_here_or_refused_by_cognito_starts_no_session() {
         page.body
     );
     // No pre-sign-in cookie at all (another browser).
-    let mut stranger = Browser {
-        base: b.base.clone(),
-        http: b.http.clone(),
-        cookies: Vec::new(),
-        csrf: String::new(),
-        accept_language: "en".into(),
-    };
+    let mut stranger = Browser::at(b.base.clone());
     let page = stranger
         .get(&format!(
             "/console/auth/callback?code=good-code&state={state}"

@@ -580,31 +580,9 @@ async fn an_order_page_shows_totals_and_marks_handled_after_a_confirmation() {
 #[tokio::test]
 async fn a_dry_run_is_followed_live_to_its_report_and_listed() {
     let w = world().await;
-    w.channel("c1", |s| {
-        s.warehouse_id =
-            Some(channel::model::WarehouseId::try_from(w.mirror.warehouse_id).unwrap());
-    })
-    .await
-    .unwrap();
+    channel_with_warehouse(&w).await;
     let mut b = Browser::signed_in(&w).await;
-    let started = b
-        .post("/console/channels/c1/sync", &[("dry_run", "1")])
-        .await;
-    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
-    let run_path = started.location();
-    assert!(run_path.starts_with("/console/channels/c1/sync/"));
-    let mut finished = false;
-    for _ in 0..100 {
-        let progress = b.get(&format!("{run_path}/progress")).await;
-        let p: serde_json::Value = serde_json::from_str(&progress.body).unwrap();
-        if p["finished"] == true {
-            finished = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(finished, "the dry run finished");
-    let page = b.get(&run_path).await;
+    let (run_path, page) = sync_to_the_end(&mut b, &[("dry_run", "1")]).await;
     assert!(
         page.body
             .contains("data-testid=\"sync-status\" data-status=\"succeeded\""),
@@ -620,17 +598,33 @@ async fn a_dry_run_is_followed_live_to_its_report_and_listed() {
     w.stop().await;
 }
 
-/// Starts a run from the sync page's form and waits for it to finish;
-/// answers the run page.
-async fn sync_to_the_end(b: &mut Browser, form: &[(&str, &str)]) -> super::Page {
+/// Channel `c1` with the mirror company's warehouse, so it can sync.
+async fn channel_with_warehouse(w: &testkit::world::World) {
+    w.channel("c1", |s| {
+        s.warehouse_id =
+            Some(channel::model::WarehouseId::try_from(w.mirror.warehouse_id).unwrap());
+    })
+    .await
+    .unwrap();
+}
+
+/// Starts a run from the sync page's form and waits (through the progress
+/// JSON the page's script polls) for it to finish; answers the run's path
+/// and page.
+async fn sync_to_the_end(b: &mut Browser, form: &[(&str, &str)]) -> (String, super::Page) {
     let started = b.post("/console/channels/c1/sync", form).await;
     assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
     let run_path = started.location();
+    assert!(
+        run_path.starts_with("/console/channels/c1/sync/"),
+        "{run_path}"
+    );
     for _ in 0..200 {
         let progress = b.get(&format!("{run_path}/progress")).await;
         let p: serde_json::Value = serde_json::from_str(&progress.body).unwrap();
         if p["finished"] == true {
-            return b.get(&run_path).await;
+            let page = b.get(&run_path).await;
+            return (run_path, page);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -640,12 +634,7 @@ async fn sync_to_the_end(b: &mut Browser, form: &[(&str, &str)]) -> super::Page 
 #[tokio::test]
 async fn a_sync_the_mass_zero_guard_refuses_is_explained_and_runs_only_when_forced() {
     let w = world().await;
-    w.channel("c1", |s| {
-        s.warehouse_id =
-            Some(channel::model::WarehouseId::try_from(w.mirror.warehouse_id).unwrap());
-    })
-    .await
-    .unwrap();
+    channel_with_warehouse(&w).await;
     // Sixty managed products the shop holds 5 of and PayTraq's warehouse none.
     let seed = testkit::shop_items::ShopSeed {
         manage: "yes",
@@ -661,7 +650,7 @@ async fn a_sync_the_mass_zero_guard_refuses_is_explained_and_runs_only_when_forc
         w.paytraq_item(&format!("ZERO-{id}"), dec!(0), None);
     }
     let mut b = Browser::signed_in(&w).await;
-    let refused = sync_to_the_end(&mut b, &[]).await;
+    let (_, refused) = sync_to_the_end(&mut b, &[]).await;
     assert!(
         refused
             .body
@@ -682,7 +671,7 @@ async fn a_sync_the_mass_zero_guard_refuses_is_explained_and_runs_only_when_forc
     );
 
     // The person confirms: the forced run writes what the plan said.
-    let forced = sync_to_the_end(&mut b, &[("force", "1")]).await;
+    let (_, forced) = sync_to_the_end(&mut b, &[("force", "1")]).await;
     assert!(
         forced
             .body
