@@ -290,6 +290,7 @@ fn as_paytraq_sale(doc: &NewSale, totals: &PaytraqTotals) -> pt::Sale {
         total: totals.total,
         amount_due: totals.total,
         lines: Vec::new(),
+        shipping_charge: doc.shipping_charge.clone(),
         taxes: totals
             .per_key
             .iter()

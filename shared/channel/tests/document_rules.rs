@@ -1062,6 +1062,7 @@ fn sale(total: Decimal, taxes: &[(u64, Option<&str>, Decimal)]) -> Sale {
         total,
         amount_due: total,
         lines: Vec::new(),
+        shipping_charge: None,
         taxes: taxes
             .iter()
             .map(|(key, name, tax)| SaleTax {

@@ -1,6 +1,7 @@
 //! A credit note the channel issues after an order's invoice was approved:
-//! one per shop refund, or one for the whole invoice of an order cancelled
-//! in the shop. Its progress is kept in the order record, credit note by
+//! one per shop refund, one for the whole invoice of an order cancelled in
+//! the shop, or one for the whole invoice an operator reissued after the
+//! order was edited. Its progress is kept in the order record, credit note by
 //! credit note, so each is made, checked, approved, paid back and e-mailed
 //! once across redeliveries and crashes.
 
@@ -16,6 +17,10 @@ pub enum Credited {
     Refund { refund_id: u64 },
     /// The whole invoice of an order cancelled in the shop.
     Cancellation,
+    /// The whole invoice replaced by reissue number `reissue` (1 for the
+    /// first) after the order was edited: as it was issued, read back from
+    /// PayTraq.
+    Reissue { reissue: u32 },
 }
 
 /// One credit note of an order and how far it got.
@@ -66,26 +71,33 @@ impl CreditNote {
         }
     }
 
-    /// Its key among the order's credit notes: `refund:<id>` or
-    /// `cancelled`; part of its PayTraq reference, its in-doubt marks and
+    /// Its key among the order's credit notes: `refund:<id>`,
+    /// `cancelled` or `reissue:<n>`; part of its PayTraq reference, its in-doubt marks and
     /// the keys of its order notes.
     pub fn key(&self) -> String {
         match self.credits {
             Credited::Refund { refund_id } => format!("refund:{refund_id}"),
             Credited::Cancellation => "cancelled".into(),
+            Credited::Reissue { reissue } => format!("reissue:{reissue}"),
+        }
+    }
+
+    /// The document in words: `credit note KR/1`.
+    pub fn document(&self) -> String {
+        match (&self.document_number, self.document_id) {
+            (Some(n), _) => format!("credit note {n}"),
+            (None, Some(id)) => format!("credit note (id {id})"),
+            (None, None) => "credit note".to_string(),
         }
     }
 
     /// What it is, in words: `credit note KR/1 for refund #45`.
     pub fn label(&self) -> String {
-        let note = match (&self.document_number, self.document_id) {
-            (Some(n), _) => format!("credit note {n}"),
-            (None, Some(id)) => format!("credit note (id {id})"),
-            (None, None) => "credit note".to_string(),
-        };
+        let note = self.document();
         match self.credits {
             Credited::Refund { refund_id } => format!("{note} for refund #{refund_id}"),
             Credited::Cancellation => format!("{note} for the cancelled order"),
+            Credited::Reissue { .. } => format!("{note} for the replaced {}", self.invoice),
         }
     }
 }

@@ -114,9 +114,62 @@ pub struct PaytraqIds {
     #[serde(default)]
     pub refunds_seen: Vec<u64>,
     /// Credit notes issued after the invoice was approved (refunds, a
-    /// cancellation), in the order they became due.
+    /// cancellation, a reissue), in the order they became due.
     #[serde(default)]
     pub credit_notes: Vec<CreditNote>,
+    /// The order was edited in the shop after this document was made (the
+    /// document no longer shows it): what allows a reissue.
+    #[serde(default)]
+    pub edited_after_document: bool,
+    /// Invoices replaced by a reissue (a credit note, then a new invoice),
+    /// oldest first; their facts stay shown.
+    #[serde(default)]
+    pub replaced: Vec<ReplacedDocument>,
+}
+
+impl PaytraqIds {
+    /// The credit notes of the current document: those recorded since the
+    /// last reissue's (which took the previous invoice back).
+    pub fn current_credit_notes(&self) -> &[CreditNote] {
+        let since = self
+            .credit_notes
+            .iter()
+            .rposition(|c| matches!(c.credits, super::Credited::Reissue { .. }))
+            .map_or(0, |i| i + 1);
+        self.credit_notes.get(since..).unwrap_or(&[])
+    }
+}
+
+/// An approved invoice an operator replaced after the order was edited: a
+/// credit note takes it back whole, then a new invoice is made for the
+/// order as it is now (its reference ends in `/r<reissue>`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReplacedDocument {
+    /// 1 for the first reissue of the order.
+    pub reissue: u32,
+    pub document_id: u64,
+    pub document_number: Option<String>,
+    /// Its total as PayTraq showed it when it was replaced.
+    pub document_total: Decimal,
+    /// A payment was recorded on it: the credit note then records the
+    /// money as returned, and the new invoice its payment (both or neither).
+    pub paid: bool,
+    pub payment_id: Option<u64>,
+    pub emailed: bool,
+    pub replaced_at: DateTime<Utc>,
+    /// The new invoice's number (or id), once it is made.
+    #[serde(default)]
+    pub replaced_by: Option<String>,
+}
+
+impl ReplacedDocument {
+    /// `sales invoice ALE 1` (or its id when it has no number).
+    pub fn label(&self) -> String {
+        match &self.document_number {
+            Some(n) => format!("sales invoice {n}"),
+            None => format!("sales invoice (id {})", self.document_id),
+        }
+    }
 }
 
 /// What a document was made from: the order's lines, shipping and total.

@@ -429,6 +429,8 @@ pub struct Sale {
     pub total: Decimal,
     pub amount_due: Decimal,
     pub lines: Vec<SaleLine>,
+    /// `ShippingCharge`, when the document has one (amount and tax key).
+    pub shipping_charge: Option<ShippingCharge>,
     pub taxes: Vec<SaleTax>,
     /// `Totals/NetAmount`.
     pub net_total: Decimal,

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{
     NewPayment, NewPrepayment, NewSale, Operation, Sale, SaleLine, SaleMessage, SalePayment,
-    SaleTax, SaleType, ShippingCharge, TaxKeyRef,
+    SaleTax, SaleType, ShippingCharge, TaxKeyRef, TaxKeyWire,
 };
 use super::routes::{reference_marker, PAY_TERM_TYPE_DAYS};
-use super::xml::{decimal_or_zero, id_opt};
+use super::xml::{decimal_opt, decimal_or_zero, id_opt};
 use super::PaytraqError;
 
 // ------------------------------------------------------------ create body
@@ -282,6 +282,8 @@ pub(crate) struct SaleWire {
     header: HeaderWire,
     #[serde(rename = "LineItems", default)]
     lines: LinesWire,
+    #[serde(rename = "ShippingCharge", default)]
+    shipping_charge: ShippingChargeWire,
     #[serde(rename = "Taxes", default)]
     taxes: TaxesWire,
     #[serde(rename = "Totals", default)]
@@ -364,6 +366,27 @@ struct LinesWire {
     items: Vec<SaleLine>,
 }
 
+/// `ShippingCharge`: `Amount` and `TaxKey/TaxKeyID` are empty on a
+/// document without shipping (real replies).
+#[derive(Debug, Default, Deserialize)]
+struct ShippingChargeWire {
+    #[serde(rename = "Amount", default, deserialize_with = "decimal_opt")]
+    amount: Option<Decimal>,
+    #[serde(rename = "TaxKey", default)]
+    tax_key: Option<TaxKeyWire>,
+}
+
+impl ShippingChargeWire {
+    /// The charge, when it has both an amount and a tax key.
+    fn charge(self) -> Option<ShippingCharge> {
+        let tax_key_id = self.tax_key?.tax_key_id?;
+        Some(ShippingCharge {
+            amount: self.amount?,
+            tax_key: TaxKeyRef { tax_key_id },
+        })
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct TaxesWire {
     #[serde(rename = "Tax", default)]
@@ -415,6 +438,7 @@ impl SaleWire {
             total: h.total,
             amount_due: h.amount_due,
             lines: self.lines.items,
+            shipping_charge: self.shipping_charge.charge(),
             taxes: self.taxes.items,
             net_total: self.totals.net,
             gross_total: self.totals.gross,
@@ -613,6 +637,41 @@ mod tests {
             "payments {paid}, messages {messages}"
         );
         println!("real replies: {paid} payments, {messages} e-mails read");
+    }
+
+    /// Every real reply's `ShippingCharge` reads: an amount with its tax
+    /// key, or nothing where PayTraq leaves both empty (no shipping).
+    #[test]
+    fn real_sale_replies_read_the_shipping_charge_fixture() {
+        let dir = testkit::paytraq_fixtures_dir().join("sale");
+        let (mut with, mut without) = (0, 0);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("xml") {
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let xml = std::fs::read_to_string(&path).unwrap();
+            let sale = from_xml::<SaleWire>(&xml).unwrap().into_sale().unwrap();
+            let empty = xml.contains("<Amount></Amount><TaxKey><TaxKeyID></TaxKeyID>");
+            assert_eq!(sale.shipping_charge.is_none(), empty, "{name}");
+            if empty {
+                without += 1;
+            } else {
+                with += 1;
+            }
+            if name == "sales_invoice-wait_payment-excl_tax-shipping-01.xml" {
+                assert_eq!(
+                    sale.shipping_charge,
+                    Some(ShippingCharge {
+                        amount: dec!(2.00),
+                        tax_key: TaxKeyRef { tax_key_id: 262041 }
+                    })
+                );
+            }
+        }
+        assert!(with > 0 && without > 0, "{with} with, {without} without");
+        println!("real sale replies: {with} with a shipping charge, {without} without");
     }
 
     #[test]

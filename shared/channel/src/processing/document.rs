@@ -75,6 +75,10 @@ pub enum BuildProblem {
     NoRoundingProduct,
     #[error("refund #{0} names no lines and needs a PayTraq product for its credit note (setting refund_item_code)")]
     NoRefundProduct(u64),
+    #[error(
+        "the replaced invoice as PayTraq shows it lacks {0}, so its credit note cannot repeat it"
+    )]
+    ReplacedInvoice(String),
 }
 
 /// All problems of an order at once, so one note tells the operator everything.

@@ -2,6 +2,8 @@
 //!
 //! - [`document`]: the order → document mapping (pure, where the rules live);
 //! - [`credit_note`]: a refund or a cancellation → credit note, through the same builder;
+//! - [`reissue`]: an edited order's invoice replaced: its credit note, as PayTraq shows it,
+//!   and the new invoice's reference;
 //! - [`pipeline`]: the per-order state machine with exactly-once effects;
 //! - here: the queue glue — an SQS batch on Lambda (partial batch failure
 //!   reporting, FIFO order kept) and a worker loop for `local`.
@@ -9,6 +11,7 @@
 pub mod credit_note;
 pub mod document;
 pub mod pipeline;
+pub mod reissue;
 
 use std::time::Duration;
 
@@ -17,7 +20,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use crate::queue::OrderMessage;
 use crate::queue::Queue;
 use crate::App;
-pub use pipeline::{process, Outcome, Transient, Trigger};
+pub use pipeline::{
+    process, reissue_order, reissue_refusal, Outcome, ReissueError, Transient, Trigger,
+};
 
 /// After this many receives a transient failure is final: the order is
 /// marked failed rather than left to the dead-letter queue unexplained.

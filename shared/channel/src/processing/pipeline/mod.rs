@@ -13,12 +13,14 @@
 //! the fields the processor owns and their conditional save; [`effects`]
 //! crash points, order notes and in-doubt marks; [`calls`] the PayTraq
 //! calls every document's steps make (invoice, sales order, credit note); [`steps`] one file per
-//! step; [`lookups`] items, clients and labels; [`error`] why a step stopped.
+//! step; [`lookups`] items, clients and labels; [`error`] why a step stopped;
+//! [`reissue`] an operator's replacement of an edited order's invoice.
 
 mod calls;
 mod effects;
 mod error;
 mod lookups;
+mod reissue;
 mod state;
 mod steps;
 
@@ -31,6 +33,7 @@ use crate::store::StoreError;
 use crate::woocommerce::order::{parse_order, Order};
 use crate::{App, Error};
 use error::StepError;
+pub use reissue::{reissue_order, reissue_refusal, ReissueError};
 use state::ProcessingState;
 
 /// Who asked for processing.
@@ -85,7 +88,12 @@ pub async fn process(
         return Ok(Outcome::Skipped("unknown order"));
     };
     if trigger == Trigger::Queue {
-        if !channel.settings.auto_process && order.paytraq.document_id.is_none() {
+        // A reissue was an operator's decision: its new invoice is made
+        // even with automatic processing off.
+        if !channel.settings.auto_process
+            && order.paytraq.document_id.is_none()
+            && order.paytraq.replaced.is_empty()
+        {
             return Ok(Outcome::Skipped("automatic processing is off"));
         }
         if matches!(
@@ -193,6 +201,11 @@ impl<'a> OrderRun<'a> {
     async fn advance(&mut self, wc: &Order) -> Result<(), StepError> {
         self.notes_in_doubt(wc).await?;
         if self.order.paytraq.document_id.is_none() {
+            // After a reissue: the credit note for the replaced invoice
+            // comes first; the new invoice only once it is right.
+            if !self.credit_notes(wc).await? {
+                return Ok(());
+            }
             self.create_document(wc).await?;
         } else if self.changed_after_document(wc).await? {
             return Ok(());
@@ -202,6 +215,7 @@ impl<'a> OrderRun<'a> {
         if unchecked && !self.check_total(wc).await? {
             return Ok(());
         }
+        self.link_reissue().await?;
         let settings = self.channel.settings.clone();
         if settings.approve && !self.order.paytraq.approved {
             self.approve().await?;

@@ -360,6 +360,7 @@ impl Books {
             total: d.header_total(),
             amount_due: d.amount_due(),
             lines: d.lines.clone(),
+            shipping_charge: s.shipping_charge.clone(),
             taxes: d.taxes.clone(),
             net_total: d.net,
             gross_total: d.header_total(),

@@ -223,7 +223,7 @@ impl OrderRun<'_> {
         let edits = basis_differences(&basis, &now);
         let credit_whole = self.channel.settings.credit_cancelled
             && self.invoice_approved()
-            && self.order.paytraq.credit_notes.is_empty()
+            && self.order.paytraq.current_credit_notes().is_empty()
             && due.is_empty()
             && edits.is_empty();
         if wc.status == "cancelled" && !cancelled_before && credit_whole {
@@ -249,8 +249,13 @@ impl OrderRun<'_> {
                 format!("edited:{version}"),
                 "edited_in_shop",
                 format!(
-                    "order edited in the shop after {label} was made: {}; {label} is unchanged: issue a credit note and a new document in PayTraq",
-                    edits.join(", ")
+                    "order edited in the shop after {label} was made: {}; {label} is unchanged: issue a credit note and a new document in PayTraq{}",
+                    edits.join(", "),
+                    if self.invoice_approved() {
+                        ", or reissue the order (a credit note and a new invoice, made by the channel)"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -271,7 +276,10 @@ impl OrderRun<'_> {
             self.save().await?;
             return Ok(false);
         }
-        // Later changes are compared with the order as reported now.
+        // Later changes are compared with the order as reported now; the
+        // document still shows the order before the edit (a reissue may
+        // replace it).
+        self.order.paytraq.edited_after_document |= !edits.is_empty();
         self.order.paytraq.basis = Some(now);
         self.order.status = OrderStatus::NeedsReview;
         self.order.reason = Some(

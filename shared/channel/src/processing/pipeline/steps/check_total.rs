@@ -154,10 +154,7 @@ impl OrderRun<'_> {
         let fee = document::fee_code(&self.channel).map(str::to_owned);
         let items = self.items(wc, fee.as_deref()).await?;
         let client_id = self.client(wc).await?;
-        let mut sale =
-            document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
-                StepError::Permanent(format!("cannot build the document: {problems}"))
-            })?;
+        let mut sale = self.document_sale(wc, &items, client_id)?;
         match document::rounding_line(&self.channel, wc, &items, amount) {
             Ok(line) => sale.lines.push(line),
             Err(problems) => return Ok(Err(format!("no rounding line added: {problems}"))),

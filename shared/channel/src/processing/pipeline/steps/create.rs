@@ -1,9 +1,14 @@
 //! Step 1: create the PayTraq document, or find the one an earlier attempt
-//! created when that attempt's outcome is unknown.
+//! created when that attempt's outcome is unknown. After a reissue the new
+//! invoice has its own reference (`…/r<n>`), in the create, the lookup
+//! after a crash and the rounding update alike.
+
+use std::collections::HashMap;
 
 use crate::model::{Effect, OrderStatus, TimelineEvent};
-use crate::paytraq::model::SaleNear;
-use crate::processing::document::{self, our_reference};
+use crate::paytraq::model::{NewSale, SaleNear};
+use crate::processing::document;
+use crate::processing::reissue::invoice_reference;
 use crate::woocommerce::order::Order;
 
 use super::super::{OrderRun, StepError};
@@ -13,7 +18,7 @@ impl OrderRun<'_> {
         &mut self,
         wc: &Order,
     ) -> Result<(), StepError> {
-        let reference = our_reference(&self.channel.id, wc);
+        let reference = self.document_reference(wc);
         let near = (self.order.paytraq.client_id)
             .map(|client| SaleNear::around(client, document::document_date(wc)));
         if let Some(sale) = self
@@ -29,13 +34,40 @@ impl OrderRun<'_> {
             .map(str::to_owned);
         let items = self.items(wc, fee.as_deref()).await?;
         let client_id = self.client(wc).await?;
-        let sale = document::build(&self.channel, wc, &items, client_id).map_err(|problems| {
-            StepError::Permanent(format!("cannot build the document: {problems}"))
-        })?;
+        let sale = self.document_sale(wc, &items, client_id)?;
         let created = self.create_marked(Effect::Create, &sale).await?;
         self.order.paytraq.document_id = Some(created.document_id);
         self.order.paytraq.document_number = created.document_number;
         self.document_created(wc).await
+    }
+
+    /// The document's reference: the order's, or after a reissue the new
+    /// invoice's own.
+    fn document_reference(&self, wc: &Order) -> String {
+        invoice_reference(&self.channel.id, wc, self.order.paytraq.replaced.len())
+    }
+
+    /// The order's document as PayTraq gets it; after a reissue under its
+    /// own reference and naming the invoice it replaces.
+    pub(in crate::processing::pipeline) fn document_sale(
+        &self,
+        wc: &Order,
+        items: &HashMap<String, u64>,
+        client_id: u64,
+    ) -> Result<NewSale, StepError> {
+        let mut sale =
+            document::build(&self.channel, wc, items, client_id).map_err(|problems| {
+                StepError::Permanent(format!("cannot build the document: {problems}"))
+            })?;
+        sale.our_reference = self.document_reference(wc);
+        if let Some(old) = self.order.paytraq.replaced.last() {
+            sale.comment = Some(format!(
+                "WooCommerce order #{}, replaces {}",
+                wc.number,
+                old.label()
+            ));
+        }
+        Ok(sale)
     }
 
     async fn document_created(&mut self, wc: &Order) -> Result<(), StepError> {

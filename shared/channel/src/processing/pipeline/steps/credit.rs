@@ -1,5 +1,5 @@
 //! After the invoice: the order's credit notes (which became due is decided
-//! in `changed`), each through the steps of a document — create (found
+//! in `changed`, or by an operator's reissue), each through the steps of a document — create (found
 //! again by its reference after a crash), check its total against what it
 //! must total (a difference leaves it a draft without payment and the order
 //! needs review), approve, record the money given back as its payment,
@@ -9,13 +9,22 @@
 use chrono::Utc;
 
 use crate::faults::Boundary;
-use crate::model::{CreditCall, CreditNote, Credited, Effect, OrderStatus, TimelineEvent};
+use crate::model::{
+    CreditCall, CreditNote, Credited, Effect, OrderStatus, ReplacedDocument, TimelineEvent,
+};
 use crate::paytraq::model::{NewPayment, SaleNear};
-use crate::processing::{credit_note, document};
+use crate::processing::{credit_note, document, reissue};
 use crate::woocommerce::order::Order;
 
 use super::super::calls::Mailed;
 use super::super::{OrderRun, StepError};
+
+/// What a credit note takes back: an order (a refund's, or the cancelled
+/// one), or an invoice a reissue replaced (read back from PayTraq).
+enum Taken {
+    Order(Order),
+    Invoice(ReplacedDocument),
+}
 
 impl OrderRun<'_> {
     /// Takes each credit note that is not finished as far as the settings
@@ -46,17 +55,30 @@ impl OrderRun<'_> {
         if settings.approve && !self.credit(i)?.approved {
             self.approve_credit_note(i).await?;
         }
-        if settings.add_payment
-            && !self.credit(i)?.paid
-            && wc.date_paid_gmt.is_some()
-            && !wc.total.is_zero()
-        {
+        if settings.add_payment && !self.credit(i)?.paid && self.pays_back(&self.credit(i)?, wc) {
             self.pay_credit_note(wc, i).await?;
         }
         if settings.send_email && !self.credit(i)?.emailed {
             self.email_credit_note(wc, i).await?;
         }
         Ok(true)
+    }
+
+    /// Whether money goes back on the credit note: the order was paid, or
+    /// for a reissue, a payment was recorded on the replaced invoice (the
+    /// new invoice is then paid too: both or neither).
+    fn pays_back(&self, note: &CreditNote, wc: &Order) -> bool {
+        match note.credits {
+            Credited::Reissue { reissue } => self
+                .order
+                .paytraq
+                .replaced
+                .iter()
+                .any(|r| r.reissue == reissue && r.paid),
+            Credited::Refund { .. } | Credited::Cancellation => {
+                wc.date_paid_gmt.is_some() && !wc.total.is_zero()
+            }
+        }
     }
 
     /// Credit note `i` as recorded.
@@ -88,7 +110,7 @@ impl OrderRun<'_> {
             Credited::Refund { refund_id } => {
                 format!("refund #{refund_id} of {} {}", note.amount, wc.currency)
             }
-            Credited::Cancellation => {
+            Credited::Cancellation | Credited::Reissue { .. } => {
                 format!("{} of {} {}", note.invoice, note.amount, wc.currency)
             }
         }
@@ -102,6 +124,8 @@ impl OrderRun<'_> {
             call: CreditCall::Create,
         };
         let cannot_build = |p| StepError::Permanent(format!("cannot build the credit note: {p}"));
+        // What it takes back: an order (a refund's or the cancelled one), or
+        // for a reissue the replaced invoice itself (read back below).
         let taken = match note.credits {
             Credited::Refund { refund_id } => {
                 let (Some(woo), Some(order_id)) = (self.woo.clone(), self.order.order_id) else {
@@ -110,23 +134,33 @@ impl OrderRun<'_> {
                     ));
                 };
                 let refund = woo.get_refund(order_id, refund_id).await?;
-                credit_note::refunded_order(&self.channel, wc, &refund).map_err(cannot_build)?
+                Taken::Order(
+                    credit_note::refunded_order(&self.channel, wc, &refund)
+                        .map_err(cannot_build)?,
+                )
             }
-            Credited::Cancellation => credit_note::cancelled_order(wc),
+            Credited::Cancellation => Taken::Order(credit_note::cancelled_order(wc)),
+            Credited::Reissue { reissue } => {
+                let old = (self.order.paytraq.replaced.iter())
+                    .find(|r| r.reissue == reissue)
+                    .cloned()
+                    .ok_or_else(|| {
+                        StepError::Permanent(format!("reissue {reissue} is not recorded"))
+                    })?;
+                Taken::Invoice(old)
+            }
+        };
+        let date = match &taken {
+            Taken::Order(taken) => document::document_date(taken),
+            Taken::Invoice(old) => old.replaced_at.date_naive(),
         };
         let reference = credit_note::credit_reference(&self.channel.id, wc, &key);
-        let near = (self.order.paytraq.client_id)
-            .map(|client| SaleNear::around(client, document::document_date(&taken)));
+        let near = (self.order.paytraq.client_id).map(|client| SaleNear::around(client, date));
         if let Some(sale) = self.created_before(&effect, &reference, near).await? {
             return self
                 .credit_note_created(i, sale.document_id, sale.document_number)
                 .await;
         }
-        let fee = document::fee_code(&self.channel)
-            .filter(|_| !taken.fee_lines.is_empty())
-            .map(str::to_owned);
-        let items = self.items(&taken, fee.as_deref()).await?;
-        let client_id = self.client(wc).await?;
         let comment = format!(
             "Credit note for {}: WooCommerce order #{}, {}",
             note.invoice,
@@ -134,10 +168,32 @@ impl OrderRun<'_> {
             match note.credits {
                 Credited::Refund { refund_id } => format!("refund #{refund_id}"),
                 Credited::Cancellation => "cancelled".to_string(),
+                Credited::Reissue { .. } => "edited: replaced by a new invoice".to_string(),
             }
         );
-        let sale = credit_note::build(&self.channel, wc, &taken, &key, comment, &items, client_id)
-            .map_err(cannot_build)?;
+        let sale = match taken {
+            Taken::Order(taken) => {
+                let fee = document::fee_code(&self.channel)
+                    .filter(|_| !taken.fee_lines.is_empty())
+                    .map(str::to_owned);
+                let items = self.items(&taken, fee.as_deref()).await?;
+                let client_id = self.client(wc).await?;
+                credit_note::build(&self.channel, wc, &taken, &key, comment, &items, client_id)
+                    .map_err(cannot_build)?
+            }
+            Taken::Invoice(old) => {
+                let invoice = self.pt()?.get_sale(old.document_id).await?;
+                reissue::replaced_invoice_credit_note(
+                    &self.channel,
+                    wc,
+                    &invoice,
+                    &key,
+                    comment,
+                    date,
+                )
+                .map_err(cannot_build)?
+            }
+        };
         let created = self.create_marked(effect, &sale).await?;
         self.credit_note_created(i, created.document_id, created.document_number)
             .await
