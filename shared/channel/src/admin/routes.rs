@@ -26,7 +26,7 @@ use crate::model::{
     Channel, GatewayId, InboxOrder, MoneyAccountId, OrderStatus, OrderSummary, PaytraqIds, SyncRun,
     TaxKeyId, TaxRateId, TimelineEvent,
 };
-use crate::processing::{self, Trigger};
+use crate::processing::{self, ReissueError, Trigger};
 use crate::secrets::Secret;
 use crate::store::{Change, StoreError};
 use crate::woocommerce::WooCredentials;
@@ -72,6 +72,10 @@ pub(super) fn admin_routes() -> Router<Ctx> {
         .route(
             "/admin/channels/{channel_id}/orders/{key}/handled",
             post(mark_handled),
+        )
+        .route(
+            "/admin/channels/{channel_id}/orders/{key}/reissue",
+            post(reissue_order),
         )
         .route(
             "/admin/channels/{channel_id}/sync",
@@ -582,6 +586,33 @@ pub(crate) async fn process(ctx: &Ctx, id: &str, key: &str) -> ApiResult<InboxOr
         Err(e) => Err(ApiError::Unavailable(format!(
             "order {key} could not be processed now: {e}"
         ))),
+    }
+}
+
+/// Replaces the approved invoice of an order edited after it: a credit note
+/// for the old invoice, then a new invoice for the order as it is now.
+async fn reissue_order(
+    State(ctx): State<Ctx>,
+    Path((id, key)): Path<(String, String)>,
+) -> ApiResult<Json<OrderDetail>> {
+    Ok(Json(detail(&reissue(&ctx, &id, &key).await?)))
+}
+
+/// Reissues one order's invoice now (the admin API's and the console's):
+/// 409 with the reason unless the order needs review because it was edited
+/// after its approved invoice (a second request is refused so).
+pub(crate) async fn reissue(ctx: &Ctx, id: &str, key: &str) -> ApiResult<InboxOrder> {
+    order(ctx, id, key).await?;
+    match processing::reissue_order(&ctx.app, id, key).await {
+        Ok(_) => order(ctx, id, key).await,
+        Err(ReissueError::UnknownChannel(_)) => Err(ApiError::channel_not_found(id)),
+        Err(ReissueError::UnknownOrder(_)) => Err(ApiError::NotFound(format!("order {key}"))),
+        Err(ReissueError::Refused(why)) => Err(ApiError::Conflict(format!(
+            "order {key} cannot be reissued: {why}"
+        ))),
+        Err(ReissueError::Unavailable(why)) => {
+            Err(ApiError::Unavailable(format!("order {key}: {why}")))
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! The Sales Inbox: the orders newest first, a page at a time, filtered by
 //! status and searched by order number or customer, with the count of each
 //! status (from the status listings, no order read); one order's page
-//! (event log, PayTraq document and totals next to the shop's, notes) and
-//! its actions — process or reprocess, mark handled — each confirmed first
-//! and done by the admin API's own functions.
+//! (event log, PayTraq documents — replaced invoices, credit notes, the
+//! current one — and totals next to the shop's, notes) and its actions —
+//! process or reprocess, mark handled, reissue (only when possible) — each
+//! confirmed first and done by the admin API's own functions.
 
 use std::collections::BTreeMap;
 
@@ -20,7 +21,8 @@ use super::page::{render, Flash, Frame, Signed};
 use super::text::Text;
 use crate::admin::routes;
 use crate::admin::{ApiError, Ctx};
-use crate::model::{Channel, InboxOrder, OrderStatus};
+use crate::model::{Channel, Credited, DocumentType, InboxOrder, OrderStatus};
+use crate::processing::reissue_refusal;
 use crate::store::Direction;
 
 /// Orders on one page.
@@ -315,6 +317,20 @@ struct OrderPage {
     process: &'static str,
     process_label: &'static str,
     can_handle: bool,
+    /// The order can be reissued now (see `reissue_refusal`).
+    can_reissue: bool,
+    documents: Vec<DocumentRow>,
+}
+
+/// One PayTraq document of the order as shown: replaced invoices, credit
+/// notes, the current document.
+pub struct DocumentRow {
+    /// `replaced`, `credit_note` or `current`.
+    pub kind: &'static str,
+    pub label: &'static str,
+    pub number: String,
+    pub total: String,
+    pub detail: String,
 }
 
 pub async fn order(
@@ -386,8 +402,67 @@ async fn order_page(
         process,
         process_label,
         can_handle: !matches!(o.status, OrderStatus::Done | OrderStatus::Handled),
+        can_reissue: reissue_refusal(&ch, &o).is_none(),
+        documents: documents(lang, &ch, &o, &currency),
     };
     render(status, &page)
+}
+
+/// The order's PayTraq documents, oldest first: the invoices a reissue
+/// replaced, the credit notes, the current document.
+fn documents(lang: Lang, ch: &Channel, o: &InboxOrder, currency: &str) -> Vec<DocumentRow> {
+    let t = lang.text();
+    let money = |d: Option<Decimal>| d.map(|d| lang.money(d, currency)).unwrap_or_default();
+    let number = |n: &Option<String>, id: Option<u64>| {
+        n.clone()
+            .or_else(|| id.map(|id| format!("id {id}")))
+            .unwrap_or_default()
+    };
+    let p = &o.paytraq;
+    let replaced = p.replaced.iter().map(|r| DocumentRow {
+        kind: "replaced",
+        label: t.doc_replaced,
+        number: number(&r.document_number, Some(r.document_id)),
+        total: money(Some(r.document_total)),
+        detail: r
+            .replaced_by
+            .as_ref()
+            .map(|by| format!("{} {by}", t.doc_replaced_by))
+            .unwrap_or_default(),
+    });
+    let credit_notes = p.credit_notes.iter().map(|c| DocumentRow {
+        kind: "credit_note",
+        label: t.doc_credit_note,
+        number: number(&c.document_number, c.document_id),
+        total: money(Some(c.document_total.unwrap_or(-c.amount))),
+        detail: match c.credits {
+            Credited::Refund { refund_id } => format!("{} #{refund_id}", t.doc_for_refund),
+            Credited::Cancellation => t.doc_for_cancelled.to_string(),
+            Credited::Reissue { reissue } => p
+                .replaced
+                .iter()
+                .find(|r| r.reissue == reissue)
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        t.doc_credits,
+                        number(&r.document_number, Some(r.document_id))
+                    )
+                })
+                .unwrap_or_default(),
+        },
+    });
+    let current = p.document_id.map(|id| DocumentRow {
+        kind: "current",
+        label: match ch.settings.document_type {
+            DocumentType::SalesInvoice => t.doc_invoice,
+            DocumentType::SalesOrder => t.doc_sales_order,
+        },
+        number: number(&p.document_number, Some(id)),
+        total: money(p.document_total),
+        detail: String::new(),
+    });
+    replaced.chain(credit_notes).chain(current).collect()
 }
 
 /// The shop order's tax lines (`tax_lines`), each with its mapped tax key.
@@ -452,6 +527,7 @@ pub async fn confirm(
     let (text, button) = match action.as_str() {
         "process" => (t.confirm_process, t.process),
         "handled" => (t.confirm_handled, t.mark_handled),
+        "reissue" => (t.confirm_reissue, t.reissue),
         _ => return signed.refusal(&ApiError::NotFound(format!("action {action}"))),
     };
     let base = format!("/console/channels/{id}/orders/{key}");
@@ -498,6 +574,27 @@ pub async fn handled(
         &key,
         done,
         signed.lang.text().handled_done,
+    )
+    .await
+}
+
+pub async fn reissue(
+    State(ctx): State<Ctx>,
+    signed: Signed,
+    Path((id, key)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    if let Err(refused) = signed.form(&body) {
+        return *refused;
+    }
+    let done = routes::reissue(&ctx, &id, &key).await;
+    answer(
+        &ctx,
+        &signed,
+        &id,
+        &key,
+        done,
+        signed.lang.text().reissued_done,
     )
     .await
 }

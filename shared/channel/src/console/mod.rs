@@ -20,7 +20,7 @@
 //! | `channels`   | channel list, create (key flow), keys, deactivation         |
 //! | `settings`   | the settings form                                           |
 //! | `mappings`   | tax and payment mappings, and their check                   |
-//! | `inbox`      | the inbox, one order, process / mark handled                |
+//! | `inbox`      | the inbox, one order, process / mark handled / reissue      |
 //! | `sync`       | sync start, dry run, force, live progress, report, history  |
 //!
 //! Sign-in: with [`AdminAuth::Bearer`](crate::admin::AdminAuth) (`local`) a
@@ -94,6 +94,10 @@ pub fn router() -> Router<Ctx> {
         .route(
             "/console/channels/{id}/orders/{key}/handled",
             post(inbox::handled),
+        )
+        .route(
+            "/console/channels/{id}/orders/{key}/reissue",
+            post(inbox::reissue),
         )
         .route(
             "/console/channels/{id}/sync",
