@@ -14,6 +14,8 @@ mod cognito;
 mod pages;
 #[path = "console/refusals.rs"]
 mod refusals;
+#[path = "console/reissue.rs"]
+mod reissue;
 #[path = "console/sign_in.rs"]
 mod sign_in;
 #[path = "console/speed.rs"]
