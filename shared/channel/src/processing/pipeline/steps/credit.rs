@@ -22,7 +22,7 @@ use super::super::{OrderRun, StepError};
 /// What a credit note takes back: an order (a refund's, or the cancelled
 /// one), or an invoice a reissue replaced (read back from PayTraq).
 enum Taken {
-    Order(Order),
+    Order(Box<Order>),
     Invoice(ReplacedDocument),
 }
 
@@ -134,12 +134,12 @@ impl OrderRun<'_> {
                     ));
                 };
                 let refund = woo.get_refund(order_id, refund_id).await?;
-                Taken::Order(
+                Taken::Order(Box::new(
                     credit_note::refunded_order(&self.channel, wc, &refund)
                         .map_err(cannot_build)?,
-                )
+                ))
             }
-            Credited::Cancellation => Taken::Order(credit_note::cancelled_order(wc)),
+            Credited::Cancellation => Taken::Order(Box::new(credit_note::cancelled_order(wc))),
             Credited::Reissue { reissue } => {
                 let old = (self.order.paytraq.replaced.iter())
                     .find(|r| r.reissue == reissue)
