@@ -6,12 +6,14 @@
 //! redeliveries and a crash at every point. PayTraq's documents are counted in every test.
 
 use channel::faults::Boundary;
-use channel::model::{InboxOrder, OrderStatus};
+use channel::model::{DocumentType, InboxOrder, OrderStatus};
 use channel::processing::{process, reissue_order, Outcome, ReissueError, Trigger};
-use paytraq_sandbox::state::SaleRec;
+use paytraq_sandbox::state::{SaleRec, TaxRounding};
+use paytraq_sandbox::PaytraqSandboxConfig;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use testkit::world::World;
+use testkit::world::{World, WorldConfig};
+use woocommerce_sandbox::WooSandboxConfig;
 
 use super::after_document::{deliver_and_process, done_order, notes_with, world_with, CHANNEL};
 
@@ -40,11 +42,11 @@ async fn edit(w: &World, id: u64) -> Decimal {
     let stored = deliver_and_process(w, id).await;
     assert_eq!(stored.status, OrderStatus::NeedsReview);
     assert!(stored.paytraq.edited_after_document);
-    // The way out is named only where a reissue is possible (an approved invoice).
+    // The way out is named only where a reissue is possible (an approved invoice, not an order).
     let reason = stored.reason.clone().unwrap();
     assert_eq!(
         reason.contains("reissue the order"),
-        stored.paytraq.approved,
+        stored.paytraq.approved && reason.contains("after sales invoice"),
         "{reason}"
     );
     money(&edited["total"])
@@ -321,7 +323,8 @@ async fn a_second_reissue_is_refused_and_makes_no_second_credit_note_or_invoice(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reissue_is_refused_for_a_draft_an_order_not_in_review_and_an_unknown_order() {
+async fn reissue_is_refused_for_a_draft_a_sales_order_an_order_not_in_review_and_an_unknown_order()
+{
     // A draft: a person corrects it in PayTraq.
     let w = world_with(|s| {
         s.approve = false;
@@ -338,6 +341,19 @@ async fn reissue_is_refused_for_a_draft_an_order_not_in_review_and_an_unknown_or
     assert!(why.contains("is a draft"), "{why}");
     assert_eq!(w.company.documents().len(), documents);
     assert_eq!(stored(&w, id).await.status, OrderStatus::NeedsReview);
+    w.stop().await;
+
+    // A sales order is not an invoice.
+    let w = world_with(|s| s.document_type = DocumentType::SalesOrder).await;
+    let id = done_order(&w).await;
+    edit(&w, id).await;
+    let documents = w.company.documents().len();
+    let refused = reissue_order(&w.app, CHANNEL, &id.to_string()).await;
+    assert!(
+        matches!(&refused, Err(ReissueError::Refused(why)) if why.contains("a sales order, not an invoice")),
+        "{refused:?}"
+    );
+    assert_eq!(w.company.documents().len(), documents);
     w.stop().await;
 
     // Done, never edited; and an order the inbox does not have.
@@ -367,7 +383,93 @@ async fn reissue_is_refused_for_a_draft_an_order_not_in_review_and_an_unknown_or
         "{refused:?}"
     );
     assert_eq!(w.company.documents().len(), documents);
-    println!("refused: draft, done, unknown, in review for a refund; documents unchanged");
+    println!(
+        "refused: draft, sales order, done, unknown, in review for a refund; documents unchanged"
+    );
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reissue_credit_note_off_by_a_cent_stays_a_draft_and_no_new_invoice_is_made() {
+    // A shop with net prices, rounding tax at the subtotal (as PayTraq per key).
+    let config = WorldConfig::default();
+    let w = World::start(WorldConfig {
+        woo: WooSandboxConfig {
+            prices_include_tax: false,
+            tax_round_at_subtotal: true,
+            ..config.woo
+        },
+        paytraq: PaytraqSandboxConfig {
+            rate_per_second: 10_000.0,
+            burst: 10_000,
+            ..PaytraqSandboxConfig::default()
+        },
+        ..config
+    })
+    .await
+    .unwrap();
+    w.channel(CHANNEL, |s| {
+        s.approve = true;
+        s.add_payment = true;
+        s.send_email = true;
+        s.fee_item_code = Some("WC-FEE".into());
+    })
+    .await
+    .unwrap();
+    // Three lines of 0.99 at 21%: 0.62 VAT on the key, 3 × 0.21 line by line.
+    let placed = w
+        .woo
+        .create_order(&json!({
+            "payment_method": "bacs", "payment_method_title": "Bankas pārskaitījums",
+            "set_paid": true,
+            "billing": {"first_name": "Ilze", "last_name": "Ozola", "email": "ilze@example.lv", "country": "LV"},
+            "line_items": [{"product_id": 22, "quantity": 1}, {"product_id": 22, "quantity": 1},
+                           {"product_id": 22, "quantity": 1}]
+        }))
+        .unwrap();
+    let id = placed["id"].as_u64().unwrap();
+    assert_eq!(deliver_and_process(&w, id).await.status, OrderStatus::Done);
+    let old = documents_of(&w, id, "sales_invoice").remove(0);
+    assert_eq!(old.lines.len(), 3, "three lines on the invoice");
+    edit(&w, id).await;
+    // PayTraq now rounds tax line by line: the same lines no longer add up to the old total.
+    w.company.set_tax_rounding(TaxRounding::PerLine);
+    let outcome = reissue_order(&w.app, CHANNEL, &id.to_string()).await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Status(OrderStatus::NeedsReview))),
+        "{outcome:?}"
+    );
+    let notes = documents_of(&w, id, "credit_note");
+    assert_eq!(notes.len(), 1);
+    let note = &notes[0];
+    println!(
+        "old invoice {}, its credit note {} under per-line rounding",
+        old.header_total(),
+        note.header_total()
+    );
+    assert_ne!(note.header_total(), -old.header_total());
+    assert_eq!(note.status, "draft", "not approved");
+    assert!(payments_on(&w, note.id).is_empty(), "no money returned");
+    assert_eq!(emails_of(&w, note.id), 0);
+    let o = stored(&w, id).await;
+    let reason = o.reason.clone().unwrap();
+    assert!(
+        reason.contains("does not credit") && reason.contains(&old.number),
+        "{reason}"
+    );
+    assert_eq!(
+        documents_of(&w, id, "sales_invoice").len(),
+        1,
+        "no new invoice while the credit note is wrong"
+    );
+    // Redelivered and reprocessed: still one credit note, no new invoice, one note.
+    deliver_and_process(&w, id).await;
+    process(&w.app, CHANNEL, &id.to_string(), Trigger::Operator)
+        .await
+        .unwrap();
+    assert_eq!(documents_of(&w, id, "credit_note").len(), 1);
+    assert_eq!(documents_of(&w, id, "sales_invoice").len(), 1);
+    assert_eq!(notes_with(&w, id, "does not credit").len(), 1);
     w.stop().await;
 }
 
@@ -409,6 +511,12 @@ async fn a_reissue_crashed_at_every_point_still_makes_one_credit_note_and_one_ne
             "crash at {point} did not happen: {first:?}"
         );
         crashes += 1;
+        // Asked again while it is under way: refused, nothing more made.
+        let again = reissue_order(&w.app, CHANNEL, &id.to_string()).await;
+        assert!(
+            matches!(&again, Err(ReissueError::Refused(_))),
+            "crash at {point}: {again:?}"
+        );
         // Crashed again at each later pass of a clean reissue (a crash before a step's result
         // is saved is passed again by the retry: as many crashes as passes, no more).
         let passes = boundaries.iter().filter(|b| *b == point).count();

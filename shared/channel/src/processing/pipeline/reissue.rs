@@ -234,7 +234,6 @@ fn replace_invoice(channel: &Channel, o: &mut InboxOrder, invoice: &Sale) {
     }
     o.status = OrderStatus::Received;
     o.reason = None;
-    o.pending_since = None;
     o.record(TimelineEvent::now(
         "reissue",
         format!(
