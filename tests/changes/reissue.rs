@@ -292,6 +292,68 @@ async fn an_edit_after_the_approved_invoice_is_reissued_as_one_credit_note_and_o
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_edited_again_after_its_reissue_is_reissued_again_under_its_own_reference() {
+    let w = world().await;
+    let id = done_order(&w).await;
+    let first = documents_of(&w, id, "sales_invoice").remove(0);
+    edit(&w, id).await;
+    reissue_order(&w.app, CHANNEL, &id.to_string())
+        .await
+        .unwrap();
+    let second = stored(&w, id).await.paytraq.document_id.unwrap();
+    let second = w.company.document(second).unwrap();
+    // Edited again: one line less.
+    let order = w.woo.order(id).unwrap();
+    let last = order["line_items"][2]["id"].as_u64().unwrap();
+    let edited = w
+        .woo
+        .update_order(id, &json!({"line_items": [{"id": last, "quantity": 0}]}))
+        .unwrap();
+    let edited_total = money(&edited["total"]);
+    let flagged = deliver_and_process(&w, id).await;
+    assert_eq!(flagged.status, OrderStatus::NeedsReview);
+    let outcome = reissue_order(&w.app, CHANNEL, &id.to_string()).await;
+    assert!(
+        matches!(outcome, Ok(Outcome::Status(OrderStatus::Done))),
+        "{outcome:?}"
+    );
+    let o = stored(&w, id).await;
+    let third = w.company.document(o.paytraq.document_id.unwrap()).unwrap();
+    let credit_notes = documents_of(&w, id, "credit_note");
+    println!(
+        "reissued twice: invoices {} → {} → {} ({}), {} credit notes",
+        first.number,
+        second.number,
+        third.number,
+        third.header_total(),
+        credit_notes.len()
+    );
+    assert_eq!(documents_of(&w, id, "sales_invoice").len(), 3);
+    assert_eq!(credit_notes.len(), 2);
+    let totals: Vec<Decimal> = credit_notes.iter().map(SaleRec::header_total).collect();
+    assert_eq!(totals, [-first.header_total(), -second.header_total()]);
+    assert_eq!(third.header_total(), edited_total);
+    assert!(third
+        .comment
+        .as_deref()
+        .unwrap()
+        .contains(&format!("[ref:{CHANNEL}/{id}/r2]")));
+    assert_eq!(payments_on(&w, third.id), vec![edited_total]);
+    assert_eq!(emails_of(&w, third.id), 1);
+    let replaced: Vec<(u32, u64)> = (o.paytraq.replaced.iter())
+        .map(|r| (r.reissue, r.document_id))
+        .collect();
+    assert_eq!(replaced, [(1, first.id), (2, second.id)]);
+    assert!(o.notes_sent.iter().any(|k| k == "replaced2:created"));
+    assert_eq!(
+        notes_with(&w, id, "replaced: credit note").len(),
+        2,
+        "each reissue linked once"
+    );
+    w.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_reissue_is_refused_and_makes_no_second_credit_note_or_invoice() {
     let w = world().await;
     let id = done_order(&w).await;
