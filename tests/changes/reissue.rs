@@ -261,6 +261,15 @@ async fn an_edit_after_the_approved_invoice_is_reissued_as_one_credit_note_and_o
         replaced[0].replaced_by.as_deref(),
         Some(new.number.as_str())
     );
+    // Both dated the day of the reissue, never backdated to the order.
+    let today = replaced[0].replaced_at.date_naive();
+    assert_eq!((note.date, new.date), (today, today));
+    // The money moves the same day: returned on the credit note, received on the new invoice.
+    let moved: Vec<Option<String>> = (w.company.payments().into_iter())
+        .filter(|p| p.document_id == note.id || p.document_id == new.id)
+        .map(|p| p.date)
+        .collect();
+    assert_eq!(moved, [Some(today.to_string()), Some(today.to_string())]);
     let credit = &o.paytraq.credit_notes[0];
     assert_eq!(credit.document_id, Some(note.id));
     assert!(credit.approved && credit.paid && credit.emailed);

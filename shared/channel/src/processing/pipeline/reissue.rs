@@ -188,7 +188,7 @@ fn not_replaceable(invoice: &Sale) -> Option<String> {
 /// note due, the invoice fields cleared for the new one, its note keys
 /// archived; the order goes back to `received` for the pipeline.
 fn replace_invoice(channel: &Channel, o: &mut InboxOrder, invoice: &Sale) {
-    let reissue = u32::try_from(o.paytraq.replaced.len()).map_or(u32::MAX, |n| n + 1);
+    let reissue = u32::try_from(o.paytraq.replaced.len()).map_or(u32::MAX, |n| n.saturating_add(1));
     let p = &mut o.paytraq;
     let old = ReplacedDocument {
         reissue,

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use crate::model::{Effect, OrderStatus, TimelineEvent};
 use crate::paytraq::model::{NewSale, SaleNear};
 use crate::processing::document;
@@ -20,7 +22,7 @@ impl OrderRun<'_> {
     ) -> Result<(), StepError> {
         let reference = self.document_reference(wc);
         let near = (self.order.paytraq.client_id)
-            .map(|client| SaleNear::around(client, document::document_date(wc)));
+            .map(|client| SaleNear::around(client, self.document_date(wc)));
         if let Some(sale) = self
             .created_before(&Effect::Create, &reference, near)
             .await?
@@ -47,8 +49,17 @@ impl OrderRun<'_> {
         invoice_reference(&self.channel.id, wc, self.order.paytraq.replaced.len())
     }
 
+    /// The document's date: the order's, or after a reissue the day of
+    /// the reissue (an issued invoice is replaced now, never backdated).
+    fn document_date(&self, wc: &Order) -> NaiveDate {
+        self.order.paytraq.replaced.last().map_or_else(
+            || document::document_date(wc),
+            |old| old.replaced_at.date_naive(),
+        )
+    }
+
     /// The order's document as PayTraq gets it; after a reissue under its
-    /// own reference and naming the invoice it replaces.
+    /// own reference and date, naming the invoice it replaces.
     pub(in crate::processing::pipeline) fn document_sale(
         &self,
         wc: &Order,
@@ -60,6 +71,7 @@ impl OrderRun<'_> {
                 StepError::Permanent(format!("cannot build the document: {problems}"))
             })?;
         sale.our_reference = self.document_reference(wc);
+        sale.document_date = self.document_date(wc);
         if let Some(old) = self.order.paytraq.replaced.last() {
             sale.comment = Some(format!(
                 "WooCommerce order #{}, replaces {}",

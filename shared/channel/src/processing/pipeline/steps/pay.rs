@@ -53,9 +53,13 @@ impl OrderRun<'_> {
                 )));
             }
         }
-        let date = wc
-            .date_paid_gmt
-            .map_or_else(|| Utc::now().date_naive(), |d| d.date_naive());
+        // After a reissue the payment moves to the new invoice the day the
+        // credit note returns it on the old one (never into a past period).
+        let date = match (self.order.paytraq.replaced.last(), wc.date_paid_gmt) {
+            (Some(old), _) => old.replaced_at.date_naive(),
+            (None, Some(paid)) => paid.date_naive(),
+            (None, None) => Utc::now().date_naive(),
+        };
         let comment = Some(format!(
             "WooCommerce order #{} ({})",
             wc.number, wc.payment_method_title
