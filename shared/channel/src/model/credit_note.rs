@@ -71,9 +71,9 @@ impl CreditNote {
         }
     }
 
-    /// Its key among the order's credit notes: `refund:<id>`,
-    /// `cancelled` or `reissue:<n>`; part of its PayTraq reference, its in-doubt marks and
-    /// the keys of its order notes.
+    /// Its key among the order's credit notes: `refund:<id>`, `cancelled`
+    /// or `reissue:<n>`; part of its PayTraq reference, its in-doubt marks
+    /// and the keys of its order notes.
     pub fn key(&self) -> String {
         match self.credits {
             Credited::Refund { refund_id } => format!("refund:{refund_id}"),

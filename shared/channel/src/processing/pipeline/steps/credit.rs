@@ -1,10 +1,11 @@
 //! After the invoice: the order's credit notes (which became due is decided
-//! in `changed`, or by an operator's reissue), each through the steps of a document — create (found
-//! again by its reference after a crash), check its total against what it
-//! must total (a difference leaves it a draft without payment and the order
-//! needs review), approve, record the money given back as its payment,
-//! e-mail — as the channel's settings say, each call at most once through
-//! the same calls and marks as the invoice's (`calls`).
+//! in `changed`, or by an operator's reissue), each through the steps of a
+//! document — create (found again by its reference after a crash), check
+//! its total against what it must total (a difference leaves it a draft
+//! without payment and the order needs review), approve, record the money
+//! given back as its payment, e-mail — as the channel's settings say, each
+//! call at most once through the same calls and marks as the invoice's
+//! (`calls`).
 
 use chrono::Utc;
 
