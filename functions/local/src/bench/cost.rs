@@ -31,6 +31,7 @@ use channel::model::Settings;
 use channel::queue::memory::MemoryQueue;
 use channel::queue::{Delivery, Queue};
 use channel::secrets::{Cached, SecretStore};
+use channel::store::billing::item_bytes;
 use channel::store::{Direction, RecordStore};
 use channel::{processing, sync, App};
 use paytraq_sandbox::PaytraqSandboxConfig;
@@ -39,7 +40,7 @@ use testkit::world::{World, WorldConfig};
 use tower::ServiceExt;
 
 use super::counted::{CountedQueue, CountedSecrets, LogBytes};
-use super::meter::{item_bytes, MeteredStore, StoreCounts};
+use super::meter::{MeteredStore, StoreCounts};
 use super::prices::{self, Price};
 use super::template::memory_by_binary;
 

@@ -1,22 +1,22 @@
 //! A record store that counts what it is asked, in DynamoDB's on-demand
 //! billing units, for the pacing and cost benchmarks. It passes every call
-//! to the store it wraps.
+//! to the store it wraps, and bills each call by the rules of
+//! [`channel::store::billing`] on the items the DynamoDB adapter would
+//! write: the document deflated when large, a put billed on the larger of
+//! the item before and after (the meter reads the item before, unbilled),
+//! keys-only index entries written only when their keys change.
 //!
-//! Units (DynamoDB developer guide, "Read/write capacity mode"): a write
-//! costs one write unit per started KB of the item, once for the table and
-//! once more for each secondary index the item is in (our indexes project
-//! every attribute); a write that loses its condition is billed all the
-//! same. A strongly consistent read costs one read unit per started 4 KB
-//! (a get of nothing still costs one); an eventually consistent one half
-//! of that. `DynamoStore` reads records and prefix queries strongly, index
-//! queries (GSIs) eventually. A query is billed on the sum of the items it
-//! returns, rounded up to 4 KB.
+//! Reads: `DynamoStore` reads records and prefix queries strongly
+//! consistent; an index listing reads the keys-only index eventually
+//! consistent and then each record strongly consistent (`BatchGetItem`,
+//! billed per item).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use channel::paytraq::shared_pacing::SLOT_PK_PREFIX;
+use channel::store::billing;
 use channel::store::{Direction, Index, Key, Page, Record, RecordStore, StoreError};
 
 /// What the wrapped store was asked, so far.
@@ -100,67 +100,48 @@ impl MeteredStore {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 
-    fn query_billed(&self, page: &Page<Record>, consistent: bool) {
-        let bytes: u64 = page.items.iter().map(item_bytes).sum();
-        let units = bytes.div_ceil(4096).max(1);
+    fn read_billed(&self, halves: u64) {
         Self::add(&self.counts.queries, 1);
-        Self::add(
-            &self.counts.read_halves,
-            if consistent { units * 2 } else { units },
-        );
+        Self::add(&self.counts.read_halves, halves);
     }
-}
-
-/// The size DynamoDB bills an item at: attribute names and values
-/// (`pk`, `sk`, `doc`, `version`, `expires_at`, each index's two keys).
-pub fn item_bytes(record: &Record) -> u64 {
-    let text = |name: &str, value: &str| (name.len() + value.len()) as u64;
-    let number = |name: &str| name.len() as u64 + 8;
-    let mut size = text("pk", &record.key.pk)
-        + text("sk", &record.key.sk)
-        + text("doc", &record.doc)
-        + number("version");
-    if record.expires_at.is_some() {
-        size += number("expires_at");
-    }
-    for entry in &record.indexes {
-        let name = entry.index.name();
-        size += text(&format!("{name}pk"), &entry.partition);
-        size += text(&format!("{name}sk"), &entry.sort);
-    }
-    size
 }
 
 #[async_trait]
 impl RecordStore for MeteredStore {
     async fn get(&self, key: &Key) -> Result<Option<Record>, StoreError> {
         let got = self.inner.get(key).await?;
-        let units = got
-            .as_ref()
-            .map_or(1, |r| item_bytes(r).div_ceil(4096).max(1));
+        let bytes = got.as_ref().map_or(0, billing::item_bytes);
         Self::add(&self.counts.gets, 1);
-        Self::add(&self.counts.read_halves, units * 2);
+        Self::add(&self.counts.read_halves, billing::read_halves(bytes, true));
         Ok(got)
     }
 
     async fn put(&self, record: Record, expected: u64) -> Result<u64, StoreError> {
-        let per_copy = item_bytes(&record).div_ceil(1024).max(1);
-        let copies = 1 + record.indexes.len() as u64;
+        let before = self.inner.get(&record.key).await?;
+        let written = billing::put_units(before.as_ref(), &record);
+        let refused = billing::refused_put_units(before.as_ref(), &record);
         Self::add(&self.counts.puts, 1);
         if record.key.pk.starts_with(SLOT_PK_PREFIX) {
             Self::add(&self.counts.pacing_puts, 1);
         }
-        Self::add(&self.counts.write_units, per_copy * copies);
         let put = self.inner.put(record, expected).await;
-        if matches!(put, Err(StoreError::Conflict(_))) {
-            Self::add(&self.counts.conflicts, 1);
+        match put {
+            Err(StoreError::Conflict(_)) => {
+                Self::add(&self.counts.conflicts, 1);
+                Self::add(&self.counts.write_units, refused);
+            }
+            _ => Self::add(&self.counts.write_units, written),
         }
         put
     }
 
     async fn delete(&self, key: &Key, expected: u64) -> Result<(), StoreError> {
+        let before = self.inner.get(key).await?;
         Self::add(&self.counts.deletes, 1);
-        Self::add(&self.counts.write_units, 1);
+        Self::add(
+            &self.counts.write_units,
+            billing::delete_units(before.as_ref()),
+        );
         self.inner.delete(key, expected).await
     }
 
@@ -176,7 +157,17 @@ impl RecordStore for MeteredStore {
             .inner
             .query_index(index, partition, direction, cursor, limit)
             .await?;
-        self.query_billed(&page, false);
+        let entries: u64 = page
+            .items
+            .iter()
+            .map(|r| billing::index_entry_bytes(r, index))
+            .sum();
+        let records: u64 = page
+            .items
+            .iter()
+            .map(|r| billing::read_halves(billing::item_bytes(r), true))
+            .sum();
+        self.read_billed(billing::read_halves(entries, false) + records);
         Ok(page)
     }
 
@@ -192,13 +183,14 @@ impl RecordStore for MeteredStore {
             .inner
             .query_prefix(pk, prefix, direction, cursor, limit)
             .await?;
-        self.query_billed(&page, true);
+        let bytes = page.items.iter().map(billing::item_bytes).sum();
+        self.read_billed(billing::read_halves(bytes, true));
         Ok(page)
     }
 
     /// A `Select: COUNT` query is billed for the index entries it reads;
-    /// an entry of this table's indexes (keys only) is taken as 100 bytes,
-    /// read eventually consistent (half a unit per 4 KB).
+    /// an entry (keys only: table and index keys) is taken as 100 bytes,
+    /// read eventually consistent.
     async fn count_index(
         &self,
         index: Index,
@@ -206,8 +198,10 @@ impl RecordStore for MeteredStore {
         cap: usize,
     ) -> Result<usize, StoreError> {
         let n = self.inner.count_index(index, partition, cap).await?;
-        let units = (n as u64 * 100).div_ceil(4096).max(1);
-        Self::add(&self.counts.read_halves, units);
+        Self::add(
+            &self.counts.read_halves,
+            billing::read_halves(n as u64 * 100, false),
+        );
         Ok(n)
     }
 }
@@ -218,11 +212,23 @@ mod tests {
     use channel::store::embedded::EmbeddedStore;
     use channel::store::IndexEntry;
 
-    fn record(doc_bytes: usize, indexed: bool) -> Record {
+    /// `n` bytes that deflate does not shrink (a linear congruential
+    /// sequence of letters), so the item is billed at about `n` bytes.
+    fn noise(n: usize) -> String {
+        let mut x: u32 = 12_345;
+        (0..n)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                char::from(b'a' + ((x >> 16) % 26) as u8)
+            })
+            .collect()
+    }
+
+    fn record(sk: &str, doc: String, version: u64, indexed: bool) -> Record {
         Record {
-            key: Key::new("CH#a", "ORDER#1"),
-            version: 1,
-            doc: "x".repeat(doc_bytes),
+            key: Key::new("CH#a", sk),
+            version,
+            doc,
             indexes: match indexed {
                 true => vec![IndexEntry {
                     index: Index::Listings,
@@ -236,29 +242,42 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn writes_and_reads_are_billed_by_item_size_and_index() {
+    async fn writes_and_reads_are_billed_by_dynamodb_rules() {
         let store = MeteredStore::new(Arc::new(EmbeddedStore::temporary().unwrap()));
-        // 3,000 bytes of document: 3 KB started → 3 units, twice with one index.
-        store.put(record(3_000, true), 0).await.unwrap();
-        // A write that loses its condition is billed too.
-        assert!(store.put(record(100, false), 0).await.is_err());
-        // A strongly consistent read of a 3 KB item: one unit; of nothing: one.
-        store.get(&Key::new("CH#a", "ORDER#1")).await.unwrap();
-        store.get(&Key::new("CH#a", "ORDER#2")).await.unwrap();
-        // An index query is eventually consistent: half a unit.
+        // A new item of a few KB (deflate saves little on noise) with a
+        // listing entry: its units + 1 index write.
+        let big = record("ORDER#1", noise(3_000), 0, true);
+        let units = billing::item_bytes(&big).div_ceil(1024);
+        assert!(units >= 2, "{units}");
+        let v1 = store.put(big, 0).await.unwrap();
+        // Refused by its condition: the larger item is billed, no index.
+        assert!(store
+            .put(record("ORDER#1", "{}".into(), 0, true), 0)
+            .await
+            .is_err());
+        // Saved smaller, same index keys: billed on the larger before, no index.
         store
-            .query_index(
-                Index::Listings,
-                "CH#a#S#done",
-                Direction::Ascending,
-                None,
-                10,
-            )
+            .put(record("ORDER#1", "{}".into(), v1, true), v1)
             .await
             .unwrap();
+        // 20 KB that deflates to a few dozen bytes: 1 unit.
+        store
+            .put(record("ORDER#2", "x".repeat(20_000), 0, false), 0)
+            .await
+            .unwrap();
+        assert_eq!(store.counts().write_units, (units + 1) + units + units + 1);
+        // Strongly consistent gets: one unit each, of nothing as well.
+        store.get(&Key::new("CH#a", "ORDER#1")).await.unwrap();
+        store.get(&Key::new("CH#a", "ORDER#9")).await.unwrap();
+        // A listing: the keys-only entries read eventually consistent (half a
+        // unit), the one record strongly (one unit).
+        let page = store
+            .query_index(Index::Listings, "CH#a#S#done", Direction::Ascending, None, 10)
+            .await
+            .unwrap();
+        assert_eq!(page.items.len(), 1);
         let c = store.counts();
-        assert_eq!((c.puts, c.conflicts, c.gets, c.queries), (2, 1, 2, 1));
-        assert_eq!(c.write_units, 3 * 2 + 1);
-        assert_eq!(c.read_units(), 2.5);
+        assert_eq!((c.puts, c.conflicts, c.gets, c.queries), (4, 1, 2, 1));
+        assert_eq!(c.read_units(), 1.0 + 1.0 + 1.5);
     }
 }

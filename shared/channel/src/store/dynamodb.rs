@@ -1,8 +1,16 @@
 //! The DynamoDB record store. One table, keys `pk`/`sk`, the document in
-//! `doc` (a JSON string: money stays a decimal string, never a float), the
-//! version in `version`, TTL in `expires_at`, and two GSIs `gsi1`
-//! ([`Index::Listings`]) and `gsi2` ([`Index::Pending`]) on `gsiNpk`/`gsiNsk`.
+//! `doc` (a JSON string: money stays a decimal string, never a float) or,
+//! when it is large, deflated in `docz` ([`super::packed`]), the version in
+//! `version`, TTL in `expires_at`, and two GSIs `gsi1` ([`Index::Listings`])
+//! and `gsi2` ([`Index::Pending`]) on `gsiNpk`/`gsiNsk`.
 //! Writes are conditional on `version`.
+//!
+//! The indexes project keys only: a save that leaves a record's index keys
+//! as they were writes nothing to them (an order is saved at every step of
+//! the pipeline, its status changes a few times). A listing reads the keys
+//! from the index and the records themselves with `BatchGetItem`, strongly
+//! consistent, and leaves out a record whose current entry is no longer in
+//! the partition listed (the index lags the table by a moment).
 
 use std::collections::HashMap;
 
@@ -10,12 +18,20 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, Projection, ProjectionType, ScalarAttributeType, Select,
+    KeyType, KeysAndAttributes, Projection, ProjectionType, ScalarAttributeType, Select,
 };
 use aws_sdk_dynamodb::Client;
 use base64::Engine;
 
+use super::packed::{self, Packed};
 use super::{Direction, Index, IndexEntry, Key, Page, Record, RecordStore, StoreError};
+
+/// `BatchGetItem` takes at most this many keys.
+const BATCH_GET_MAX: usize = 100;
+
+/// Tries of a `BatchGetItem` that DynamoDB answered only in part
+/// (`UnprocessedKeys`, under throttling) before the listing fails.
+const BATCH_GET_TRIES: u32 = 6;
 
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -56,7 +72,7 @@ impl DynamoStore {
                 .key_schema(key(&format!("{name}sk"), KeyType::Range)?)
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::All)
+                        .projection_type(ProjectionType::KeysOnly)
                         .build(),
                 )
                 .build()
@@ -83,6 +99,64 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// The records under `keys` that exist (and have not expired), read
+    /// strongly consistent with `BatchGetItem`, 100 keys a request; keys
+    /// DynamoDB leaves unprocessed are asked again after a back-off.
+    async fn get_many(&self, keys: &[Key]) -> Result<HashMap<Key, Record>, StoreError> {
+        let backoff = crate::backoff::Backoff {
+            first: std::time::Duration::from_millis(50),
+            max: std::time::Duration::from_secs(1),
+        };
+        let mut found = HashMap::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut wanted: Vec<HashMap<String, AttributeValue>> = chunk
+                .iter()
+                .map(|k| HashMap::from([("pk".into(), s(&k.pk)), ("sk".into(), s(&k.sk))]))
+                .collect();
+            let mut tries = 0;
+            while !wanted.is_empty() {
+                tries += 1;
+                if tries > BATCH_GET_TRIES {
+                    return Err(StoreError::Backend(format!(
+                        "BatchGetItem left {} keys unprocessed after {BATCH_GET_TRIES} tries",
+                        wanted.len()
+                    )));
+                }
+                if tries > 1 {
+                    tokio::time::sleep(backoff.jittered(tries - 2)).await;
+                }
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut wanted)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(backend)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(sdk)?;
+                for item in out
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(record) = item_to_record(item)? {
+                        found.insert(record.key.clone(), record);
+                    }
+                }
+                if let Some(left) = out.unprocessed_keys().and_then(|u| u.get(&self.table)) {
+                    wanted = left.keys().to_vec();
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
@@ -103,6 +177,40 @@ fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
+/// The item a record is written as at `version`.
+fn to_item(record: &Record, version: u64) -> HashMap<String, AttributeValue> {
+    let mut item = HashMap::from([
+        ("pk".to_string(), s(&record.key.pk)),
+        ("sk".to_string(), s(&record.key.sk)),
+        (
+            "version".to_string(),
+            AttributeValue::N(version.to_string()),
+        ),
+    ]);
+    match Packed::pack(&record.doc) {
+        Packed::Text(doc) => item.insert("doc".into(), s(doc)),
+        Packed::Deflated(bytes) => item.insert("docz".into(), AttributeValue::B(bytes.into())),
+    };
+    for entry in &record.indexes {
+        let name = entry.index.name();
+        item.insert(format!("{name}pk"), s(&entry.partition));
+        item.insert(format!("{name}sk"), s(&entry.sort));
+    }
+    if let Some(t) = record.expires_at {
+        item.insert("expires_at".into(), AttributeValue::N(t.to_string()));
+    }
+    item
+}
+
+/// The table key an item (or an index entry, which carries it) names.
+fn item_key(item: &HashMap<String, AttributeValue>) -> Result<Key, StoreError> {
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    match (text("pk"), text("sk")) {
+        (Some(pk), Some(sk)) => Ok(Key::new(pk, sk)),
+        _ => Err(StoreError::Corrupt("item".into(), "missing pk/sk".into())),
+    }
+}
+
 fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Option<Record>, StoreError> {
     let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
     let number = |name: &str| -> Result<Option<i64>, StoreError> {
@@ -114,10 +222,7 @@ fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Option<Recor
             None => Ok(None),
         }
     };
-    let (Some(pk), Some(sk)) = (text("pk"), text("sk")) else {
-        return Err(StoreError::Corrupt("item".into(), "missing pk/sk".into()));
-    };
-    let key = Key::new(pk, sk);
+    let key = item_key(item)?;
     let expires_at = number("expires_at")?;
     if expires_at.is_some_and(|t| t <= now()) {
         return Ok(None);
@@ -125,8 +230,18 @@ fn item_to_record(item: &HashMap<String, AttributeValue>) -> Result<Option<Recor
     let version = number("version")?
         .and_then(|v| u64::try_from(v).ok())
         .ok_or_else(|| StoreError::Corrupt(key.to_string(), "missing version".into()))?;
-    let doc =
-        text("doc").ok_or_else(|| StoreError::Corrupt(key.to_string(), "missing doc".into()))?;
+    let doc = match (text("doc"), item.get("docz").and_then(|v| v.as_b().ok())) {
+        (Some(doc), None) => doc,
+        (None, Some(bytes)) => packed::inflate(bytes.as_ref())
+            .map_err(|e| StoreError::Corrupt(key.to_string(), e.to_string()))?,
+        (Some(_), Some(_)) => {
+            return Err(StoreError::Corrupt(
+                key.to_string(),
+                "both doc and docz".into(),
+            ))
+        }
+        (None, None) => return Err(StoreError::Corrupt(key.to_string(), "missing doc".into())),
+    };
     let mut indexes = Vec::new();
     for index in Index::ALL {
         let name = index.name();
@@ -193,19 +308,7 @@ impl RecordStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .item("pk", s(&record.key.pk))
-            .item("sk", s(&record.key.sk))
-            .item("version", AttributeValue::N(version.to_string()))
-            .item("doc", s(record.doc));
-        for entry in &record.indexes {
-            let name = entry.index.name();
-            req = req
-                .item(format!("{name}pk"), s(&entry.partition))
-                .item(format!("{name}sk"), s(&entry.sort));
-        }
-        if let Some(t) = record.expires_at {
-            req = req.item("expires_at", AttributeValue::N(t.to_string()));
-        }
+            .set_item(Some(to_item(&record, version)));
         req = if expected == 0 {
             req.condition_expression(
                 "attribute_not_exists(pk) OR (attribute_exists(expires_at) AND expires_at <= :now)",
@@ -273,7 +376,26 @@ impl RecordStore for DynamoStore {
             req = req.set_exclusive_start_key(Some(decode_cursor(c)?));
         }
         let out = req.send().await.map_err(sdk)?;
-        page(out.items(), out.last_evaluated_key())
+        let keys = out
+            .items()
+            .iter()
+            .map(item_key)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut found = self.get_many(&keys).await?;
+        let items = keys
+            .iter()
+            .filter_map(|key| found.remove(key))
+            .filter(|record| {
+                record
+                    .indexes
+                    .iter()
+                    .any(|e| e.index == index && e.partition == partition)
+            })
+            .collect();
+        Ok(Page {
+            items,
+            next: out.last_evaluated_key().map(encode_cursor).transpose()?,
+        })
     }
 
     async fn query_prefix(

@@ -11,12 +11,14 @@
 //! Adapters: [`dynamodb::DynamoStore`] (AWS) and [`embedded::EmbeddedStore`]
 //! (redb, used by `local`).
 
+pub mod billing;
 #[cfg(feature = "aws")]
 pub mod dynamodb;
 #[cfg(feature = "embedded")]
 pub mod embedded;
 #[cfg(feature = "embedded")]
 mod file_check;
+pub mod packed;
 mod repo;
 mod retry;
 #[cfg(test)]
