@@ -91,10 +91,7 @@ async fn world(document_type: DocumentType) -> World {
     ch.tax_map = tax_map;
     ch.payment_map = payment_map;
     ch.settings.document_type = document_type;
-    ch.settings.approve = true;
-    ch.settings.add_payment = true;
-    ch.settings.send_email = true;
-    ch.settings.fee_item_code = Some("WC-FEE".into());
+    testkit::world::every_option_on(&mut ch.settings);
     app.repo.save_channel(&mut ch).await.unwrap();
     World { app, pt, shop }
 }

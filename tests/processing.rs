@@ -36,10 +36,7 @@ async fn world(document_type: DocumentType) -> World {
     .unwrap();
     w.channel(CHANNEL, |s| {
         s.document_type = document_type;
-        s.approve = true;
-        s.add_payment = true;
-        s.send_email = true;
-        s.fee_item_code = Some("WC-FEE".into());
+        testkit::world::every_option_on(s);
     })
     .await
     .unwrap();

@@ -64,13 +64,7 @@ pub(crate) async fn deliver_and_process(w: &World, id: u64) -> InboxOrder {
 pub(crate) async fn done_order(w: &World) -> u64 {
     let placed = w
         .woo
-        .create_order(&json!({
-            "payment_method": "bacs", "payment_method_title": "Bankas pārskaitījums",
-            "set_paid": true,
-            "billing": {"first_name": "Ilze", "last_name": "Ozola", "email": "ilze@example.lv", "country": "LV"},
-            "line_items": [{"product_id": 22, "quantity": 1}, {"product_id": 26, "quantity": 2}],
-            "shipping_lines": [{"method_id": "flat_rate", "method_title": "Kurjers", "total": "3.50"}]
-        }))
+        .create_order(&testkit::world::paid_order_with_shipping())
         .unwrap();
     let id = placed["id"].as_u64().unwrap();
     let stored = deliver_and_process(w, id).await;

@@ -480,10 +480,7 @@ async fn a_reissue_credit_note_off_by_a_cent_stays_a_draft_and_no_new_invoice_is
     .await
     .unwrap();
     w.channel(CHANNEL, |s| {
-        s.approve = true;
-        s.add_payment = true;
-        s.send_email = true;
-        s.fee_item_code = Some("WC-FEE".into());
+        testkit::world::every_option_on(s);
     })
     .await
     .unwrap();

@@ -82,22 +82,13 @@ async fn the_reissue_button_appears_only_when_possible_posts_with_csrf_and_shows
 ) {
     let w = world().await;
     w.channel(CHANNEL, |s| {
-        s.approve = true;
-        s.add_payment = true;
-        s.send_email = true;
-        s.fee_item_code = Some("WC-FEE".into());
+        testkit::world::every_option_on(s);
     })
     .await
     .unwrap();
     let placed = w
         .woo
-        .create_order(&json!({
-            "payment_method": "bacs", "payment_method_title": "Bankas pārskaitījums",
-            "set_paid": true,
-            "billing": {"first_name": "Ilze", "last_name": "Ozola", "email": "ilze@example.lv", "country": "LV"},
-            "line_items": [{"product_id": 22, "quantity": 1}, {"product_id": 26, "quantity": 2}],
-            "shipping_lines": [{"method_id": "flat_rate", "method_title": "Kurjers", "total": "3.50"}]
-        }))
+        .create_order(&testkit::world::paid_order_with_shipping())
         .unwrap();
     let id = placed["id"].as_u64().unwrap();
     let page_path = format!("/console/channels/{CHANNEL}/orders/{id}");

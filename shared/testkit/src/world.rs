@@ -422,6 +422,27 @@ pub async fn mirror(woo: &WooSandbox, company: &SandboxCompany) -> anyhow::Resul
 
 /// The fee product every mirrored company has.
 const FEE_CODE: &str = "WC-FEE";
+
+/// Channel settings with every processing option on: approve, pay and
+/// e-mail the document, fees on the mirrored fee item.
+pub fn every_option_on(s: &mut Settings) {
+    s.approve = true;
+    s.add_payment = true;
+    s.send_email = true;
+    s.fee_item_code = Some(FEE_CODE.into());
+}
+
+/// A paid bank-transfer order of two lines (products 22 and 26 × 2) with
+/// 3.50 courier shipping, as the shop sandbox's `create_order` takes it.
+pub fn paid_order_with_shipping() -> Value {
+    serde_json::json!({
+        "payment_method": "bacs", "payment_method_title": "Bankas pārskaitījums",
+        "set_paid": true,
+        "billing": {"first_name": "Ilze", "last_name": "Ozola", "email": "ilze@example.lv", "country": "LV"},
+        "line_items": [{"product_id": 22, "quantity": 1}, {"product_id": 26, "quantity": 2}],
+        "shipping_lines": [{"method_id": "flat_rate", "method_title": "Kurjers", "total": "3.50"}]
+    })
+}
 /// The mirrored company's warehouse and price group.
 const WAREHOUSE: &str = "Galvenā noliktava";
 const PRICE_GROUP: &str = "Interneta veikals";

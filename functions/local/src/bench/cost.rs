@@ -27,7 +27,6 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use channel::intake::{reconcile, webhook};
-use channel::model::Settings;
 use channel::queue::memory::MemoryQueue;
 use channel::queue::{Delivery, Queue};
 use channel::secrets::{Cached, SecretStore};
@@ -299,13 +298,6 @@ fn order(n: usize) -> Value {
     })
 }
 
-fn settings(s: &mut Settings) {
-    s.approve = true;
-    s.add_payment = true;
-    s.send_email = true;
-    s.fee_item_code = Some("WC-FEE".into());
-}
-
 fn paytraq_limit(latency: Duration) -> PaytraqSandboxConfig {
     PaytraqSandboxConfig {
         latency,
@@ -346,7 +338,7 @@ async fn measure(
         ..WorldConfig::default()
     })
     .await?;
-    world.channel(CHANNEL, settings).await?;
+    world.channel(CHANNEL, testkit::world::every_option_on).await?;
     let meters = Meters::around(&world.app, logs.clone());
     let url = meters.serve_webhooks().await?;
     world

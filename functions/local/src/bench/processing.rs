@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use channel::model::{OrderStatus, Settings};
+use channel::model::OrderStatus;
 use paytraq_sandbox::PaytraqSandboxConfig;
 use serde_json::json;
 
@@ -78,16 +78,9 @@ async fn start_world(paytraq: PaytraqSandboxConfig) -> anyhow::Result<World> {
         ..WorldConfig::default()
     })
     .await?;
-    world.channel(CHANNEL, settings).await?;
+    world.channel(CHANNEL, testkit::world::every_option_on).await?;
     world.reconcile().await?;
     Ok(world)
-}
-
-fn settings(s: &mut Settings) {
-    s.approve = true;
-    s.add_payment = true;
-    s.send_email = true;
-    s.fee_item_code = Some("WC-FEE".into());
 }
 
 /// Places `count` orders after one warm-up order; returns their ids.

@@ -507,7 +507,7 @@ struct ConfirmPage {
     button: &'static str,
 }
 
-/// `GET …/confirm/{process|handled}`: what the action does, and a button.
+/// `GET …/confirm/{process|handled|reissue}`: what the action does, and a button.
 pub async fn confirm(
     State(ctx): State<Ctx>,
     signed: Signed,
@@ -523,13 +523,11 @@ pub async fn confirm(
         Ok(ch) => ch,
         Err(e) => return signed.refusal(&e),
     };
-    let t = signed.lang.text();
-    let (text, button) = match action.as_str() {
-        "process" => (t.confirm_process, t.process),
-        "handled" => (t.confirm_handled, t.mark_handled),
-        "reissue" => (t.confirm_reissue, t.reissue),
-        _ => return signed.refusal(&ApiError::NotFound(format!("action {action}"))),
+    let Some(act) = OrderAction::from_path(&action) else {
+        return signed.refusal(&ApiError::NotFound(format!("action {action}")));
     };
+    let t = signed.lang.text();
+    let (text, button, _) = act.words(t);
     let base = format!("/console/channels/{id}/orders/{key}");
     let f = signed.frame(&format!("{} {key}", t.order_title), "inbox", Some(&ch));
     render(
@@ -544,59 +542,61 @@ pub async fn confirm(
     )
 }
 
-pub async fn process(
-    State(ctx): State<Ctx>,
-    signed: Signed,
-    Path((id, key)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    if let Err(refused) = signed.form(&body) {
-        return *refused;
-    }
-    let done = routes::process(&ctx, &id, &key).await;
-    answer(&ctx, &signed, &id, &key, done, signed.lang.text().processed).await
+/// The three things a person can do to one order, each behind a
+/// confirmation page and a signed form (the admin API's routes do the work).
+#[derive(Clone, Copy)]
+enum OrderAction {
+    Process,
+    Handled,
+    Reissue,
 }
 
-pub async fn handled(
-    State(ctx): State<Ctx>,
-    signed: Signed,
-    Path((id, key)): Path<(String, String)>,
-    body: Bytes,
-) -> Response {
-    if let Err(refused) = signed.form(&body) {
-        return *refused;
+impl OrderAction {
+    /// The action named by the last segment of its path.
+    fn from_path(segment: &str) -> Option<Self> {
+        match segment {
+            "process" => Some(Self::Process),
+            "handled" => Some(Self::Handled),
+            "reissue" => Some(Self::Reissue),
+            _ => None,
+        }
     }
-    let done = routes::handled(&ctx, &id, &key).await;
-    answer(
-        &ctx,
-        &signed,
-        &id,
-        &key,
-        done,
-        signed.lang.text().handled_done,
-    )
-    .await
+
+    /// The confirmation text, the button, and what is said when it is done.
+    fn words(self, t: &Text) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Process => (t.confirm_process, t.process, t.processed),
+            Self::Handled => (t.confirm_handled, t.mark_handled, t.handled_done),
+            Self::Reissue => (t.confirm_reissue, t.reissue, t.reissued_done),
+        }
+    }
+
+    async fn run(self, ctx: &Ctx, id: &str, key: &str) -> Result<InboxOrder, ApiError> {
+        match self {
+            Self::Process => routes::process(ctx, id, key).await,
+            Self::Handled => routes::handled(ctx, id, key).await,
+            Self::Reissue => routes::reissue(ctx, id, key).await,
+        }
+    }
 }
 
-pub async fn reissue(
+/// `POST …/{process|handled|reissue}`: the confirmed action, then the
+/// order page with its result.
+pub async fn act(
     State(ctx): State<Ctx>,
     signed: Signed,
-    Path((id, key)): Path<(String, String)>,
+    Path((id, key, action)): Path<(String, String, String)>,
     body: Bytes,
 ) -> Response {
     if let Err(refused) = signed.form(&body) {
         return *refused;
     }
-    let done = routes::reissue(&ctx, &id, &key).await;
-    answer(
-        &ctx,
-        &signed,
-        &id,
-        &key,
-        done,
-        signed.lang.text().reissued_done,
-    )
-    .await
+    let Some(act) = OrderAction::from_path(&action) else {
+        return signed.refusal(&ApiError::NotFound(format!("action {action}")));
+    };
+    let done = act.run(&ctx, &id, &key).await;
+    let (_, _, said) = act.words(signed.lang.text());
+    answer(&ctx, &signed, &id, &key, done, said).await
 }
 
 /// The order page with the action's result.

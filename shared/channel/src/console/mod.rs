@@ -88,16 +88,8 @@ pub fn router() -> Router<Ctx> {
             get(inbox::confirm),
         )
         .route(
-            "/console/channels/{id}/orders/{key}/process",
-            post(inbox::process),
-        )
-        .route(
-            "/console/channels/{id}/orders/{key}/handled",
-            post(inbox::handled),
-        )
-        .route(
-            "/console/channels/{id}/orders/{key}/reissue",
-            post(inbox::reissue),
+            "/console/channels/{id}/orders/{key}/{action}",
+            post(inbox::act),
         )
         .route(
             "/console/channels/{id}/sync",
