@@ -601,7 +601,10 @@ async fn dynamodb_items_are_packed_and_sized_as_billed() {
     let line = r#"{"sku":"TS-01","name":"T-shirt \u00e9","quantity":2,"total":"12.40"},"#;
     let large = format!(r#"{{"lines":[{}{{}}]}}"#, line.repeat(300));
     let small = r#"{"id":1}"#.to_string();
-    for (sk, doc, ttl) in [("ORDER#1", &large, Some(4_102_444_800)), ("ORDER#2", &small, None)] {
+    for (sk, doc, ttl) in [
+        ("ORDER#1", &large, Some(4_102_444_800)),
+        ("ORDER#2", &small, None),
+    ] {
         let record = Record {
             key: Key::new("CH#p", sk),
             version: 0,
@@ -642,7 +645,13 @@ async fn dynamodb_items_are_packed_and_sized_as_billed() {
 
     // A keys-only index listing reads the records themselves.
     let page = store
-        .query_index(Index::Listings, "CH#p#S#done", Direction::Ascending, None, 10)
+        .query_index(
+            Index::Listings,
+            "CH#p#S#done",
+            Direction::Ascending,
+            None,
+            10,
+        )
         .await
         .unwrap();
     let docs: Vec<&str> = page.items.iter().map(|r| r.doc.as_str()).collect();

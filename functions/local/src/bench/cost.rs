@@ -338,7 +338,9 @@ async fn measure(
         ..WorldConfig::default()
     })
     .await?;
-    world.channel(CHANNEL, testkit::world::every_option_on).await?;
+    world
+        .channel(CHANNEL, testkit::world::every_option_on)
+        .await?;
     let meters = Meters::around(&world.app, logs.clone());
     let url = meters.serve_webhooks().await?;
     world

@@ -272,7 +272,13 @@ mod tests {
         // A listing: the keys-only entries read eventually consistent (half a
         // unit), the one record strongly (one unit).
         let page = store
-            .query_index(Index::Listings, "CH#a#S#done", Direction::Ascending, None, 10)
+            .query_index(
+                Index::Listings,
+                "CH#a#S#done",
+                Direction::Ascending,
+                None,
+                10,
+            )
             .await
             .unwrap();
         assert_eq!(page.items.len(), 1);

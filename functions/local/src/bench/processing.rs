@@ -78,7 +78,9 @@ async fn start_world(paytraq: PaytraqSandboxConfig) -> anyhow::Result<World> {
         ..WorldConfig::default()
     })
     .await?;
-    world.channel(CHANNEL, testkit::world::every_option_on).await?;
+    world
+        .channel(CHANNEL, testkit::world::every_option_on)
+        .await?;
     world.reconcile().await?;
     Ok(world)
 }
