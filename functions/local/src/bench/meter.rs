@@ -118,19 +118,21 @@ impl RecordStore for MeteredStore {
 
     async fn put(&self, record: Record, expected: u64) -> Result<u64, StoreError> {
         let before = self.inner.get(&record.key).await?;
-        let written = billing::put_units(before.as_ref(), &record);
-        let refused = billing::refused_put_units(before.as_ref(), &record);
+        let table = billing::table_write_units(before.as_ref(), &record);
+        let indexes = billing::index_write_units(before.as_ref(), &record);
         Self::add(&self.counts.puts, 1);
         if record.key.pk.starts_with(SLOT_PK_PREFIX) {
             Self::add(&self.counts.pacing_puts, 1);
         }
         let put = self.inner.put(record, expected).await;
-        match put {
+        match &put {
+            Ok(_) => Self::add(&self.counts.write_units, table + indexes),
             Err(StoreError::Conflict(_)) => {
                 Self::add(&self.counts.conflicts, 1);
-                Self::add(&self.counts.write_units, refused);
+                Self::add(&self.counts.write_units, table);
             }
-            _ => Self::add(&self.counts.write_units, written),
+            // Nothing reached the table.
+            Err(_) => {}
         }
         put
     }

@@ -39,10 +39,8 @@ fn number_bytes(n: i128) -> u64 {
 /// The size DynamoDB bills the item of `record` at.
 pub fn item_bytes(record: &Record) -> u64 {
     let text = |name: &str, value: usize| (name.len() + value) as u64;
-    let doc = match Packed::pack(&record.doc) {
-        Packed::Text(doc) => text("doc", doc.len()),
-        Packed::Deflated(bytes) => text("docz", bytes.len()),
-    };
+    let packed = Packed::pack(&record.doc);
+    let doc = text(packed.attribute(), packed.len());
     let mut size = text("pk", record.key.pk.len())
         + text("sk", record.key.sk.len())
         + doc
@@ -59,17 +57,21 @@ pub fn item_bytes(record: &Record) -> u64 {
     size
 }
 
-/// Write units of putting `after` over `before` (`None`: a new item).
+/// Write units of putting `after` over `before` (`None`: a new item): the
+/// table's and the indexes'.
 pub fn put_units(before: Option<&Record>, after: &Record) -> u64 {
-    refused_put_units(before, after)
-        + index_writes(before.map(|r| r.indexes.as_slice()), &after.indexes)
+    table_write_units(before, after) + index_write_units(before, after)
 }
 
-/// Write units of a put whose condition failed: the table write is billed
-/// all the same, the indexes are not written.
-pub fn refused_put_units(before: Option<&Record>, after: &Record) -> u64 {
+/// The table's part of a put, billed whether or not its condition holds.
+pub fn table_write_units(before: Option<&Record>, after: &Record) -> u64 {
     let larger = before.map_or(0, item_bytes).max(item_bytes(after));
     larger.div_ceil(1024).max(1)
+}
+
+/// The indexes' part of a put: written only when the put succeeds.
+pub fn index_write_units(before: Option<&Record>, after: &Record) -> u64 {
+    index_writes(before.map(|r| r.indexes.as_slice()), &after.indexes)
 }
 
 /// Write units of deleting `before` (`None`: nothing was there).
@@ -174,7 +176,7 @@ mod tests {
         // The pending entry removed: one write.
         let pending = record("{}".into(), "queued", true);
         assert_eq!(put_units(Some(&pending), &before), 2);
-        assert_eq!(refused_put_units(Some(&pending), &moved), 1);
+        assert_eq!(table_write_units(Some(&pending), &moved), 1);
         assert_eq!(delete_units(Some(&pending)), 3);
         assert_eq!(delete_units(None), 1);
     }

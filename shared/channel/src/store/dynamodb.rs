@@ -187,9 +187,11 @@ fn to_item(record: &Record, version: u64) -> HashMap<String, AttributeValue> {
             AttributeValue::N(version.to_string()),
         ),
     ]);
-    match Packed::pack(&record.doc) {
-        Packed::Text(doc) => item.insert("doc".into(), s(doc)),
-        Packed::Deflated(bytes) => item.insert("docz".into(), AttributeValue::B(bytes.into())),
+    let packed = Packed::pack(&record.doc);
+    let name = packed.attribute().to_string();
+    match packed {
+        Packed::Text(doc) => item.insert(name, s(doc)),
+        Packed::Deflated(bytes) => item.insert(name, AttributeValue::B(bytes.into())),
     };
     for entry in &record.indexes {
         let name = entry.index.name();

@@ -42,6 +42,15 @@ impl Packed {
         Packed::Text(doc.to_string())
     }
 
+    /// The item attribute the document is stored under: `doc` (a string)
+    /// or `docz` (a binary).
+    pub fn attribute(&self) -> &'static str {
+        match self {
+            Packed::Text(_) => "doc",
+            Packed::Deflated(_) => "docz",
+        }
+    }
+
     /// Bytes stored for the document (what DynamoDB bills for its value).
     pub fn len(&self) -> usize {
         match self {
