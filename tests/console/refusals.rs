@@ -105,6 +105,18 @@ async fn another_channels_order_or_an_unknown_channel_is_refused() {
         b.get("/console/channels/chan-b/orders/41").await.status,
         StatusCode::NOT_FOUND
     );
+    // An action the console does not have, on the right channel's order.
+    let page = b
+        .post("/console/channels/chan-a/orders/41/delete", &[])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.testid("not-found").is_some());
+    assert_eq!(
+        b.get("/console/channels/chan-a/orders/41/confirm/delete")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let o = w.app.repo.get_order("chan-a", "41").await.unwrap().unwrap();
     assert_eq!(o.status, OrderStatus::Failed, "untouched");
     // A channel that does not exist, or an id that is no id.

@@ -514,17 +514,15 @@ pub async fn confirm(
     Path((id, key, action)): Path<(String, String, String)>,
 ) -> Response {
     let found = async {
+        let act = OrderAction::from_path(&action)?;
         let ch = routes::channel(&ctx, &id).await?;
         routes::order(&ctx, &id, &key).await?;
-        Ok::<_, ApiError>(ch)
+        Ok::<_, ApiError>((act, ch))
     }
     .await;
-    let ch = match found {
-        Ok(ch) => ch,
+    let (act, ch) = match found {
+        Ok(found) => found,
         Err(e) => return signed.refusal(&e),
-    };
-    let Some(act) = OrderAction::from_path(&action) else {
-        return signed.refusal(&ApiError::NotFound(format!("action {action}")));
     };
     let t = signed.lang.text();
     let (text, button, _) = act.words(t);
@@ -553,12 +551,12 @@ enum OrderAction {
 
 impl OrderAction {
     /// The action named by the last segment of its path.
-    fn from_path(segment: &str) -> Option<Self> {
+    fn from_path(segment: &str) -> Result<Self, ApiError> {
         match segment {
-            "process" => Some(Self::Process),
-            "handled" => Some(Self::Handled),
-            "reissue" => Some(Self::Reissue),
-            _ => None,
+            "process" => Ok(Self::Process),
+            "handled" => Ok(Self::Handled),
+            "reissue" => Ok(Self::Reissue),
+            _ => Err(ApiError::NotFound(format!("action {segment}"))),
         }
     }
 
@@ -591,8 +589,9 @@ pub async fn act(
     if let Err(refused) = signed.form(&body) {
         return *refused;
     }
-    let Some(act) = OrderAction::from_path(&action) else {
-        return signed.refusal(&ApiError::NotFound(format!("action {action}")));
+    let act = match OrderAction::from_path(&action) {
+        Ok(act) => act,
+        Err(e) => return signed.refusal(&e),
     };
     let done = act.run(&ctx, &id, &key).await;
     let (_, _, said) = act.words(signed.lang.text());
